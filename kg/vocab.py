@@ -1,0 +1,178 @@
+"""Every IRI kg writes, defined once.
+
+``KG`` is a closed namespace (rdflib's :class:`~rdflib.namespace.DefinedNamespace`
+with ``_fail = True``): a typo such as ``KG.monitor`` raises instead of minting a
+new IRI. ``tests/test_vocab.py`` checks that every term here is declared in
+``ontology/kg.ttl`` and that the ontology declares nothing that is missing here.
+
+Code IRIs follow BioPortal where BioPortal has the code system (CPT, HCPCS,
+ICD-10-CM); the others live under ``https://w3id.org/codekg/``.
+
+Examples
+--------
+>>> str(KG.monitors)
+'https://w3id.org/codekg/ontology#monitors'
+>>> code_iri("ICD10CM", "C22.0")
+'http://purl.bioontology.org/ontology/ICD10CM/C22.0'
+>>> KG.monitor
+Traceback (most recent call last):
+...
+AttributeError: term 'monitor' not in namespace 'https://w3id.org/codekg/ontology#'
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+BASE = "https://w3id.org/codekg/"
+
+
+class KG(DefinedNamespace):
+    """The kg ontology (``ontology/kg.ttl``)."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    # classes
+    Code: URIRef
+    ProcedureCode: URIRef
+    DiagnosisCode: URIRef
+    Modifier: URIRef
+    ProviderTaxonomy: URIRef
+    Payer: URIRef
+    SiteOfService: URIRef
+    Briefing: URIRef
+    AssertedRelation: URIRef
+    CodeSetRelease: URIRef
+    NCCIEdit: URIRef
+    AuditFinding: URIRef
+
+    # code <-> code relations (sub-properties of relatedTo)
+    relatedTo: URIRef
+    monitors: URIRef
+    monitoredBy: URIRef
+    alternativeTo: URIRef
+    precedes: URIRef
+    includedIn: URIRef
+    indicationFor: URIRef
+    comorbidityOf: URIRef
+
+    # procedure facts
+    hasModifier: URIRef
+    performedBy: URIRef
+    coveredByPayer: URIRef
+    siteOfService: URIRef
+    serviceType: URIRef
+    siteOfServiceText: URIRef
+
+    # documents and provenance
+    aboutCode: URIRef
+    mentionedIn: URIRef
+    sourceFile: URIRef
+    sha256: URIRef
+    summary: URIRef
+    overview: URIRef
+    clinicalContext: URIRef
+    line: URIRef
+
+    # qualified (asserted) relations
+    subjectCode: URIRef
+    relation: URIRef
+    objectCode: URIRef
+    phrase: URIRef
+    sourceText: URIRef
+    description: URIRef
+    usageNote: URIRef
+    annotation: URIRef
+    writtenAs: URIRef
+    rule: URIRef
+
+    # code systems (skos:ConceptScheme individuals)
+    CPT: URIRef
+    HCPCS: URIRef
+    ICD10CM: URIRef
+    NUCC: URIRef
+    MOD: URIRef
+    POS: URIRef
+
+    # code-set facts (filled by kg.codesets)
+    billable: URIRef
+    codeSystem: URIRef
+
+
+ONTOLOGY = URIRef(BASE + "ontology")
+"""The ontology itself, and the named graph it is loaded into."""
+
+SCHEMES = {
+    "CPT": "http://purl.bioontology.org/ontology/CPT/",
+    "HCPCS": "http://purl.bioontology.org/ontology/HCPCS/",
+    "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
+    "NUCC": BASE + "nucc/",
+    "MOD": BASE + "modifier/",
+    "PAYER": BASE + "payer/",
+    "SITE": BASE + "site/",
+    "POS": BASE + "pos/",
+}
+"""Code system -> the namespace its codes are minted in."""
+
+BRIEFING = BASE + "briefing/"
+"""Namespace of briefing documents; each document's IRI is also its named graph."""
+
+PREFIXES = {
+    "kg": str(KG._NS),
+    "cpt": SCHEMES["CPT"],
+    "hcpcs": SCHEMES["HCPCS"],
+    "icd10cm": SCHEMES["ICD10CM"],
+    "nucc": SCHEMES["NUCC"],
+    "mod": SCHEMES["MOD"],
+    "payer": SCHEMES["PAYER"],
+    "site": SCHEMES["SITE"],
+    "pos": SCHEMES["POS"],
+    "briefing": BRIEFING,
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+"""Prefixes declared in every named query and every export."""
+
+
+def code_iri(system: str, code: str) -> str:
+    """Return the IRI of ``code`` in code ``system`` (a key of :data:`SCHEMES`).
+
+    Examples
+    --------
+    >>> code_iri("CPT", "77013")
+    'http://purl.bioontology.org/ontology/CPT/77013'
+    >>> code_iri("MOD", "26")
+    'https://w3id.org/codekg/modifier/26'
+    """
+    return SCHEMES[system] + quote(code, safe=".-_")
+
+
+def scheme_iri(system: str) -> str:
+    """Return the IRI of the ``skos:ConceptScheme`` for a code system.
+
+    Examples
+    --------
+    >>> scheme_iri("ICD10CM")
+    'https://w3id.org/codekg/ontology#ICD10CM'
+    """
+    return str(KG[system])
+
+
+def briefing_iri(name: str) -> str:
+    """Return the IRI (and named graph) of the briefing stored as file ``name``.
+
+    Examples
+    --------
+    >>> briefing_iri("77013.txt")
+    'https://w3id.org/codekg/briefing/77013.txt'
+    """
+    return BRIEFING + quote(name, safe=".-_")

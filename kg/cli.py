@@ -1,0 +1,173 @@
+"""The ``kg`` command line. It parses arguments, calls the API, prints, and
+maps errors to exit codes; it holds no logic of its own.
+
+Exit codes: 0 success; 1 some documents failed to build (the rest were
+built) or another kg error; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.errors import KGError
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    envvar="KG_STORE",
+    default="kg-store",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store directory (or set KG_STORE).",
+)
+
+
+def _fail(err: Exception, code: int = 1) -> None:
+    click.echo(f"kg: error: {err}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns kg errors into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as err:
+            _fail(err)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="codekg", prog_name="kg")
+def main() -> None:
+    """kg: a knowledge graph of US medical billing code relationships.
+
+    Build code briefings into an RDF store, query it with named SPARQL
+    queries, and export it.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--examples", is_flag=True, help="Build the example briefings bundled with kg.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@store_option
+def build(paths: tuple[Path, ...], examples: bool, progress: bool | None, store_dir: Path) -> None:
+    """Build briefings (files or folders) into the store.
+
+    Incremental: unchanged documents are skipped, changed ones replaced. A
+    document that fails to parse is reported with file:line and skipped; the
+    others are built and the exit code is 1.
+    """
+    from kg.examples import examples_dir
+    from kg.store import build as build_store
+    from kg.store import open_store, triple_count
+
+    if examples:
+        paths = paths + (examples_dir(),)
+    if not paths:
+        raise click.UsageError("give briefing files or folders, or --examples")
+    store = open_store(store_dir)
+    report = build_store(store, paths, progress=progress)
+    for err in report.errors:
+        click.echo(f"kg: error: {err}", err=True)
+    click.echo(
+        f"built {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
+        f"{len(report.errors)} failed; {report.quads_written} quads written in {report.seconds:.2f}s; "
+        f"{triple_count(store)} triples in {store_dir}"
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+@main.command()
+def queries() -> None:
+    """List the named queries and what each answers."""
+    from kg.query import named_queries
+
+    for q in named_queries().values():
+        params = " ".join(f"--param {p.name}=…" + ("?" if p.optional else "") for p in q.params)
+        click.echo(f"{q.name}  {params}".rstrip())
+        click.echo(f"    {q.answers}")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter.")
+@click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@store_option
+def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, store_dir: Path) -> None:
+    """Run a named query (see 'kg queries') or your own SPARQL.
+
+    \b
+    kg query monitors --param code=77013
+    kg query --sparql my.rq --format json
+    """
+    from kg.query import FORMATS, get, run, run_sparql
+    from kg.store import open_store
+
+    if (name is None) == (sparql is None):
+        raise click.UsageError("give a query NAME or --sparql FILE (not both)")
+    values: dict[str, str] = {}
+    for p in params:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
+        values[key.strip()] = value
+    store = open_store(store_dir, read_only=True)
+    if name is not None:
+        get(name)  # a clear error for an unknown name before anything else
+        results = run(store, name, **values)
+    else:
+        if values:
+            raise click.UsageError("--param works with named queries only")
+        results = run_sparql(store, sparql.read(), source=getattr(sparql, "name", "<stdin>"))
+    if results.triples is not None:
+        import pyoxigraph as ox
+
+        from kg.vocab import PREFIXES
+
+        sys.stdout.buffer.write(ox.serialize(results.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b"")
+        return
+    click.echo(FORMATS[fmt](results).rstrip("\n"))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld"]), default="trig",
+              show_default=True)
+@click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@store_option
+def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
+    """Export the store (all graphs, or one) as RDF."""
+    from kg.store import export as export_store
+    from kg.store import open_store
+
+    store = open_store(store_dir, read_only=True)
+    if output is None:
+        export_store(store, sys.stdout.buffer, fmt, graph=graph)
+        sys.stdout.buffer.flush()
+    else:
+        export_store(store, str(output), fmt, graph=graph)
+        click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@store_option
+def validate(store_dir: Path) -> None:
+    """Check the store against the SHACL shapes in ontology/shapes.ttl."""
+    from kg.shapes import validate as validate_store
+    from kg.store import open_store
+
+    report = validate_store(open_store(store_dir, read_only=True))
+    click.echo(report.text.rstrip())
+    if not report.conforms:
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -36,6 +36,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import BriefingParseError
@@ -122,12 +123,12 @@ class Briefing:
 # --------------------------------------------------------------------------
 # codes
 
-_CODE_SHAPES = {
-    "CPT": re.compile(r"\d{4}[0-9A-Z]"),
-    "HCPCS": re.compile(r"[A-V]\d{4}"),
-    "ICD10CM": re.compile(r"[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?"),
-    "NUCC": re.compile(r"\d{3}[0-9A-Z]{6}X"),
-    "MOD": re.compile(r"[0-9A-Z]{2}"),
+_CODE_SHAPES = {  # re.ASCII: \d must not match other scripts' digits ("7\u0664350")
+    "CPT": re.compile(r"\d{4}[0-9A-Z]", re.ASCII),
+    "HCPCS": re.compile(r"[A-V]\d{4}", re.ASCII),
+    "ICD10CM": re.compile(r"[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?", re.ASCII),
+    "NUCC": re.compile(r"\d{3}[0-9A-Z]{6}X", re.ASCII),
+    "MOD": re.compile(r"[0-9A-Z]{2}", re.ASCII),
 }
 
 
@@ -205,6 +206,11 @@ def _clean(line: str) -> str:
     return line.translate(_SPACES).translate(_INVISIBLE)
 
 
+# Control, surrogate and private-use characters; tab and form feed are fine in text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
+
+
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     """A comparison key for headings and header cells."""
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
@@ -465,15 +471,16 @@ def parse_text(text: str, path: str = "<string>", *, sha256: str | None = None) 
     sha256 : str, optional
         The hash of the source bytes; computed from ``text`` when not given.
     """
-    if sha256 is None:
-        sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, raw in enumerate(lines, 1):
-        bad = next((ch for ch in raw if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\x0c"), None)
-        if bad is not None:
-            raise BriefingParseError(
-                path, number, f"control character U+{ord(bad):04X}: this does not look like a text briefing"
-            )
+    if sha256 is None:  # surrogatepass: a lone surrogate is reported below, not as UnicodeEncodeError
+        sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        number = text.count("\n", 0, bad.start()) + 1
+        raise BriefingParseError(
+            path, number, f"control character U+{ord(bad.group()):04X}: this does not look like a text briefing"
+        )
     return _Parser(path, [_clean(raw) for raw in lines], sha256).run()
 
 
@@ -513,7 +520,7 @@ class _Parser:
                 m = _TITLE.match(line.translate(_DASHES))
                 if m:
                     heading = m
-                    self.fields["heading"] = (m, number)
+                    self.fields["heading"] = (m, number, line)
                     section = "summary"
                     i += 1
                     continue
@@ -611,13 +618,13 @@ class _Parser:
         )
 
     def build(self, paragraphs: dict[str, list[tuple[int, str]]]) -> Briefing:
-        m, number = self.fields["heading"]  # type: ignore[misc]
+        m, number, line = self.fields["heading"]  # type: ignore[misc]
         system = m.group(1).upper()
         code = normalize_code(m.group(2))
         if code_system(code, ("CPT", "HCPCS")) is None:
             raise self.error(number, f"{m.group(2)!r} is not a CPT or HCPCS code")
         system = code_system(code, ("CPT", "HCPCS")) or system
-        title = m.group(3).strip().strip("*").strip()
+        title = line[m.start(3):m.end(3)].strip().strip("*").strip()  # m matched the dash-folded line
 
         def text(section: str) -> Text | None:
             parts = paragraphs.get(section)

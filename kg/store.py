@@ -167,6 +167,7 @@ def build(
     paths: Sequence[str | os.PathLike],
     *,
     progress: bool | None = None,
+    batch_quads: int = 50_000,
 ) -> BuildReport:
     """Build briefings (files or folders) into ``store``.
 
@@ -178,6 +179,9 @@ def build(
         Briefing files and folders of briefings.
     progress : bool, optional
         Show a progress bar on stderr; by default only on a terminal.
+    batch_quads : int
+        Documents are written in transactions of about this many quads
+        (never splitting a document); 1 writes each document alone.
 
     Returns
     -------
@@ -195,6 +199,15 @@ def build(
     files = briefing_files(paths)
     bar = tqdm(files, desc="kg build", unit="doc", disable=(None if progress is None else not progress),
                leave=False)
+    pending: list[ox.Quad] = []
+
+    def write() -> None:
+        # Several documents per transaction: each is still all-or-nothing.
+        if pending:
+            store.extend(pending)
+            report.quads_written += len(pending)
+            pending.clear()
+
     for path in bar:
         name = path.name
         if name in names and names[name].resolve() != path.resolve():
@@ -214,20 +227,21 @@ def build(
             report.unchanged.append(name)
             continue
         try:
-            briefing = parse_bytes(data, str(path))
-            quads = briefing_quads(briefing)
+            quads = briefing_quads(parse_bytes(data, str(path)))
         except BriefingParseError as err:
             report.errors.append(err)
             continue
-        g = node(iri)
         if iri in known:
-            store.remove_graph(g)
+            # Replacing: drop the old graph first, so write now to keep the gap short.
+            write()
+            store.remove_graph(node(iri))
             report.updated.append(name)
         else:
             report.added.append(name)
-        store.extend(quads)
-        report.quads_written += len(quads)
-    store.flush()
+        pending.extend(quads)
+        if len(pending) >= batch_quads:
+            write()
+    write()
     report.seconds = time.perf_counter() - start
     return report
 

@@ -1,0 +1,131 @@
+"""The kg command, run as a user runs it: a subprocess of `python -m kg` and the `kg` script."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def kg(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, input=input,
+                          cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("cli") / "store"
+    r = kg("build", "--examples", "--store", str(store))
+    assert r.returncode == 0, r.stderr
+    assert "built 9 new, 0 changed, 0 unchanged, 0 failed" in r.stdout
+    return store
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "kg"
+    assert script.exists()
+    r = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "build" in r.stdout and "query" in r.stdout
+
+
+def test_rebuild_is_a_no_op(built):
+    r = kg("build", "--examples", "--store", str(built))
+    assert r.returncode == 0 and "0 new, 0 changed, 9 unchanged" in r.stdout
+
+
+def test_store_from_environment(built, tmp_path):
+    import os
+
+    env = dict(os.environ, KG_STORE=str(built))
+    r = subprocess.run([sys.executable, "-m", "kg", "query", "documents"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path)
+    assert r.returncode == 0 and "77013.txt" in r.stdout
+
+
+def test_bad_document_is_reported_with_file_and_line_and_the_rest_built(tmp_path, corpus):
+    bad = corpus / "broken.txt"
+    bad.write_text("CPT 12345: Broken\n| Modifier | Description | When to Use |\n|---|---|---|\n26 | only two |\n",
+                   encoding="utf-8")
+    store = tmp_path / "s"
+    r = kg("build", str(corpus), "--store", str(store))
+    assert r.returncode == 1
+    assert f"{bad}:4: modifier table row has 2 cells, expected 3" in r.stderr
+    assert "built 9 new" in r.stdout and "1 failed" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_queries_lists_the_library():
+    r = kg("queries")
+    assert r.returncode == 0
+    for name in ("monitors", "alternatives", "diagnoses-for", "provenance", "stats"):
+        assert name in r.stdout
+
+
+def test_query_table(built):
+    r = kg("query", "monitors", "--param", "code=77013", "--store", str(built))
+    assert r.returncode == 0, r.stderr
+    assert "49405" in r.stdout and "(3 rows)" in r.stdout
+
+
+def test_query_json_is_w3c(built):
+    r = kg("query", "diagnoses-for", "-p", "code=47382", "--format", "json", "--store", str(built))
+    data = json.loads(r.stdout)
+    assert data["head"]["vars"][:2] == ["role", "diagnosis"]
+    roles = {(b["role"]["value"], b["diagnosis"]["value"]) for b in data["results"]["bindings"]}
+    assert ("comorbidity", "K74.60") in roles and ("indication", "C22.0") in roles
+
+
+def test_query_csv(built):
+    r = kg("query", "alternatives", "-p", "code=76942", "--format", "csv", "--store", str(built))
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == "alternative,label,document,line"
+
+
+def test_sparql_from_stdin(built):
+    r = kg("query", "--sparql", "-", "--store", str(built), "--format", "csv",
+           input="SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b a kg:Briefing }")
+    assert r.returncode == 0 and r.stdout.splitlines()[1] == "9"
+
+
+def test_sparql_syntax_error_is_one_line(built, tmp_path):
+    q = tmp_path / "bad.rq"
+    q.write_text("SELECT * WHERE {\n  ?s ?p\n}\n", encoding="utf-8")
+    r = kg("query", "--sparql", str(q), "--store", str(built))
+    assert r.returncode == 1
+    assert re.match(rf"kg: error: {re.escape(str(q))}:\d+:\d+: SPARQL syntax error: ", r.stderr), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_injection_through_param_returns_nothing_harmful(built):
+    before = kg("query", "stats", "--store", str(built)).stdout
+    r = kg("query", "monitors", "--param", 'code=77013" } UNION { ?s ?p ?o } #', "--store", str(built))
+    assert r.returncode == 1 and "not shaped like" in r.stderr and r.stdout == ""
+    r = kg("query", "related-codes", "-p", "code=77013", "-p", "relation=monitors> } . ?s ?p ?o . {", "--store", str(built))
+    assert r.returncode == 1 and "not a kg relation" in r.stderr
+    assert kg("query", "stats", "--store", str(built)).stdout == before
+
+
+def test_unknown_query_and_missing_store(built, tmp_path):
+    r = kg("query", "nope", "--store", str(built))
+    assert r.returncode == 1 and "no named query 'nope'" in r.stderr
+    r = kg("query", "stats", "--store", str(tmp_path / "none"))
+    assert r.returncode == 1 and "no kg store here" in r.stderr
+
+
+def test_export_and_validate(built, tmp_path):
+    out = tmp_path / "g.nq"
+    r = kg("export", "--format", "nq", "-o", str(out), "--store", str(built))
+    assert r.returncode == 0 and out.stat().st_size > 0
+    r = kg("export", "--format", "ttl", "--graph", "https://w3id.org/codekg/briefing/77013.txt", "--store", str(built))
+    assert r.returncode == 0 and "cpt:77013" in r.stdout
+    r = kg("validate", "--store", str(built))
+    assert r.returncode == 0 and "Conforms: True" in r.stdout
+
+
+def test_usage_errors_exit_2(built):
+    assert kg("build", "--store", str(built)).returncode == 2
+    assert kg("query", "--store", str(built)).returncode == 2

@@ -1,0 +1,190 @@
+"""The embedded store: incremental, idempotent builds; bad documents fail alone; crash safety."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.errors import BriefingParseError, StoreError
+from kg.parse import parse_file
+from kg.store import build, documents, export, open_store, to_rdflib, triple_count
+from kg.to_rdf import briefing_quads
+from kg.vocab import briefing_iri
+
+GRAPH_77013 = briefing_iri("77013.txt")
+
+
+def _graph_size(store, iri: str) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+
+
+def test_build_is_idempotent(tmp_path, corpus):
+    store = open_store(tmp_path / "s")
+    first = build(store, [corpus], progress=False)
+    n = triple_count(store)
+    assert len(first.added) == 9 and first.ok
+    second = build(store, [corpus], progress=False)
+    assert second.added == [] and second.updated == [] and len(second.unchanged) == 9
+    assert second.quads_written == 0
+    assert triple_count(store) == n
+
+
+def test_same_input_in_a_fresh_store_gives_the_same_triples(tmp_path, corpus):
+    a, b = open_store(tmp_path / "a"), open_store(tmp_path / "b")
+    build(a, [corpus], progress=False)
+    build(b, [corpus], progress=False, batch_quads=1)
+    assert triple_count(a) == triple_count(b)
+    assert set(a) == set(b)
+
+
+def test_changed_document_replaces_only_its_graph(tmp_path, corpus):
+    store = open_store(tmp_path / "s")
+    build(store, [corpus], progress=False)
+    other = briefing_iri("47382.txt")
+    before_other = set(store.quads_for_pattern(None, None, None, ox.NamedNode(other)))
+    path = corpus / "77013.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("K75.2 |", "K74.60 |"), encoding="utf-8")
+    report = build(store, [corpus], progress=False)
+    assert report.updated == ["77013.txt"] and len(report.unchanged) == 8
+    assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(other))) == before_other
+    g = ox.NamedNode(GRAPH_77013)
+    k75 = ox.NamedNode("http://purl.bioontology.org/ontology/ICD10CM/K75.2")
+    k74 = ox.NamedNode("http://purl.bioontology.org/ontology/ICD10CM/K74.60")
+    assert not list(store.quads_for_pattern(k75, None, None, g))
+    assert list(store.quads_for_pattern(k74, None, None, g))
+    assert _graph_size(store, GRAPH_77013) == len(briefing_quads(parse_file(path)))
+
+
+def test_bad_document_fails_alone_and_keeps_its_old_graph(tmp_path, corpus):
+    store = open_store(tmp_path / "s")
+    build(store, [corpus], progress=False)
+    old = set(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_77013)))
+    (corpus / "77013.txt").write_bytes(b"\x00\x01garbage\xff")
+    (corpus / "zz-new.txt").write_text("no heading here\n", encoding="utf-8")
+    shutil.copy(corpus / "47382.txt", corpus / "47382-copy.txt")
+    report = build(store, [corpus], progress=False)
+    assert not report.ok
+    assert sorted(Path(e.path).name for e in report.errors) == ["77013.txt", "zz-new.txt"]
+    assert all(isinstance(e, BriefingParseError) for e in report.errors)
+    assert report.added == ["47382-copy.txt"]
+    assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_77013))) == old
+
+
+def test_duplicate_file_names_are_an_error(tmp_path, corpus):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "77013.txt").write_text((corpus / "47382.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    store = open_store(tmp_path / "s")
+    report = build(store, [corpus, other], progress=False)
+    assert len(report.errors) == 1 and "also named '77013.txt'" in str(report.errors[0])
+
+
+def test_same_code_in_two_briefings_is_one_node_with_both_sources(example_store):
+    rows = example_store.query(
+        """SELECT DISTINCT ?doc WHERE { cpt:77013 kg:mentionedIn ?doc }""",
+        prefixes={"cpt": "http://purl.bioontology.org/ontology/CPT/", "kg": "https://w3id.org/codekg/ontology#"},
+        use_default_graph_as_union=True,
+    )
+    docs = {r["doc"].value.rsplit("/", 1)[1] for r in rows}
+    assert {"77013.txt", "47382.txt", "50593.txt", "32998.txt"} <= docs
+
+
+def test_documents_and_rdflib_bridge(example_store):
+    assert len(documents(example_store)) == 9
+    ds = to_rdflib(example_store)
+    names = {str(g.identifier) for g in ds.graphs()}
+    assert GRAPH_77013 in names
+    assert len(ds.graph(ds.graph(GRAPH_77013).identifier)) == _graph_size(example_store, GRAPH_77013)
+
+
+@pytest.mark.parametrize("fmt,parse_as", [("ttl", "turtle"), ("nt", "nt"), ("nq", "nquads"), ("trig", "trig"), ("jsonld", "json-ld")])
+def test_export_round_trips(example_store, tmp_path, fmt, parse_as):
+    from rdflib import Dataset
+
+    out = tmp_path / f"out.{fmt}"
+    export(example_store, str(out), fmt)
+    ds = Dataset()
+    ds.parse(out, format=parse_as)
+    quads = len(list(ds.quads((None, None, None, None))))
+    if fmt in ("nq", "trig", "jsonld"):
+        assert quads == len(example_store)
+    else:
+        assert quads == triple_count(example_store)
+
+
+def test_export_one_graph(example_store, tmp_path):
+    out = tmp_path / "g.nt"
+    export(example_store, str(out), "nt", graph=GRAPH_77013)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == _graph_size(example_store, GRAPH_77013)
+
+
+def test_read_only_open_of_a_missing_store_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="no kg store here"):
+        open_store(tmp_path / "nothing", read_only=True)
+
+
+def test_a_second_writer_is_refused(tmp_path):
+    path = tmp_path / "s"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, kg.store as s; st = s.open_store({str(path)!r}); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreError, match="in use by another process"):
+            open_store(path)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+CRASH_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from kg.store import build, open_store
+    store = open_store(sys.argv[1])
+    print("ready", flush=True)
+    build(store, [sys.argv[2]], progress=False, batch_quads=int(sys.argv[3]))
+    print("finished", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("batch", [1, 5000])
+def test_crash_mid_build_leaves_whole_documents_only(tmp_path, corpus, batch):
+    big = tmp_path / "big"
+    big.mkdir()
+    sources = sorted(corpus.glob("*.txt"))
+    for i in range(80):
+        for src in sources:
+            shutil.copy(src, big / f"{src.stem}-{i:03d}.txt")
+    expected = {briefing_iri(p.name): len(briefing_quads(parse_file(p))) for p in big.glob("*.txt")}
+    store_dir = tmp_path / "s"
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), str(big), str(batch)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(2.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed; enlarge the corpus"
+
+    store = open_store(store_dir)
+    present = documents(store)
+    assert 0 < len(present) < len(expected)
+    graphs = {g.value for g in store.named_graphs()} - {"https://w3id.org/codekg/ontology"}
+    assert graphs == set(present), "a graph without its kg:Briefing node is a half-written document"
+    for iri in present:
+        assert _graph_size(store, iri) == expected[iri], iri
+    # and the next build completes the rest
+    report = build(store, [big], progress=False)
+    assert report.ok and len(report.unchanged) == len(present)
+    assert len(documents(store)) == len(expected)

@@ -313,8 +313,8 @@ def with_values(sparql: str, bindings: Binding) -> str:
     Examples
     --------
     >>> q = "SELECT ?x WHERE { ?x <p> ?code }"
-    >>> with_values(q, {ox.Variable("code"): [ox.Literal('7" } DROP ALL #')]})
-    'SELECT ?x WHERE { VALUES (?code) { ("7\\" } DROP ALL #") } ?x <p> ?code }'
+    >>> print(with_values(q, {ox.Variable("code"): [ox.Literal('7" } DROP ALL #')]}))
+    SELECT ?x WHERE { VALUES (?code) { ("7\\" } DROP ALL #") } ?x <p> ?code }
     """
     if not bindings:
         return sparql

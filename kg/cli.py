@@ -137,23 +137,109 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, store_dir
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld"]), default="trig",
-              show_default=True)
+@click.option("--format", "fmt", default="trig", show_default=True,
+              type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf", "nodelink-json"]),
+              help="RDF formats, or a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @store_option
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
-    """Export the store (all graphs, or one) as RDF."""
+    """Export the store (all graphs, or one) as RDF, or its network projection."""
+    from kg.network import NETWORK_FORMATS
     from kg.store import export as export_store
     from kg.store import open_store
 
     store = open_store(store_dir, read_only=True)
+    if fmt in NETWORK_FORMATS:
+        from kg.network import project, write
+
+        if output is None or graph is not None:
+            raise click.UsageError(f"--format {fmt} needs -o FILE and takes no --graph")
+        write(project(store), str(output), fmt)
+        click.echo(f"wrote {output}", err=True)
+        return
     if output is None:
         export_store(store, sys.stdout.buffer, fmt, graph=graph)
         sys.stdout.buffer.flush()
     else:
         export_store(store, str(output), fmt, graph=graph)
         click.echo(f"wrote {output}", err=True)
+
+
+def _graph(store_dir: Path, **options):
+    from kg.network import project
+    from kg.store import open_store
+
+    return project(open_store(store_dir, read_only=True), **options)
+
+
+def _name(G, n: str) -> str:
+    d = G.nodes[n]
+    return f"{d.get('notation', n)}  {d.get('label', '')}".rstrip()
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--max-paths", default=10, show_default=True, help="At most this many paths.")
+@click.option("--hierarchies", is_flag=True, help="Also walk the code-set hierarchies (ICD-10-CM, NUCC).")
+@store_option
+def explain(a: str, b: str, max_paths: int, hierarchies: bool, store_dir: Path) -> None:
+    """How are codes A and B connected? The shortest typed paths, with the document and line of each step."""
+    from kg.network import explain as explain_paths
+
+    G = _graph(store_dir, hierarchies=hierarchies)
+    paths = explain_paths(G, a, b, max_paths=max_paths)
+    if not paths:
+        click.echo(f"no path between {a} and {b}")
+        sys.exit(1)
+    for i, path in enumerate(paths, 1):
+        click.echo(f"path {i}:")
+        for step in path.steps:
+            click.echo(f"  {step.describe(G)}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6))
+@click.option("--relation", "relations", multiple=True, help="Only these relations (repeatable).")
+@store_option
+def neighbours(code: str, depth: int, relations: tuple[str, ...], store_dir: Path) -> None:
+    """The codes within DEPTH hops of CODE, and the edges between them."""
+    from kg.network import neighbours as around
+
+    G = _graph(store_dir)
+    H = around(G, code, depth=depth, relations=relations or None)
+    for u, v, k in sorted(H.edges(keys=True), key=lambda e: (e[2], H.nodes[e[0]]["notation"], H.nodes[e[1]]["notation"])):
+        click.echo(f"{H.nodes[u]['notation']}\t{k}\t{H.nodes[v]['notation']}")
+    click.echo(f"({H.number_of_nodes()} nodes, {H.number_of_edges()} edges)")
+
+
+@main.command()
+@click.option("--type", "node_type", type=click.Choice(["procedure", "diagnosis", "modifier", "specialty", "payer", "site"]))
+@click.option("--measure", type=click.Choice(["degree", "pagerank"]), default="degree", show_default=True)
+@click.option("--top", default=10, show_default=True)
+@store_option
+def hubs(node_type: str | None, measure: str, top: int, store_dir: Path) -> None:
+    """The most connected codes (degree or PageRank), optionally of one type."""
+    from kg.network import hubs as rank
+
+    G = _graph(store_dir)
+    for n, score in rank(G, node_type=node_type, measure=measure, top=top):
+        click.echo(f"{score:10.4f}  {_name(G, n)}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--top", default=10, show_default=True)
+@store_option
+def similar(code: str, top: int, store_dir: Path) -> None:
+    """Procedures most like CODE: shared diagnoses, modifiers and specialties (Jaccard)."""
+    from kg.network import similar as rank
+
+    G = _graph(store_dir)
+    for n, score in rank(G, code, top=top):
+        click.echo(f"{score:6.3f}  {_name(G, n)}")
 
 
 @main.command()

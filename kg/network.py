@@ -1,0 +1,457 @@
+"""networkx analytics over the graph: projection, explain, neighbours, hubs,
+communities, similarity, components and exports.
+
+Plain functions that take a graph, in the style of networkx. :func:`project`
+reads the store once into an :class:`networkx.MultiDiGraph`:
+
+* nodes are keyed by IRI, with attributes ``notation``, ``label``, ``type``
+  (``procedure``, ``diagnosis``, ``modifier``, ``specialty``, ``payer``,
+  ``site``) and ``system``;
+* an edge runs in the relation's direction, is keyed by the relation's local
+  name (``monitors``, ``indicationFor``...), so different relations between
+  the same two codes stay distinct, and carries ``sources``: the
+  ``(file, line)`` pairs of the briefing rows that assert it.
+
+Examples
+--------
+>>> import tempfile
+>>> from kg.store import open_store, build
+>>> from kg.examples import examples_dir
+>>> store = open_store(tempfile.mkdtemp())
+>>> _ = build(store, [examples_dir()], progress=False)
+>>> G = project(store)
+>>> G.nodes[node_for(G, "77013")]["type"]
+'procedure'
+>>> [step.relation for step in explain(G, "C22.0", "76942")[0].steps]
+['indicationFor', 'alternativeTo']
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pyoxigraph as ox
+
+from kg.errors import KGError
+from kg.parse import code_candidates
+from kg.vocab import KG, PREFIXES, code_iri
+
+__all__ = [
+    "CODE_RELATIONS",
+    "Path",
+    "Step",
+    "communities",
+    "components",
+    "explain",
+    "hubs",
+    "neighbours",
+    "node_for",
+    "project",
+    "similar",
+    "type_counts",
+    "write",
+    "NETWORK_FORMATS",
+]
+
+CODE_RELATIONS = ("monitors", "alternativeTo", "precedes", "includedIn", "indicationFor", "comorbidityOf", "relatedTo")
+"""Relations between codes that briefings assert."""
+
+FACT_RELATIONS = ("hasModifier", "performedBy", "coveredByPayer", "siteOfService")
+"""Relations from a procedure to its modifiers, specialties, payers and sites."""
+
+_TYPES = {
+    str(KG.ProcedureCode): "procedure",
+    str(KG.DiagnosisCode): "diagnosis",
+    str(KG.Modifier): "modifier",
+    str(KG.ProviderTaxonomy): "specialty",
+    str(KG.Payer): "payer",
+    str(KG.SiteOfService): "site",
+}
+
+_EDGES = """
+SELECT ?s ?rel ?o ?file ?line WHERE {
+  GRAPH ?g {
+    ?e a kg:AssertedRelation ; kg:subjectCode ?s ; kg:relation ?rel ; kg:objectCode ?o ; kg:line ?line .
+    ?g kg:sourceFile ?file .
+  }
+}
+"""
+
+_FACTS = """
+SELECT ?s ?rel ?o ?file ?line WHERE {
+  VALUES ?rel { kg:coveredByPayer kg:siteOfService }
+  GRAPH ?g { ?s ?rel ?o . ?g kg:sourceFile ?file ; kg:line ?line }
+}
+"""
+
+_NODES = """
+SELECT ?n ?type ?notation ?label ?scheme ?official WHERE {
+  { SELECT DISTINCT ?n ?type WHERE {
+      VALUES ?type { kg:ProcedureCode kg:DiagnosisCode kg:Modifier kg:ProviderTaxonomy kg:Payer kg:SiteOfService }
+      GRAPH ?g { ?g a kg:Briefing . ?n a ?type } } }
+  OPTIONAL { ?n skos:notation ?notation }
+  OPTIONAL { ?n skos:inScheme ?scheme }
+  OPTIONAL { GRAPH ?b { ?b a kg:Briefing . ?n skos:prefLabel|rdfs:label ?label } }
+  OPTIONAL { GRAPH ?c { ?c a kg:CodeSetRelease . ?n skos:prefLabel ?official } }
+}
+"""
+
+_BROADER = """
+SELECT ?s ?o ?file WHERE {
+  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:sourceFile ?file . ?s skos:broader ?o }
+}
+"""
+
+_NCCI = """
+SELECT ?s ?o ?file WHERE {
+  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:sourceFile ?file . ?e a kg:NCCIEdit ; kg:column1 ?o ; kg:column2 ?s .
+             FILTER NOT EXISTS { ?e kg:deletionDate ?d } }
+}
+"""
+
+
+def project(
+    store: ox.Store,
+    *,
+    relations: Iterable[str] | None = None,
+    hierarchies: bool = False,
+    ncci: bool = False,
+) -> nx.MultiDiGraph:
+    """Project the store into a :class:`networkx.MultiDiGraph`.
+
+    Parameters
+    ----------
+    store : pyoxigraph.Store
+        A built store.
+    relations : iterable of str, optional
+        Keep only these relations (local names, e.g. ``["monitors"]``). By
+        default all briefing relations: :data:`CODE_RELATIONS` and
+        :data:`FACT_RELATIONS`.
+    hierarchies : bool
+        Add ``broader`` edges from the loaded code sets (ICD-10-CM, NUCC).
+    ncci : bool
+        Add the active NCCI procedure-to-procedure edits as ``includedIn``
+        edges (source ``NCCI``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Keyed by IRI; see the module docstring for attributes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store, build
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
+    >>> G = project(store, relations=["monitors"])
+    >>> [(G.nodes[u]["notation"], k, G.nodes[v]["notation"]) for u, v, k in G.edges(keys=True)]
+    [('77013', 'monitors', '49405')]
+    """
+    wanted = set(relations) if relations is not None else set(CODE_RELATIONS + FACT_RELATIONS)
+    G = nx.MultiDiGraph()
+    sources: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
+    for query in (_EDGES, _FACTS):
+        for r in store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True):
+            rel = r["rel"].value.rsplit("#", 1)[1]
+            if rel in wanted:
+                sources[(r["s"].value, rel, r["o"].value)].add((r["file"].value, int(r["line"].value)))
+    if hierarchies:
+        for r in store.query(_BROADER, prefixes=PREFIXES, use_default_graph_as_union=True):
+            sources[(r["s"].value, "broader", r["o"].value)].add((r["file"].value, 0))
+    if ncci:
+        for r in store.query(_NCCI, prefixes=PREFIXES, use_default_graph_as_union=True):
+            sources[(r["s"].value, "includedIn", r["o"].value)].add(("NCCI", 0))
+    for (s, rel, o), srcs in sources.items():
+        G.add_edge(s, o, key=rel, relation=rel, sources=sorted(srcs))
+    _annotate_nodes(store, G)
+    return G
+
+
+def _annotate_nodes(store: ox.Store, G: nx.MultiDiGraph) -> None:
+    attrs: dict[str, dict] = {}
+    for r in store.query(_NODES, prefixes=PREFIXES, use_default_graph_as_union=True):
+        n = r["n"].value
+        if n not in G:
+            continue
+        a = attrs.setdefault(n, {"type": _TYPES[r["type"].value], "notation": "", "label": "", "system": ""})
+        if r["notation"] is not None:
+            a["notation"] = r["notation"].value
+        if r["scheme"] is not None:
+            a["system"] = r["scheme"].value.rsplit("#", 1)[1]
+        official = r["official"].value if r["official"] is not None else ""
+        if official:
+            a["label"] = official
+        elif r["label"] is not None and not a["label"]:
+            a["label"] = r["label"].value
+    for n in G.nodes:
+        a = attrs.get(n) or {"type": "code", "notation": "", "label": "", "system": ""}
+        if not a["notation"]:
+            a["notation"] = a["label"] or n.rsplit("/", 1)[-1]
+        G.nodes[n].update(a)
+
+
+def node_for(G: nx.MultiDiGraph, code: str) -> str:
+    """The IRI of the node for ``code`` as a user typed it (``c22.0``, ``77013``).
+
+    Raises
+    ------
+    KGError
+        If no node of the graph is that code.
+    """
+    for system, c in code_candidates(code):
+        iri = code_iri(system, c)
+        if iri in G:
+            return iri
+    if code in G:
+        return code
+    wanted = {c for _, c in code_candidates(code)} | {code}
+    for n, notation in G.nodes(data="notation"):
+        if notation in wanted:
+            return n
+    raise KGError(f"{code!r} is not in the graph; check the code, or build the briefing that mentions it")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One hop of a path: ``source -relation-> target`` as the graph states it."""
+
+    source: str
+    relation: str
+    target: str
+    forward: bool
+    sources: tuple[tuple[str, int], ...]
+
+    def describe(self, G: nx.MultiDiGraph) -> str:
+        a, b = G.nodes[self.source]["notation"], G.nodes[self.target]["notation"]
+        where = ", ".join(f"{f}:{line}" for f, line in self.sources)
+        return f"{a} -{self.relation}-> {b}  [{where}]"
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path between two codes, as steps in walking order."""
+
+    nodes: tuple[str, ...]
+    steps: tuple[Step, ...] = field(default=())
+
+
+def _undirected(G: nx.MultiDiGraph) -> nx.Graph:
+    U = nx.Graph()
+    U.add_nodes_from(G.nodes)
+    U.add_edges_from((u, v) for u, v in G.edges() if u != v)
+    return U
+
+
+def explain(G: nx.MultiDiGraph, a: str, b: str, *, max_paths: int = 10) -> list[Path]:
+    """The shortest typed paths between codes ``a`` and ``b``, with provenance.
+
+    Edges are walked in either direction; each :class:`Step` says which way
+    the relation points and which briefing rows assert it. Every relation
+    between two consecutive nodes gives its own step choice, so parallel
+    edges yield separate paths.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("d", notation="C22.0"); G.add_node("p", notation="77013"); G.add_node("q", notation="76942")
+    >>> G.add_edge("d", "p", key="indicationFor", sources=[("77013.txt", 41)])
+    'indicationFor'
+    >>> G.add_edge("p", "q", key="alternativeTo", sources=[("77013.txt", 52)])
+    'alternativeTo'
+    >>> [s.describe(G) for s in explain(G, "C22.0", "76942")[0].steps]
+    ['C22.0 -indicationFor-> 77013  [77013.txt:41]', '77013 -alternativeTo-> 76942  [77013.txt:52]']
+    """
+    source, target = node_for(G, a), node_for(G, b)
+    U = _undirected(G)
+    try:
+        node_paths = list(_limited(nx.all_shortest_paths(U, source, target), max_paths))
+    except nx.NetworkXNoPath:
+        return []
+    out: list[Path] = []
+    for nodes in node_paths:
+        choices = []
+        for u, v in zip(nodes, nodes[1:]):
+            hop = [Step(u, k, v, True, tuple(d.get("sources", ()))) for k, d in (G.get_edge_data(u, v) or {}).items()]
+            hop += [Step(v, k, u, False, tuple(d.get("sources", ()))) for k, d in (G.get_edge_data(v, u) or {}).items()]
+            choices.append(sorted(hop, key=lambda s: s.relation))
+        for combo in _limited(_product(choices), max_paths - len(out)):
+            out.append(Path(tuple(nodes), tuple(combo)))
+        if len(out) >= max_paths:
+            break
+    return out
+
+
+def _product(choices):
+    import itertools
+
+    return itertools.product(*choices)
+
+
+def _limited(iterable, n: int):
+    for i, item in enumerate(iterable):
+        if i >= n:
+            return
+        yield item
+
+
+def neighbours(G: nx.MultiDiGraph, code: str, depth: int = 1, relations: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    """The subgraph within ``depth`` hops of ``code`` (either direction), optionally over some relations only.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "b", key="monitors"); G.add_edge("b", "c", key="precedes")
+    'monitors'
+    'precedes'
+    >>> sorted(neighbours(G, "a", depth=1).nodes)
+    ['a', 'b']
+    >>> sorted(neighbours(G, "c", depth=2, relations=["precedes"]).nodes)
+    ['b', 'c']
+    """
+    start = node_for(G, code)
+    keep = set(relations) if relations is not None else None
+    H = G if keep is None else G.edge_subgraph([(u, v, k) for u, v, k in G.edges(keys=True) if k in keep] or [])
+    if start not in H:
+        return G.subgraph([start]).copy()
+    seen = {start}
+    frontier = {start}
+    for _ in range(depth):
+        nxt = set()
+        for n in frontier:
+            nxt.update(H.successors(n))
+            nxt.update(H.predecessors(n))
+        frontier = nxt - seen
+        seen |= frontier
+    return H.subgraph(seen).copy()
+
+
+def hubs(G: nx.MultiDiGraph, *, node_type: str | None = None, measure: str = "degree", top: int = 10) -> list[tuple[str, float]]:
+    """Rank nodes by degree or PageRank, optionally among one node type.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> for n, t in [("g", "procedure"), ("a", "procedure"), ("b", "procedure"), ("d", "diagnosis")]:
+    ...     G.add_node(n, type=t)
+    >>> for x in "abd": _ = G.add_edge("g", x, key="monitors")
+    >>> hubs(G, node_type="procedure", top=1)
+    [('g', 3.0)]
+    """
+    if measure == "degree":
+        scores = {n: float(d) for n, d in G.degree()}
+    elif measure == "pagerank":
+        scores = nx.pagerank(nx.DiGraph(G), alpha=0.85)
+    else:
+        raise KGError(f"unknown hub measure {measure!r}; use degree or pagerank")
+    ranked = [(n, s) for n, s in scores.items() if node_type is None or G.nodes[n].get("type") == node_type]
+    ranked.sort(key=lambda x: (-x[1], G.nodes[x[0]].get("notation", x[0])))
+    return ranked[:top]
+
+
+def communities(G: nx.MultiDiGraph, *, seed: int = 0, relations: Iterable[str] = CODE_RELATIONS) -> list[set[str]]:
+    """Louvain communities of the code-to-code graph, largest first (deterministic for a seed).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v in [("a", "b"), ("b", "c"), ("a", "c"), ("x", "y"), ("y", "z"), ("x", "z"), ("c", "x")]:
+    ...     _ = G.add_edge(u, v, key="relatedTo")
+    >>> sorted(map(sorted, communities(G)))
+    [['a', 'b', 'c'], ['x', 'y', 'z']]
+    """
+    keep = set(relations)
+    U = nx.Graph()
+    for u, v, k in G.edges(keys=True):
+        if k in keep and u != v:
+            w = U.get_edge_data(u, v, {}).get("weight", 0)
+            U.add_edge(u, v, weight=w + 1)
+    parts = nx.community.louvain_communities(U, seed=seed, weight="weight") if U.number_of_edges() else []
+    return sorted((set(p) for p in parts), key=lambda p: (-len(p), sorted(p)))
+
+
+SIMILARITY_RELATIONS = ("indicationFor", "comorbidityOf", "hasModifier", "performedBy")
+
+
+def _features(G: nx.MultiDiGraph, n: str) -> set[tuple[str, str]]:
+    out = set()
+    for _, v, k in G.out_edges(n, keys=True):
+        if k in ("hasModifier", "performedBy"):
+            out.add((k, v))
+    for u, _, k in G.in_edges(n, keys=True):
+        if k in ("indicationFor", "comorbidityOf"):
+            out.add(("diagnosis", u))
+    return out
+
+
+def similar(G: nx.MultiDiGraph, code: str, *, top: int = 10) -> list[tuple[str, float]]:
+    """Procedures most like ``code``: Jaccard similarity of their diagnoses, modifiers and specialties.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> for p in "abc": G.add_node(p, type="procedure")
+    >>> for p, m in [("a", "26"), ("a", "TC"), ("b", "26"), ("b", "TC"), ("c", "59")]:
+    ...     _ = G.add_edge(p, m, key="hasModifier")
+    >>> similar(G, "a")
+    [('b', 1.0), ('c', 0.0)]
+    """
+    n = node_for(G, code)
+    mine = _features(G, n)
+    scores = []
+    for other, data in G.nodes(data=True):
+        if other == n or data.get("type") != "procedure":
+            continue
+        theirs = _features(G, other)
+        union = mine | theirs
+        scores.append((other, round(len(mine & theirs) / len(union), 4) if union else 0.0))
+    scores.sort(key=lambda x: (-x[1], G.nodes[x[0]].get("notation", x[0])))
+    return scores[:top]
+
+
+def components(G: nx.MultiDiGraph) -> list[set[str]]:
+    """Weakly connected components, largest first."""
+    return sorted((set(c) for c in nx.weakly_connected_components(G)), key=lambda c: (-len(c), sorted(c)))
+
+
+def _flat(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy whose attributes are scalars, which GraphML and GEXF require."""
+    H = nx.MultiDiGraph()
+    for n, d in G.nodes(data=True):
+        H.add_node(n, **{k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))})
+    for u, v, k, d in G.edges(keys=True, data=True):
+        H.add_edge(u, v, key=k, relation=k, sources="; ".join(f"{f}:{line}" for f, line in d.get("sources", ())))
+    return H
+
+
+def write(G: nx.MultiDiGraph, path, fmt: str) -> None:
+    """Write ``G`` for Gephi (``gexf``), Cytoscape (``graphml``) or D3 (``nodelink-json``)."""
+    try:
+        writer = NETWORK_FORMATS[fmt]
+    except KeyError:
+        raise KGError(f"unknown network format {fmt!r}; choose one of {', '.join(NETWORK_FORMATS)}") from None
+    writer(G, path)
+
+
+def _write_nodelink(G, path) -> None:
+    data = nx.node_link_data(_flat(G), edges="links")
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+
+
+NETWORK_FORMATS = {
+    "graphml": lambda G, path: nx.write_graphml(_flat(G), path),
+    "gexf": lambda G, path: nx.write_gexf(_flat(G), path),
+    "nodelink-json": _write_nodelink,
+}
+"""``kg export --format`` choices for network tools -> writer."""
+
+
+def type_counts(G: nx.MultiDiGraph) -> Counter:
+    """How many nodes of each type the graph holds."""
+    return Counter(d.get("type", "code") for _, d in G.nodes(data=True))

@@ -1,0 +1,132 @@
+"""networkx analytics: projection matches SPARQL, paths are pinned, exports read back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+
+from kg.network import (
+    communities, components, explain, hubs, neighbours, node_for, project, similar, write,
+)
+from kg.query import run_sparql
+
+
+@pytest.fixture(scope="module")
+def G(example_store):
+    return project(example_store)
+
+
+def test_projection_matches_sparql_counts(example_store, G):
+    for rel in ("monitors", "alternativeTo", "precedes", "includedIn", "indicationFor", "comorbidityOf",
+                "relatedTo", "hasModifier", "performedBy", "coveredByPayer", "siteOfService"):
+        res = run_sparql(example_store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ ?s kg:{rel} ?o }} }}")
+        expected = int(res.rows[0][0].value)
+        got = sum(1 for _, _, k in G.edges(keys=True) if k == rel)
+        assert got == expected, rel
+    res = run_sparql(example_store, "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a kg:AssertedRelation }")
+    assert sum(len(d["sources"]) for *_, k, d in G.edges(keys=True, data=True)
+               if k not in ("coveredByPayer", "siteOfService")) == int(res.rows[0][0].value)
+
+
+def test_nodes_have_attributes(G):
+    d = G.nodes[node_for(G, "C22.0")]
+    assert d == {"type": "diagnosis", "notation": "C22.0", "label": "Liver cell carcinoma", "system": "ICD10CM"}
+    assert G.nodes[node_for(G, "26")]["type"] == "modifier"
+    assert G.nodes[node_for(G, "207L00000X")]["type"] == "specialty"
+
+
+def test_parallel_relations_stay_distinct(G):
+    a, b = node_for(G, "76940"), node_for(G, "76942")
+    assert set(G.get_edge_data(a, b)) == {"alternativeTo"}
+    assert set(G.get_edge_data(b, a)) == {"alternativeTo"}
+
+
+def test_explain_c22_0_to_76942(G):
+    paths = explain(G, "C22.0", "76942")
+    described = [[s.describe(G) for s in p.steps] for p in paths]
+    assert ["C22.0 -indicationFor-> 77013  [77013.txt:41]", "77013 -alternativeTo-> 76942  [77013.txt:52]"] in described
+    assert ["C22.0 -indicationFor-> 76940  [76940.txt:33]", "76940 -alternativeTo-> 76942  [76940.txt:43]"] in described
+    assert all(len(p.steps) == 2 for p in paths)
+
+
+def test_explain_walks_edges_backwards_and_says_so(G):
+    (path, *_) = explain(G, "49405", "77013")
+    (step,) = path.steps
+    assert step.relation == "monitors" and not step.forward
+    assert step.sources == (("77013.txt", 51),)
+
+
+def test_no_path():
+    H = nx.MultiDiGraph()
+    H.add_node("a", notation="A")
+    H.add_node("b", notation="B")
+    assert explain(H, "A", "B") == []
+
+
+def test_similar_ranks_guidance_codes_above_unrelated_codes(G):
+    ranked = [(G.nodes[n]["notation"], s) for n, s in similar(G, "77013", top=100)]
+    scores = dict(ranked)
+    for guidance in ("76942", "77022", "76940", "77012"):
+        assert scores[guidance] > 0
+        for unrelated in ("10005", "99024", "74170", "22511"):
+            assert scores[guidance] > scores[unrelated]
+
+
+def test_hubs_and_communities_are_deterministic(G):
+    top = [G.nodes[n]["notation"] for n, _ in hubs(G, node_type="procedure", top=3)]
+    assert top[0] == "77013"
+    assert hubs(G, measure="pagerank", top=5) == hubs(G, measure="pagerank", top=5)
+    first = communities(G, seed=1)
+    assert first == communities(G, seed=1)
+    assert any(node_for(G, "C22.0") in c for c in first)
+    assert len(components(G)) >= 1
+
+
+def test_neighbours_by_relation(G):
+    H = neighbours(G, "77013", depth=1, relations=["monitors"])
+    assert {H.nodes[n]["notation"] for n in H} == {"77013", "49405", "47382", "50593"}
+
+
+@pytest.mark.parametrize("fmt,read", [
+    ("graphml", nx.read_graphml),
+    ("gexf", nx.read_gexf),
+    ("nodelink-json", None),
+])
+def test_exports_read_back_with_attributes(G, tmp_path, fmt, read):
+    path = tmp_path / f"g.{fmt}"
+    write(G, path, fmt)
+    if read is None:
+        import json
+
+        H = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="links")
+    else:
+        H = read(path)
+    assert H.number_of_nodes() == G.number_of_nodes()
+    assert H.number_of_edges() == G.number_of_edges()
+    n = node_for(G, "C22.0")
+    assert H.nodes[n]["label"] == "Liver cell carcinoma" and H.nodes[n]["type"] == "diagnosis"
+    rels = {d["relation"] for *_, d in H.edges(data=True)}
+    assert {"monitors", "indicationFor", "hasModifier"} <= rels
+    srcs = [d["sources"] for *_, d in H.edges(data=True) if d["relation"] == "monitors"]
+    assert any("77013.txt:51" in s for s in srcs)
+
+
+def _kg(*args):
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_explain_similar_hubs_neighbours(example_store_dir):
+    s = ["--store", str(example_store_dir)]
+    r = _kg("explain", "C22.0", "76942", *s)
+    assert r.returncode == 0 and "C22.0 -indicationFor-> 77013  [77013.txt:41]" in r.stdout
+    r = _kg("similar", "77013", "--top", "3", *s)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 3
+    r = _kg("hubs", "--type", "procedure", "--top", "1", *s)
+    assert r.returncode == 0 and "77013" in r.stdout
+    r = _kg("neighbours", "77013", "--relation", "monitors", *s)
+    assert r.returncode == 0 and "77013\tmonitors\t49405" in r.stdout
+    r = _kg("explain", "C22.0", "XX", *s)
+    assert r.returncode == 1 and "not in the graph" in r.stderr

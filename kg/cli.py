@@ -25,6 +25,25 @@ store_option = click.option(
 )
 
 
+endpoint_option = click.option(
+    "--endpoint",
+    envvar="KG_ENDPOINT",
+    help="Query this SPARQL 1.1 endpoint instead of the local store (or set KG_ENDPOINT). "
+    "Credentials come from KG_ENDPOINT_TOKEN, KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or KG_ENDPOINT_HEADERS.",
+)
+
+
+def _target(endpoint: str | None, store_dir: Path):
+    """The remote endpoint if one is given, else the local store opened read-only."""
+    if endpoint:
+        from kg.remote import Endpoint
+
+        return Endpoint(endpoint)
+    from kg.store import open_store
+
+    return open_store(store_dir, read_only=True)
+
+
 def _fail(err: Exception, code: int = 1) -> None:
     click.echo(f"kg: error: {err}", err=True)
     sys.exit(code)
@@ -99,13 +118,15 @@ def queries() -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter.")
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@endpoint_option
 @store_option
-def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, store_dir: Path) -> None:
+def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint: str | None, store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
     \b
     kg query monitors --param code=77013
     kg query --sparql my.rq --format json
+    kg query alternatives -p code=76942 --endpoint http://localhost:7878/query
     """
     from kg.query import FORMATS, get, run, run_sparql
     from kg.store import open_store
@@ -118,7 +139,7 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, store_dir
         if not sep or not key:
             raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
         values[key.strip()] = value
-    store = open_store(store_dir, read_only=True)
+    store = _target(endpoint, store_dir)
     if name is not None:
         get(name)  # a clear error for an unknown name before anything else
         results = run(store, name, **values)
@@ -240,6 +261,53 @@ def similar(code: str, top: int, store_dir: Path) -> None:
     G = _graph(store_dir)
     for n, score in rank(G, code, top=top):
         click.echo(f"{score:6.3f}  {_name(G, n)}")
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:7878", show_default=True, help="HOST:PORT to listen on (loopback by default).")
+@click.option("--read-write", is_flag=True, help="Allow SPARQL UPDATE and Graph Store writes (default: read-only).")
+@click.option("--timeout-s", type=int, help="Per-query timeout in seconds.")
+@store_option
+def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -> None:
+    """Serve the store over HTTP with the Oxigraph server (SPARQL 1.1 Protocol, Graph Store, query UI).
+
+    Put a reverse proxy in front of it for access control (see the README).
+    """
+    from kg.serve import query_links, start
+
+    server = start(store_dir, bind=bind, read_write=read_write, timeout_s=timeout_s)
+    click.echo(f"query UI:     {server.base}/")
+    click.echo(f"endpoint:     {server.query_url}  (SPARQL 1.1 Protocol; the default graph is the union of all graphs)")
+    click.echo(f"graph store:  {server.store_url}" + ("" if read_write else "  (read-only)"))
+    if read_write:
+        click.echo(f"update:       {server.update_url}")
+    click.echo("named queries (open, or paste into the UI):")
+    for name, url in query_links(server.base):
+        click.echo(f"  {name}: {url}")
+    click.echo("Ctrl-C stops the server.")
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.command()
+@click.option("--endpoint", required=True, envvar="KG_ENDPOINT", help="The remote SPARQL query endpoint.")
+@click.option("--graph-store", help="The Graph Store Protocol URL (default for Oxigraph: <endpoint base>/store).")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--retries", default=3, show_default=True, help="Retries with backoff on transient failures.")
+@store_option
+def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, store_dir: Path) -> None:
+    """Upload every named graph to a remote store (one PUT per graph, so pushing again is idempotent)."""
+    from kg.remote import Endpoint
+    from kg.remote import push as push_graphs
+    from kg.store import open_store
+
+    target = Endpoint(endpoint, graph_store=graph_store, timeout=timeout, retries=retries)
+    pushed = push_graphs(open_store(store_dir, read_only=True), target)
+    click.echo(f"pushed {len(pushed)} graphs, {sum(n for _, n in pushed)} triples to {target.graph_store}")
 
 
 @main.command()

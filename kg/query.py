@@ -333,14 +333,39 @@ def with_values(sparql: str, bindings: Binding) -> str:
     return f"{sparql[:m.end()]} VALUES ({names}) {{ {rows} }}{sparql[m.end():]}"
 
 
-def run_sparql(store: ox.Store, sparql: str, *, substitutions=None, source: str = "<query>") -> Results:
-    """Run SPARQL text against ``store`` (union default graph).
+def with_prefixes(sparql: str) -> str:
+    """``sparql`` with PREFIX lines for every kg prefix it uses but does not declare.
+
+    Examples
+    --------
+    >>> with_prefixes("SELECT * WHERE { ?s a kg:Briefing }").splitlines()[0]
+    'PREFIX kg: <https://w3id.org/codekg/ontology#>'
+    """
+    declared = {m.lower() for m in re.findall(r"PREFIX\s+([\w-]*):", sparql, re.IGNORECASE)}
+    missing = [
+        f"PREFIX {name}: <{ns}>" for name, ns in PREFIXES.items()
+        if name.lower() not in declared and re.search(rf"(?<![\w?$]){re.escape(name)}:", sparql)
+    ]
+    return "\n".join(missing + [sparql]) if missing else sparql
+
+
+def run_sparql(store, sparql: str, *, substitutions=None, source: str = "<query>") -> Results:
+    """Run SPARQL text against ``store`` (union default graph), or a remote endpoint.
+
+    Parameters
+    ----------
+    store : pyoxigraph.Store or kg.remote.Endpoint
+        The embedded store, or any SPARQL 1.1 endpoint (SELECT and ASK).
 
     Raises
     ------
     QueryError
         With ``source:line:column`` for a syntax error.
     """
+    from kg.remote import Endpoint, results_from_json
+
+    if isinstance(store, Endpoint):
+        return results_from_json(store.query(with_prefixes(with_values(sparql, substitutions or {}))))
     try:
         result = store.query(
             with_values(sparql, substitutions or {}),
@@ -363,7 +388,7 @@ def run_sparql(store: ox.Store, sparql: str, *, substitutions=None, source: str 
     return Results(variables, rows)
 
 
-def run(store: ox.Store, name: str, **params) -> Results:
+def run(store, name: str, **params) -> Results:
     """Run the named query ``name`` with ``params`` bound as RDF terms.
 
     Examples

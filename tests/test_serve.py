@@ -1,0 +1,153 @@
+"""The real Oxigraph server over a store kg built, queried with a real HTTP client over loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from kg.errors import StoreError
+from kg.query import bind, named_queries, run, with_values
+from kg.remote import Endpoint, push
+from kg.serve import free_port, start
+from kg.store import build, open_store
+from kg.examples import examples_dir
+
+
+def _example(q) -> dict[str, str]:
+    out = {}
+    for p in q.params:
+        m = re.search(r"\(([^,)]+)", p.help)
+        if m and not p.optional:
+            out[p.name] = m.group(1).strip()
+    return out
+
+
+def _rows_from_json(data) -> list[tuple]:
+    variables = data["head"]["vars"]
+    return sorted(tuple((b[v]["type"], b[v]["value"]) if v in b else None for v in variables)
+                  for b in data["results"]["bindings"])
+
+
+def _rows_from_results(res) -> list[tuple]:
+    data = json.loads(res.to_json())
+    return _rows_from_json(data)
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("serve") / "store"
+    store = open_store(path)
+    assert build(store, [examples_dir()], progress=False).ok
+    del store
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(store_dir):
+    with start(store_dir, bind=f"127.0.0.1:{free_port()}") as s:
+        yield s
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_every_named_query_gives_the_same_rows_over_http(server, store_dir, name):
+    q = named_queries()[name]
+    params = _example(q)
+    client = SPARQLWrapper(server.query_url)
+    client.setQuery(with_values(q.text, bind(q, params)))
+    client.setReturnFormat(JSON)
+    client.setMethod(POST)
+    remote = _rows_from_json(client.query().convert())
+    local = _rows_from_results(run(open_store(store_dir, read_only=True), name, **params))
+    assert remote == local
+    assert remote, f"{name} returned no rows"
+
+
+def test_update_is_refused(server):
+    client = SPARQLWrapper(server.query_url, updateEndpoint=server.update_url)
+    client.setMethod(POST)
+    client.setQuery("DROP ALL")
+    with pytest.raises((SPARQLWrapperException, Exception)) as info:
+        client.query()
+    assert "read-only" in str(info.value).lower() or "403" in str(info.value) or "405" in str(info.value)
+    check = SPARQLWrapper(server.query_url)
+    check.setQuery("ASK { ?s a <https://w3id.org/codekg/ontology#Briefing> }")
+    check.setReturnFormat(JSON)
+    assert check.query().convert()["boolean"] is True
+
+
+def _count(endpoint: Endpoint) -> int:
+    data = endpoint.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return int(data["results"]["bindings"][0]["n"]["value"])
+
+
+def test_push_then_query_the_endpoint_and_push_again(tmp_path, store_dir):
+    local = open_store(store_dir, read_only=True)
+    with start(tmp_path / "remote", bind=f"127.0.0.1:{free_port()}", read_write=True) as remote_server:
+        endpoint = Endpoint(remote_server.query_url)
+        pushed = push(local, endpoint, progress=False)
+        assert len(pushed) == 10  # nine briefings and the ontology
+        n = _count(endpoint)
+        assert n == len(local)
+        assert push(local, endpoint, progress=False) == pushed
+        assert _count(endpoint) == n, "a second push must not duplicate triples"
+        for name in ("monitors", "diagnoses-for", "alternatives", "stats", "documents"):
+            params = _example(named_queries()[name])
+            assert _rows_from_results(run(endpoint, name, **params)) == _rows_from_results(run(local, name, **params))
+        # and through the CLI, as a user would
+        args = [sys.executable, "-m", "kg", "query", "provenance", "-p", "from=77013", "-p", "to=49405", "--format", "json"]
+        via_endpoint = subprocess.run(args + ["--endpoint", endpoint.url], capture_output=True, text=True, timeout=120)
+        via_store = subprocess.run(args + ["--store", str(store_dir)], capture_output=True, text=True, timeout=120)
+        assert via_endpoint.returncode == 0, via_endpoint.stderr
+        assert json.loads(via_endpoint.stdout) == json.loads(via_store.stdout)
+
+
+def test_cli_push(tmp_path, store_dir):
+    with start(tmp_path / "remote", bind=f"127.0.0.1:{free_port()}", read_write=True) as remote_server:
+        r = subprocess.run([sys.executable, "-m", "kg", "push", "--endpoint", remote_server.query_url,
+                            "--store", str(store_dir)], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("pushed 10 graphs")
+
+
+def test_serve_refuses_a_store_held_by_a_writer(tmp_path):
+    path = tmp_path / "held"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, kg.store as s; st = s.open_store({str(path)!r}); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreError, match="in use by another process"):
+            start(path, bind=f"127.0.0.1:{free_port()}")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_unreachable_endpoint_is_a_clear_error():
+    port = free_port()
+    r = subprocess.run([sys.executable, "-m", "kg", "query", "stats", "--endpoint", f"http://127.0.0.1:{port}/query"],
+                       capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "PYTHONWARNINGS": "ignore"})
+    assert r.returncode == 1 and "cannot reach the endpoint" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_serve_prints_urls_and_serves(store_dir):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store_dir), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.strip() == f"query UI:     http://127.0.0.1:{port}/"
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert any("monitors" not in l and "/query" in l for l in lines)
+        data = Endpoint(f"http://127.0.0.1:{port}/query").query("ASK { ?s ?p ?o }")
+        assert data["boolean"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

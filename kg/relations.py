@@ -88,25 +88,31 @@ _SUBJECT = (
     r"(?:{code}|this (?:\w+ )?(?:code|service|procedure|guidance(?: code)?|(?:cryo)?ablation|imaging(?: code)?|study)"
     r"|the (?:guidance|subject) code)"
 )
-_OTHER = r"(?:{code}|the (?:\w+ ){{0,4}}code)"
+_OTHER = r"(?:{code}\b|the (?:\w+ ){{0,4}}code)"
+_NOT = r"(?<!not )(?<!n't )(?<!never )(?<!not an )(?<!not a )"  # {NOT}: the next word is not negated
 
 PROCEDURE_RULES: tuple[Rule, ...] = (
     # 1. bundling. Strong rules say which side is bundled into which.
     Rule("included-in-subject", "includedIn", IN,
-         r"\b(?:included|bundled|packaged|incorporated) (?:in|into|with) {S}|\bpart of {S}|\b{S} (?:already )?includes\b",
+         r"\b{NOT}(?:included|bundled|packaged|incorporated) (?:in|into|with) {S}|\b{NOT}part of {S}"
+         r"|\b{S} (?:already )?includes\b",
          strong=True),
     Rule("included-in-other", "includedIn", OUT,
-         r"\b(?:included|bundled|packaged|incorporated) (?:in|into|with) {X}|\bpart of {X}"
+         r"\b{NOT}(?:included|bundled|packaged|incorporated) (?:in|into|with) {X}|\b{NOT}part of {X}"
          r"|\b(?:{X}|which|that) (?:already )?(?:includes|bundles|encompasses)\b",
          strong=True),
     Rule("subject-included", "includedIn", OUT,
          r"\b{S} (?:is |are )?(?:(?:always|typically|usually|generally) )?(?:included|bundled|packaged) (?:in|into|with)\b",
          strong=True),
     Rule("not-separately", "includedIn", IN,
-         r"\bnot (?:be )?(?:separately (?:reported|reportable|billed|billable|payable|coded)|reported separately)\b"
+         r"\b(?:can)?not (?:be )?(?:separately (?:reported|reportable|billed|billable|payable|coded)"
+         r"|(?:reported|reportable|billed|billable|payable|paid|coded) separately)\b"
+         r"|\bnot (?:report|bill|code) (?:[\w-]+ ){0,2}separately\b"
          r"|\bshould not be (?:added|reported|billed|coded)\b"),
-    Rule("included-in", "includedIn", IN, r"\b(?:is |are )?(?:included|bundled|packaged) (?:in|into|with)\b|^bundled\b"),
-    Rule("global-package", "includedIn", IN, r"\bpart of the (?:global|surgical) (?:surgical )?package\b"),
+    Rule("included-in", "includedIn", IN,
+         r"\b(?:is |are )?{NOT}(?:included|bundled|packaged) (?:in|into|with)\b|^bundled\b"
+         r"|\b(?:is|are) (?:(?:always|typically|usually|generally) )?(?:included|bundled|packaged)\b"),
+    Rule("global-package", "includedIn", IN, r"\b{NOT}part of the (?:global|surgical) (?:surgical )?package\b"),
     Rule("ncci-bundle", "includedIn", IN, r"\bncci[- ]bundled\b"),
     # 2. monitoring
     Rule("monitored-by-subject", "monitors", OUT,
@@ -143,7 +149,7 @@ DIAGNOSIS_RULES: tuple[Rule, ...] = (
          r"|\bunderlying (?:condition|disease|liver disease)\b|\brisk factor\b"
          r"|\b(?:raises|increases|elevates) (?:the )?(?:\w+ )?risk\b|\bcomplicat\w+ (?:the )?(?:procedure|planning|anesthesia)\b"),
     Rule("indication", "indicationFor", IN,
-         r"\bindicat(?:ion|ed|es)\b|\btreated (?:with|by)\b|\btarget(?:ed|s)? (?:for|by|with)\b|\btargeted\b"
+         r"\b{NOT}indicat(?:ion|ed|es)\b|\btreated (?:with|by)\b|\btarget(?:ed|s)? (?:for|by|with)\b|\btargeted\b"
          r"|\bcandidates? for\b|\brequir\w+ (?:[\w-]+ ){0,3}(?:ablation|biopsy|guidance|sampling|treatment|intervention)\b"
          r"|\b(?:sampled|biopsied|ablated) (?:by|under|with|using|via)\b"
          r"|\bprimary (?:\w+ )?(?:malignancy|tumou?r|neoplasm|diagnosis)\b|\breason for\b|\bsupports? medical necessity\b"),
@@ -160,6 +166,7 @@ def _regex(rule: Rule, subject: str, other: str) -> re.Pattern[str]:
         never = "(?!)"
         text = rule.pattern.replace("{S}", _SUBJECT.format(code=re.escape(subject) if subject else never))
         text = text.replace("{X}", _OTHER.format(code=re.escape(other) if other else never))
+        text = text.replace("{NOT}", _NOT)
         pattern = re.compile(text, re.IGNORECASE)
         if len(_compiled) > 20_000:  # subjects and rows are unbounded across a corpus
             _compiled.clear()
@@ -167,17 +174,30 @@ def _regex(rule: Rule, subject: str, other: str) -> re.Pattern[str]:
     return pattern
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u2011", "-").replace("\u2010", "-")).strip()
+def _normal(text: str) -> tuple[str, list[int]]:
+    """Fold hyphens and runs of whitespace; also return where each kept character is in ``text``."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text.replace("\u2011", "-").replace("\u2010", "-")):
+        if ch.isspace():
+            if not chars or chars[-1] == " ":
+                continue
+            ch = " "
+        chars.append(ch)
+        where.append(i)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        where.pop()
+    return "".join(chars), where
 
 
 def _classify(text: str, rules: tuple[Rule, ...], subject: str, other: str, dominant: str | None) -> Classification:
-    text = _normal(text)
+    normal, where = _normal(text)
     votes: list[tuple[Rule, str]] = []
     for rule in rules:
-        m = _regex(rule, subject, other).search(text)
-        if m:
-            votes.append((rule, m.group(0)))
+        m = _regex(rule, subject, other).search(normal)
+        if m and m.end() > m.start():
+            votes.append((rule, text[where[m.start()]:where[m.end() - 1] + 1]))  # as written
     relations = {rule.relation for rule, _ in votes}
     if dominant in relations:
         relations = {dominant}

@@ -7,6 +7,7 @@ built) or another kg error; 2 usage error.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -285,6 +286,8 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
     for name, url in query_links(server.base):
         click.echo(f"  {name}: {url}")
     click.echo("Ctrl-C stops the server.")
+    # SIGTERM (kill, systemd, a test harness) must stop the server too, not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.process.wait()
     except KeyboardInterrupt:

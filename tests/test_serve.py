@@ -13,7 +13,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from kg.errors import StoreError
 from kg.query import bind, named_queries, run, with_values
-from kg.remote import Endpoint, push
+from kg.remote import Endpoint, RemoteError, push
 from kg.serve import free_port, start
 from kg.store import build, open_store
 from kg.examples import examples_dir
@@ -146,8 +146,11 @@ def test_cli_serve_prints_urls_and_serves(store_dir):
         assert first.strip() == f"query UI:     http://127.0.0.1:{port}/"
         lines = [proc.stdout.readline() for _ in range(4)]
         assert any("monitors" not in l and "/query" in l for l in lines)
-        data = Endpoint(f"http://127.0.0.1:{port}/query").query("ASK { ?s ?p ?o }")
+        data = Endpoint(f"http://127.0.0.1:{port}/query", retries=0).query("ASK { ?s ?p ?o }")
         assert data["boolean"] is True
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # SIGTERM to kg serve stops the Oxigraph server it started
+    with pytest.raises(RemoteError, match="cannot reach"):
+        Endpoint(f"http://127.0.0.1:{port}/query", retries=0, timeout=2).query("ASK { ?s ?p ?o }")

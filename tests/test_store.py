@@ -38,13 +38,26 @@ def test_build_is_idempotent(tmp_path, corpus):
     assert triple_count(store) == n
 
 
-def test_same_input_in_a_fresh_store_gives_the_same_triples(tmp_path, corpus):
+@pytest.mark.parametrize("options", [
+    {"batch_quads": 1},
+    {"bulk": False},
+    {"workers": 2},
+])
+def test_same_input_in_a_fresh_store_gives_the_same_triples(tmp_path, corpus, options):
     a, b = open_store(tmp_path / "a"), open_store(tmp_path / "b")
     build(a, [corpus], progress=False)
-    build(b, [corpus], progress=False, batch_quads=1)
+    report = build(b, [corpus], progress=False, **options)
+    assert report.ok and len(report.added) == 9
     assert triple_count(a) == triple_count(b)
     ontology = "https://w3id.org/codekg/ontology"  # its owl:unionOf lists are blank nodes, fresh per store
     assert {q for q in a if q.graph_name.value != ontology} == {q for q in b if q.graph_name.value != ontology}
+
+
+def test_parallel_build_reports_bad_documents_too(tmp_path, corpus):
+    (corpus / "bad.txt").write_text("nothing to see\n", encoding="utf-8")
+    report = build(open_store(tmp_path / "s"), [corpus], progress=False, workers=2)
+    assert len(report.added) == 9
+    assert [Path(e.path).name for e in report.errors] == ["bad.txt"] and report.errors[0].line == 1
 
 
 def test_changed_document_replaces_only_its_graph(tmp_path, corpus):
@@ -154,14 +167,15 @@ CRASH_SCRIPT = textwrap.dedent(
     from kg.store import build, open_store
     store = open_store(sys.argv[1])
     print("ready", flush=True)
-    build(store, [sys.argv[2]], progress=False, batch_quads=int(sys.argv[3]))
+    build(store, [sys.argv[2]], progress=False, batch_quads=int(sys.argv[3]), bulk=sys.argv[4] == "bulk",
+          workers=1)
     print("finished", flush=True)
     """
 )
 
 
-@pytest.mark.parametrize("batch", [1, 5000])
-def test_crash_mid_build_leaves_whole_documents_only(tmp_path, corpus, batch):
+@pytest.mark.parametrize("batch,method", [(1, "transaction"), (5000, "transaction"), (1, "bulk"), (5000, "bulk")])
+def test_crash_mid_build_leaves_whole_documents_only(tmp_path, corpus, batch, method):
     big = tmp_path / "big"
     big.mkdir()
     sources = sorted(corpus.glob("*.txt"))
@@ -170,7 +184,7 @@ def test_crash_mid_build_leaves_whole_documents_only(tmp_path, corpus, batch):
             shutil.copy(src, big / f"{src.stem}-{i:03d}.txt")
     expected = {briefing_iri(p.name): len(briefing_quads(parse_file(p))) for p in big.glob("*.txt")}
     store_dir = tmp_path / "s"
-    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), str(big), str(batch)],
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), str(big), str(batch), method],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(2.0)

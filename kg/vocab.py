@@ -102,6 +102,61 @@ class KG(DefinedNamespace):
     billable: URIRef
     codeSystem: URIRef
 
+    # code-set releases (kg.codesets)
+    release: URIRef
+    tripleCount: URIRef
+    NCCI: URIRef
+    MPFS: URIRef
+
+    # NUCC provider taxonomy
+    grouping: URIRef
+    classification: URIRef
+    specialization: URIRef
+    taxonomySection: URIRef
+
+    # CMS place of service
+    facilityType: URIRef
+    posCode: URIRef
+
+    # Medicare physician fee schedule (PPRRVU)
+    FeeScheduleEntry: URIRef
+    feeSchedule: URIRef
+    withModifier: URIRef
+    statusCode: URIRef
+    pctcIndicator: URIRef
+    globalDays: URIRef
+    multipleProcedureIndicator: URIRef
+    bilateralSurgeryIndicator: URIRef
+    assistantSurgeonIndicator: URIRef
+    coSurgeonIndicator: URIRef
+    teamSurgeonIndicator: URIRef
+    workRVU: URIRef
+
+    # NCCI procedure-to-procedure, MUE and add-on code edits
+    column1: URIRef
+    column2: URIRef
+    modifierIndicator: URIRef
+    deletionDate: URIRef
+    rationale: URIRef
+    MedicallyUnlikelyEdit: URIRef
+    mue: URIRef
+    mueUnits: URIRef
+    mueAdjudicationIndicator: URIRef
+    mueRationale: URIRef
+    mueService: URIRef
+    addOnTo: URIRef
+    addOnCode: URIRef
+    addOnEditType: URIRef
+
+    # audit findings (kg.audit)
+    findingKind: URIRef
+    severity: URIRef
+    message: URIRef
+    briefingSays: URIRef
+    officialSays: URIRef
+    suggestion: URIRef
+    procedureCode: URIRef
+
 
 ONTOLOGY = URIRef(BASE + "ontology")
 """The ontology itself, and the named graph it is loaded into."""

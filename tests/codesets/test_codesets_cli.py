@@ -1,0 +1,53 @@
+"""``kg codesets load`` and ``kg codesets list``, run as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def kg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_load_then_list(tmp_path, data_dir):
+    store = str(tmp_path / "store")
+    nucc, pos = str(data_dir / "nucc_taxonomy_251.csv"), str(data_dir / "place_of_service_codes_cms.csv")
+    # --no-icd10cm: ICD-10-CM loads by default, and is tested once per session elsewhere
+    first = kg("codesets", "load", "--no-icd10cm", "--nucc", nucc, "--pos", pos, "--store", store)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("nucc 25.1 (nucc_taxonomy_251.csv): ") and "triples in" in lines[0]
+    assert lines[1].startswith("pos unversioned (place_of_service_codes_cms.csv): ")
+
+    again = kg("codesets", "load", "--no-icd10cm", "--nucc", nucc, "--store", store)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "nucc 25.1 (nucc_taxonomy_251.csv): unchanged, skipped"
+
+    listed = kg("codesets", "list", "--store", store)
+    assert listed.returncode == 0, listed.stderr
+    header, *rows = listed.stdout.splitlines()
+    assert header.split() == ["name", "release", "file", "sha256", "triples", "loaded", "at"]
+    assert [r.split()[:4] for r in rows] == [["nucc", "25.1", "nucc_taxonomy_251.csv", "f824bb50c01b"],
+                                             ["pos", "unversioned", "place_of_service_codes_cms.csv", "eac0dcde1603"]]
+
+
+def test_bad_file_is_a_one_line_error(tmp_path, data_dir):
+    result = kg("codesets", "load", "--no-icd10cm", "--nucc", str(data_dir / "place_of_service_codes_cms.csv"),
+                "--store", str(tmp_path / "store"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("kg: error: ") and "place_of_service_codes_cms.csv:1: missing column 'Code'" \
+        in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_usage_errors(tmp_path):
+    assert kg("codesets", "load", "--no-icd10cm", "--store", str(tmp_path / "s")).returncode == 2
+    assert kg("codesets", "load", "--icd10cm", "--no-icd10cm", "--store", str(tmp_path / "s")).returncode == 2
+
+
+def test_list_empty_store(tmp_path, data_dir):
+    store = str(tmp_path / "store")
+    assert kg("codesets", "load", "--no-icd10cm", "--pos", str(data_dir / "place_of_service_codes_cms.csv"),
+              "--store", store).returncode == 0
+    assert "pos" in kg("codesets", "list", "--store", store).stdout

@@ -7,7 +7,8 @@ comment header::
     # answers: Which procedures does CODE guide or monitor, and which guidance codes monitor CODE?
     # param: code code  The code, as written (77013)
 
-A ``param`` line gives the variable name, its kind (``code``, ``relation``,
+A ``needs`` line says what must have run first for the query to have data
+(``# needs: kg audit``). A ``param`` line gives the variable name, its kind (``code``, ``relation``,
 ``string``, ``integer``; a trailing ``?`` makes it optional) and a help text.
 Values are bound as typed RDF terms in a ``VALUES`` block that opens the
 query's ``WHERE`` group (the same text works against any SPARQL 1.1
@@ -82,6 +83,7 @@ class NamedQuery:
     params: tuple[Param, ...]
     text: str
     path: Path
+    needs: str = ""
 
 
 _PARAM_KINDS = ("code", "relation", "string", "integer", "iri")
@@ -107,7 +109,7 @@ def _load(path: Path) -> NamedQuery:
             header[key] = value
     if "title" not in header or "answers" not in header:
         raise QueryError(f"{path}:1: a named query needs '# title:' and '# answers:' header lines")
-    return NamedQuery(path.stem, header["title"], header["answers"], tuple(params), text, path)
+    return NamedQuery(path.stem, header["title"], header["answers"], tuple(params), text, path, header.get("needs", ""))
 
 
 @lru_cache(maxsize=1)

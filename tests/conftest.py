@@ -11,6 +11,38 @@ from kg.examples import examples_dir
 from kg.store import build, open_store
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The official reference files in ../shared/data, read where they are (never copied)."""
+    if not (SHARED_DATA / "nucc_taxonomy_251.csv").is_file():
+        pytest.fail(f"reference data not found at {SHARED_DATA}: tests read the official files in ../shared/data")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def audited_store_dir(tmp_path_factory, shared_data) -> Path:
+    """The example briefings plus tests/data/audit, with every code set loaded (NCCI: the radiology subset)."""
+    from kg.codesets import load
+
+    path = tmp_path_factory.mktemp("audited") / "store"
+    store = open_store(path)
+    assert build(store, [examples_dir(), REPO / "tests" / "data" / "audit"], progress=False).ok
+    d = shared_data
+    load(store, {
+        "icd10cm": None,
+        "nucc": d / "nucc_taxonomy_251.csv",
+        "hcpcs": d / "hcpcs_level2_2025oct.csv",
+        "hcpcs-modifiers": d / "hcpcs_level2_modifiers_2025oct.csv",
+        "cpt-modifiers": d / "modifiers_cpt_hcpcs_northstar_2024.csv",
+        "pos": d / "place_of_service_codes_cms.csv",
+        "mpfs": d / "mpfs_pprrvu_2024jul_rvu24c_no_descriptors.csv",
+        "ncci-ptp": d / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv",
+    }, progress=False)
+    del store
+    return path
 
 
 @pytest.fixture(scope="session")

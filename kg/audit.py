@@ -1,0 +1,510 @@
+"""Audit briefings against the official code sets loaded in the store.
+
+Every code a briefing mentions (its subject, each modifier, taxonomy,
+diagnosis and related procedure row) is checked against the code sets that
+``kg codesets load`` put in the store. A check whose code set is not loaded
+is skipped, never guessed. Kinds of finding:
+
+``unknown-code``
+    The code is not in its official set (with did-you-mean suggestions).
+``label-mismatch``
+    The briefing's description is not a fair paraphrase of the official
+    label (:mod:`kg.similarity`).
+``non-billable``
+    An ICD-10-CM category or header used as a diagnosis.
+``not-in-fee-schedule``
+    A CPT/HCPCS code absent from the loaded Medicare fee schedule.
+``modifier-conflict``
+    A modifier the MPFS indicators do not allow for the procedure.
+``ncci-conflict``
+    Two codes a briefing calls alternatives or reports together, while an
+    active NCCI edit with modifier indicator 0 bundles them.
+
+Findings are plain records (:class:`Finding`); :func:`findings_quads` turns
+them into RDF for the audit graph so they can be queried with SPARQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import pyoxigraph as ox
+
+from kg.similarity import LABEL_THRESHOLD, label_similarity
+from kg.vocab import BASE, KG, PREFIXES
+
+__all__ = ["AUDIT_GRAPH", "FORMATS", "Finding", "SEVERITY", "audit", "check", "did_you_mean", "findings_quads",
+           "mentions", "official", "worst", "write_findings"]
+
+AUDIT_GRAPH = BASE + "audit"
+"""The named graph that holds the latest audit's findings."""
+
+SEVERITY = {
+    "unknown-code": "error",
+    "non-billable": "error",
+    "modifier-conflict": "error",
+    "ncci-conflict": "error",
+    "label-mismatch": "warning",
+    "not-in-fee-schedule": "warning",
+}
+"""Each kind of finding and its severity (``error`` > ``warning``)."""
+
+SEVERITY_RANK = {"warning": 1, "error": 2}
+
+_SYSTEM_NAMES = {"CPT": "CPT", "HCPCS": "HCPCS", "ICD10CM": "ICD-10-CM", "NUCC": "NUCC", "MOD": "modifier"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong in a briefing.
+
+    ``code`` is the code exactly as the briefing wrote it; for a modifier
+    finding it is the modifier, and ``procedure`` names the procedure.
+    """
+
+    kind: str
+    severity: str
+    code: str
+    system: str
+    document: str
+    line: int
+    message: str
+    briefing: str = ""
+    official: str = ""
+    suggestion: str = ""
+    procedure: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    code: str
+    written: str
+    system: str
+    description: str
+    relation: str
+    subject: str  # the briefing's own code
+    other: str  # for code<->code rows, the code at the other end
+    document: str
+    file: str
+    line: int
+
+
+_MENTIONS = """
+SELECT ?doc ?file ?subjectCode ?edge ?line ?rel ?s ?o ?sNotation ?oNotation ?oScheme ?sScheme ?written ?description
+WHERE {
+  GRAPH ?doc {
+    ?doc a kg:Briefing ; kg:sourceFile ?file ; kg:aboutCode ?subject .
+    ?subject skos:notation ?subjectCode .
+    ?edge a kg:AssertedRelation ; kg:subjectCode ?s ; kg:relation ?rel ; kg:objectCode ?o ; kg:line ?line .
+    ?s skos:notation ?sNotation ; skos:inScheme ?sScheme .
+    ?o skos:notation ?oNotation ; skos:inScheme ?oScheme .
+    OPTIONAL { ?edge kg:writtenAs ?written }
+    OPTIONAL { ?edge kg:description ?description }
+  }
+}
+"""
+
+_SUBJECTS = """
+SELECT ?doc ?file ?code ?scheme ?line ?title WHERE {
+  GRAPH ?doc {
+    ?doc a kg:Briefing ; kg:sourceFile ?file ; kg:aboutCode ?c ; kg:line ?line .
+    ?c skos:notation ?code ; skos:inScheme ?scheme .
+    OPTIONAL { ?c skos:prefLabel ?title }
+  }
+}
+"""
+
+
+def mentions(store) -> list[_Mention]:
+    """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject."""
+    from kg.query import run_sparql
+
+    out: list[_Mention] = []
+    for r in _records(run_sparql(store, _MENTIONS)):
+        subject = r["subjectCode"]
+        s, o = r["sNotation"], r["oNotation"]
+        # the row's code is the end that is not the briefing's subject
+        if s == subject and o != subject:
+            code, scheme, other = o, r["oScheme"], s
+        else:
+            code, scheme, other = s, r["sScheme"], o
+        out.append(_Mention(
+            code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
+            description=r["description"] or "", relation=r["rel"].rsplit("#", 1)[-1],
+            subject=subject, other=other, document=r["doc"], file=r["file"], line=int(r["line"]),
+        ))
+    for r in _records(run_sparql(store, _SUBJECTS)):
+        out.append(_Mention(
+            code=r["code"], written=r["code"], system=r["scheme"].rsplit("#", 1)[-1], description="",
+            relation="subject", subject=r["code"], other="", document=r["doc"], file=r["file"], line=int(r["line"]),
+        ))
+    out.sort(key=lambda m: (m.file, m.line, m.relation))
+    return out
+
+
+def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> list[str]:
+    """Official codes one typing slip away from ``code``.
+
+    Slips tried: letter O / digit 0 and letter I / digit 1 confusions, two
+    adjacent characters swapped, one character dropped or mistyped, and a
+    missing or misplaced ICD-10-CM dot.
+
+    Examples
+    --------
+    >>> did_you_mean("C4O.20", {"C40.20", "C40.21", "C41.0"})
+    ['C40.20']
+    >>> did_you_mean("77031", {"77013", "77012"})
+    ['77013']
+    """
+    known = known if isinstance(known, (set, frozenset, dict)) else set(known)
+    candidates: list[str] = []
+    swaps = {"O": "0", "0": "O", "I": "1", "1": "I", "L": "1", "S": "5", "5": "S", "B": "8", "Z": "2"}
+
+    def add(c: str) -> None:
+        if c != code and c in known and c not in candidates:
+            candidates.append(c)
+
+    add("".join(swaps.get(ch, ch) if ch in "OIL" else ch for ch in code))
+    for i, ch in enumerate(code):
+        if ch in swaps:
+            add(code[:i] + swaps[ch] + code[i + 1:])
+    for i in range(len(code) - 1):
+        add(code[:i] + code[i + 1] + code[i] + code[i + 2:])
+    bare = code.replace(".", "")
+    if len(bare) > 3:
+        add(bare[:3] + "." + bare[3:])
+    if len(candidates) < limit:
+        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        for i, ch in enumerate(code):
+            if ch == ".":
+                continue
+            for a in alphabet:
+                add(code[:i] + a + code[i + 1:])
+            add(code[:i] + code[i + 1:])
+            if len(candidates) >= limit * 3:
+                break
+    return candidates[:limit]
+
+
+# --------------------------------------------------------------------------
+# what the loaded code sets say
+
+
+@dataclass
+class Official:
+    """The official facts the audit needs, read once from the code-set graphs.
+
+    A code system missing from ``labels`` was not loaded, and its codes are
+    not checked.
+    """
+
+    labels: dict[str, dict[str, list[str]]]  # system -> code -> official labels
+    billable: dict[str, bool]  # ICD-10-CM code -> billable
+    fee_schedule: dict[str, dict[str, str]] | None  # code -> indicators of its global MPFS row; None: not loaded
+    ncci_zero: set[tuple[str, str]] | None  # active PTP pairs (column 1, column 2), modifier indicator 0
+
+
+_LABELS = """
+SELECT ?scheme ?code ?label WHERE {
+  GRAPH ?g {
+    ?g a kg:CodeSetRelease .
+    ?c skos:inScheme ?scheme ; skos:notation ?code .
+    OPTIONAL { ?c skos:prefLabel|kg:classification|kg:specialization ?label }
+  }
+}
+"""
+
+_LOADED = "SELECT ?g ?system WHERE { GRAPH ?g { ?g a kg:CodeSetRelease ; kg:codeSystem ?system } }"
+
+_BILLABLE = """
+SELECT ?code ?b WHERE { GRAPH ?g { ?g a kg:CodeSetRelease . ?c kg:billable ?b ; skos:notation ?code } }
+"""
+
+_FEES = """
+SELECT ?code ?p ?v WHERE {
+  GRAPH ?g {
+    ?g a kg:CodeSetRelease .
+    ?c kg:feeSchedule ?e ; skos:notation ?code .
+    FILTER NOT EXISTS { ?e kg:withModifier ?m }
+    ?e ?p ?v .
+    FILTER(isLiteral(?v))
+  }
+}
+"""
+
+_NCCI_ZERO = """
+SELECT ?a ?b WHERE {
+  GRAPH ?g {
+    ?g a kg:CodeSetRelease .
+    ?e a kg:NCCIEdit ; kg:column1 ?a ; kg:column2 ?b ; kg:modifierIndicator "0" .
+    FILTER NOT EXISTS { ?e kg:deletionDate ?d }
+  }
+}
+"""
+
+
+def official(store) -> Official:
+    """Read what the loaded code sets say (labels, billable flags, MPFS indicators, NCCI edits)."""
+    from kg.query import run_sparql
+
+    loaded = {r["g"].rsplit("/", 1)[-1] for r in _records(run_sparql(store, _LOADED))}
+    labels: dict[str, dict[str, list[str]]] = {}
+    for r in _records(run_sparql(store, _LABELS)):
+        bucket = labels.setdefault(r["scheme"].rsplit("#", 1)[-1], {}).setdefault(r["code"], [])
+        if r["label"] and r["label"] not in bucket:
+            bucket.append(r["label"])
+    # The MPFS and NCCI graphs type the codes they mention as procedure codes; only
+    # the HCPCS file is a complete list of Level II codes.
+    if "hcpcs" not in loaded:
+        labels.pop("HCPCS", None)
+    if not {"hcpcs-modifiers", "cpt-modifiers", "hcpcs"} & loaded:
+        labels.pop("MOD", None)
+    labels.pop("CPT", None)  # no official CPT descriptor table: CPT codes are checked against the MPFS
+    billable = {r["code"]: r["b"] == "true" for r in _records(run_sparql(store, _BILLABLE))}
+    fees: dict[str, dict[str, str]] | None = None
+    if "mpfs" in loaded:
+        fees = {}
+        for r in _records(run_sparql(store, _FEES)):
+            fees.setdefault(r["code"], {})[r["p"].rsplit("#", 1)[-1]] = r["v"]
+    ncci = None
+    if "ncci-ptp" in loaded:
+        # column IRIs end in the code (CPT/HCPCS IRIs are BioPortal's)
+        ncci = {(r["a"].rsplit("/", 1)[-1], r["b"].rsplit("/", 1)[-1]) for r in _records(run_sparql(store, _NCCI_ZERO))}
+    return Official(labels=labels, billable=billable, fee_schedule=fees, ncci_zero=ncci)
+
+
+def _records(results) -> list[dict[str, str | None]]:
+    return [{v: (None if t is None else t.value) for v, t in zip(results.variables, row)} for row in results.rows]
+
+
+# --------------------------------------------------------------------------
+# the checks
+
+_ASSISTANT = {"80", "81", "82", "AS"}
+_BILATERAL = {"50"}
+_LATERAL = {"RT", "LT"}
+_PCTC = {"26", "TC"}
+_REPORTED_TOGETHER = {"monitors", "precedes", "alternativeTo"}
+
+
+def _finding(kind: str, m: _Mention, message: str, **extra) -> Finding:
+    return Finding(kind=kind, severity=SEVERITY[kind], code=m.written, system=_SYSTEM_NAMES.get(m.system, m.system),
+                   document=m.file, line=m.line, message=message, **extra)
+
+
+def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
+    """Every finding for these mentions, given the official facts. Pure: no store access.
+
+    Each code is checked once per document line; the same wrong code on two
+    lines gives two findings, since each needs fixing.
+    """
+    out: list[Finding] = []
+    seen: set[tuple] = set()
+    for m in mentions_:
+        key = (m.document, m.line, m.code, m.relation)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.extend(_check_code(m, facts))
+        if m.relation == "hasModifier":
+            out.extend(_check_modifier(m, facts))
+        if m.relation in _REPORTED_TOGETHER and facts.ncci_zero is not None:
+            out.extend(_check_ncci(m, facts))
+    return out
+
+
+def _check_code(m: _Mention, facts: Official) -> list[Finding]:
+    system = m.system
+    if system in ("CPT", "HCPCS") and facts.fee_schedule is not None and m.code not in facts.fee_schedule:
+        official_hcpcs = facts.labels.get("HCPCS", {})
+        if not (system == "HCPCS" and m.code in official_hcpcs):
+            return [_finding(
+                "not-in-fee-schedule", m,
+                f"{m.written} is not in the loaded Medicare physician fee schedule: it may be deleted, or not payable",
+                briefing=m.description,
+                suggestion=", ".join(did_you_mean(m.code, facts.fee_schedule)),
+            )]
+    table = facts.labels.get(system)
+    if table is None:
+        return []
+    if m.code not in table:
+        suggestions = did_you_mean(m.code, table)
+        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+        return [_finding(
+            "unknown-code", m, f"{m.written} is not a {_SYSTEM_NAMES.get(system, system)} code{hint}",
+            briefing=m.description, suggestion=", ".join(suggestions),
+        )]
+    out = []
+    officials = table[m.code]
+    if m.description and officials:
+        score = max(label_similarity(m.description, o) for o in officials)
+        if score < LABEL_THRESHOLD:
+            out.append(_finding(
+                "label-mismatch", m,
+                f"{m.written}: the briefing says {m.description!r}, the official {_SYSTEM_NAMES.get(system, system)} "
+                f"label is {officials[0]!r} (similarity {score:.2f} < {LABEL_THRESHOLD})",
+                briefing=m.description, official=officials[0],
+                suggestion=f"check the code: {officials[0]} is what {m.written} means",
+            ))
+    if system == "ICD10CM" and facts.billable.get(m.code) is False and m.relation != "subject":
+        out.append(_finding(
+            "non-billable", m,
+            f"{m.written} is an ICD-10-CM category or header, not a billable code; report a more specific subcode",
+            briefing=m.description, official=officials[0] if officials else "",
+            suggestion=", ".join(sorted(c for c in facts.billable if c.startswith(m.code) and facts.billable[c])[:5]),
+        ))
+    return out
+
+
+def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:
+    if facts.fee_schedule is None:
+        return []
+    fees = facts.fee_schedule.get(m.subject)
+    if fees is None:
+        return []
+    mod = m.code
+    problem = ""
+    if mod in _ASSISTANT and fees.get("assistantSurgeonIndicator") in ("0", "9"):
+        meaning = "not paid" if fees["assistantSurgeonIndicator"] == "0" else "not applicable"
+        problem = f"assistant-surgeon indicator {fees['assistantSurgeonIndicator']} (assistant at surgery {meaning})"
+    elif mod in _PCTC and fees.get("pctcIndicator") not in (None, "1", "6"):
+        problem = f"PC/TC indicator {fees['pctcIndicator']} (no professional/technical split)"
+    elif mod in _BILATERAL and fees.get("bilateralSurgeryIndicator") in ("0", "2", "3", "9"):
+        problem = f"bilateral surgery indicator {fees['bilateralSurgeryIndicator']} (modifier 50 does not apply)"
+    elif mod in _LATERAL and fees.get("bilateralSurgeryIndicator") == "9":
+        problem = "bilateral surgery indicator 9 (laterality does not apply)"
+    elif mod == "62" and fees.get("coSurgeonIndicator") in ("0", "9"):
+        problem = f"co-surgeon indicator {fees['coSurgeonIndicator']} (co-surgeons not permitted)"
+    elif mod == "66" and fees.get("teamSurgeonIndicator") in ("0", "9"):
+        problem = f"team surgery indicator {fees['teamSurgeonIndicator']} (team surgeons not permitted)"
+    if not problem:
+        return []
+    return [Finding(
+        kind="modifier-conflict", severity=SEVERITY["modifier-conflict"], code=m.written, system="modifier",
+        document=m.file, line=m.line, procedure=m.subject,
+        message=f"modifier {m.written} conflicts with the MPFS for {m.subject}: {problem}",
+        briefing=m.description, official=problem, suggestion=f"remove modifier {m.written} from the {m.subject} briefing",
+    )]
+
+
+def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
+    a, b = m.subject, m.other if m.other != m.subject else m.code
+    for c1, c2 in ((a, m.code), (m.code, a)):
+        if (c1, c2) in facts.ncci_zero:
+            how = "alternatives" if m.relation == "alternativeTo" else f"related by {m.relation} (reported together)"
+            return [_finding(
+                "ncci-conflict", m,
+                f"the briefing calls {a} and {m.code} {how}, but an active NCCI edit bundles {c2} into {c1} "
+                "with modifier indicator 0 (never separately payable)",
+                official=f"NCCI PTP {c1}/{c2}, modifier indicator 0", procedure=a,
+                suggestion=f"do not report {c2} with {c1}",
+            )]
+    return []
+
+
+def audit(store) -> list[Finding]:
+    """Check every briefing in ``store`` against the code sets loaded there.
+
+    ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`.
+    """
+    return check(mentions(store), official(store))
+
+
+def worst(findings: Iterable[Finding]) -> int:
+    """The highest severity rank among ``findings`` (0 when there are none)."""
+    return max((SEVERITY_RANK[f.severity] for f in findings), default=0)
+
+
+# --------------------------------------------------------------------------
+# findings in the graph
+
+def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
+    """The findings as quads in the audit graph, each a ``kg:AuditFinding`` node.
+
+    A finding's IRI is derived from its document, line, kind and code, so
+    the same audit gives the same graph.
+    """
+    from hashlib import sha1
+
+    from kg.parse import code_candidates
+    from kg.to_rdf import XSD_INTEGER, node
+    from kg.vocab import briefing_iri, code_iri
+
+    g = node(AUDIT_GRAPH)
+    out: list[ox.Quad] = []
+    for f in findings:
+        key = sha1(f"{f.document}|{f.line}|{f.kind}|{f.code}|{f.procedure}".encode()).hexdigest()[:16]
+        n = node(f"{AUDIT_GRAPH}/{key}")
+        systems = {"ICD-10-CM": "ICD10CM", "modifier": "MOD"}
+        system = systems.get(f.system, f.system)
+        candidates = [c for s, c in code_candidates(f.code) if s == system] or [f.code]
+
+        def add(p, o) -> None:
+            out.append(ox.Quad(n, node(str(p)), o, g))
+
+        add("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", node(str(KG.AuditFinding)))
+        add(KG.findingKind, ox.Literal(f.kind))
+        add(KG.severity, ox.Literal(f.severity))
+        add(KG.writtenAs, ox.Literal(f.code))
+        if system in ("CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"):
+            add(KG.aboutCode, node(code_iri(system, candidates[0])))
+        add("http://www.w3.org/ns/prov#wasDerivedFrom", node(briefing_iri(f.document)))
+        add(KG.line, ox.Literal(str(f.line), datatype=XSD_INTEGER))
+        add(KG.message, ox.Literal(f.message))
+        for prop, value in ((KG.briefingSays, f.briefing), (KG.officialSays, f.official), (KG.suggestion, f.suggestion)):
+            if value:
+                add(prop, ox.Literal(value))
+        if f.procedure:
+            system_p = "HCPCS" if f.procedure[:1].isalpha() else "CPT"
+            add(KG.procedureCode, node(code_iri(system_p, f.procedure)))
+    return out
+
+
+def write_findings(store: ox.Store, findings: list[Finding]) -> int:
+    """Replace the audit graph with ``findings`` in one transaction; return the quads written."""
+    quads = findings_quads(findings)
+    g = ox.NamedNode(AUDIT_GRAPH)
+    if store.contains_named_graph(g):
+        store.remove_graph(g)
+    store.extend(quads)
+    return len(quads)
+
+
+def to_table(findings: list[Finding]) -> str:
+    """Findings as an aligned text table for the terminal."""
+    if not findings:
+        return "no findings"
+    cols = ("severity", "kind", "code", "system", "document", "line", "message")
+    rows = [[str(getattr(f, c)) for c in cols] for f in findings]
+    widths = [min(max(len(c), *(len(r[i]) for r in rows)), 60 if c != "message" else 200) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    lines.append(f"({len(findings)} finding{'s' if len(findings) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def to_csv(findings: list[Finding]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    fields = list(Finding.__dataclass_fields__)
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    for f in findings:
+        w.writerow(f.as_dict())
+    return buf.getvalue()
+
+
+def to_json(findings: list[Finding]) -> str:
+    import json
+
+    return json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1)
+
+
+FORMATS = {"table": to_table, "csv": to_csv, "json": to_json}
+"""``kg audit --format`` choices -> renderer."""

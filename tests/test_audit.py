@@ -1,0 +1,132 @@
+"""kg audit against the real code sets: it finds what the real 77013 briefing gets wrong, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kg.audit import AUDIT_GRAPH, SEVERITY, Finding, audit, did_you_mean, write_findings
+from kg.query import run
+from kg.store import open_store
+
+
+@pytest.fixture(scope="module")
+def findings(audited_store_dir) -> list[Finding]:
+    return audit(open_store(audited_store_dir, read_only=True))
+
+
+def _in(findings, document):
+    return {(f.kind, f.code) for f in findings if f.document == document}
+
+
+def test_the_errors_of_the_real_77013_briefing(findings):
+    got = _in(findings, "77013.txt")
+    expected = {
+        ("label-mismatch", "K75.2"),  # ICD-10-CM: Nonspecific reactive hepatitis
+        ("label-mismatch", "207K00000X"),  # NUCC: Allergy & Immunology
+        ("label-mismatch", "363L00000X"),  # NUCC: Nurse Practitioner
+        ("label-mismatch", "363A00000X"),  # NUCC: Physician Assistant
+        ("unknown-code", "2086P0205X"),  # in no NUCC release
+        ("not-in-fee-schedule", "10022"),
+        ("not-in-fee-schedule", "74350"),
+        ("modifier-conflict", "80"),  # MPFS assistant-surgeon indicator 0
+    }
+    assert expected <= got
+    assert got - expected == {("modifier-conflict", "62")}  # co-surgeon indicator 0 as well
+
+
+@pytest.mark.parametrize("code", ["C22.0", "C78.7", "D02.20", "C34.90", "207L00000X", "76942", "71260",
+                                  "26", "59", "TC", "49405", "77013"])
+def test_no_finding_for_the_codes_that_are_right(findings, code):
+    assert not [f for f in findings if f.document == "77013.txt" and f.code == code]
+
+
+def test_finding_fields(findings):
+    (k75,) = [f for f in findings if f.code == "K75.2"]
+    assert (k75.system, k75.line, k75.severity) == ("ICD-10-CM", 45, "warning")
+    assert k75.briefing == "Hepatic fibrosis and cirrhosis of liver"
+    assert k75.official == "Nonspecific reactive hepatitis"
+    (m80,) = [f for f in findings if f.code == "80" and f.document == "77013.txt"]
+    assert (m80.procedure, m80.system, m80.line) == ("77013", "modifier", 24)
+    assert "assistant-surgeon indicator 0" in m80.message
+    (nucc,) = [f for f in findings if f.code == "2086P0205X"]
+    assert nucc.line == 33 and nucc.system == "NUCC"
+
+
+def test_typos_non_billable_codes_bilateral_modifier_and_ncci(findings):
+    got = _in(findings, "70110.txt")
+    assert ("unknown-code", "C4O.20") in got
+    (typo,) = [f for f in findings if f.code == "C4O.20"]
+    assert typo.suggestion.split(", ")[0] == "C40.20" and "did you mean C40.20" in typo.message
+    assert ("non-billable", "C22") in got
+    assert ("modifier-conflict", "50") in got
+    (ncci,) = [f for f in findings if f.kind == "ncci-conflict"]
+    assert (ncci.code, ncci.procedure, ncci.document, ncci.line) == ("70100", "70110", "70110.txt", 23)
+    assert "modifier indicator 0" in ncci.message
+    assert ("modifier-conflict", "26") not in got and ("label-mismatch", "S02.609A") not in got
+
+
+def test_bundled_examples_are_clean_except_known_problems(findings):
+    others = {(f.document, f.kind, f.code) for f in findings if f.document not in ("77013.txt", "70110.txt")}
+    assert others == {("50593.txt", "modifier-conflict", "62")}
+
+
+def test_did_you_mean():
+    known = {"C40.20", "C40.21", "77013", "2085R0204X"}
+    assert did_you_mean("C4O.20", known) == ["C40.20"]
+    assert did_you_mean("77031", known) == ["77013"]
+    assert did_you_mean("C4020", known)[0] == "C40.20"
+    assert did_you_mean("ZZZZZ", known) == []
+
+
+def test_findings_in_the_graph_and_named_queries(audited_store_dir, findings, tmp_path):
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(audited_store_dir, copy)
+    store = open_store(copy)
+    write_findings(store, findings)
+    write_findings(store, findings)  # replaces, never duplicates
+    rows = run(store, "audit-findings").records()
+    assert len(rows) == len(findings)
+    assert {(r["kind"], r["code"], r["file"], r["line"]) for r in rows} == {
+        (f.kind, f.code, f.document, str(f.line)) for f in findings}
+    only = run(store, "audit-findings", kind="unknown-code").records()
+    assert {r["code"] for r in only} == {"2086P0205X", "C4O.20"}
+    summary = {(r["kind"]): int(r["findings"]) for r in run(store, "audit-summary").records()}
+    assert summary["label-mismatch"] == sum(f.kind == "label-mismatch" for f in findings)
+    (k,) = run(store, "code-findings", code="k75.2").records()
+    assert k["kind"] == "label-mismatch" and k["line"] == "45"
+
+
+def _kg(*args):
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_cli_audit_json_and_fail_on(audited_store_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(audited_store_dir, copy)
+    r = _kg("audit", "--format", "json", "--store", str(copy))
+    assert r.returncode == 1, r.stderr  # errors reach the default --fail-on error
+    data = json.loads(r.stdout)
+    assert all({"kind", "code", "system", "document", "line", "message"} <= set(d) for d in data)
+    assert {"kind": "modifier-conflict", "code": "80", "procedure": "77013"}.items() <= next(
+        d for d in data if d["code"] == "80" and d["document"] == "77013.txt").items()
+    assert _kg("audit", "--fail-on", "never", "--format", "csv", "--store", str(copy)).returncode == 0
+    r = _kg("query", "audit-summary", "--store", str(copy))
+    assert r.returncode == 0 and "label-mismatch" in r.stdout
+
+
+def test_audit_skips_code_sets_that_are_not_loaded(example_store):
+    assert audit(example_store) == []
+
+
+def test_every_kind_has_a_severity():
+    assert set(SEVERITY) == {"unknown-code", "label-mismatch", "non-billable", "not-in-fee-schedule",
+                             "modifier-conflict", "ncci-conflict"}
+    assert AUDIT_GRAPH == "https://w3id.org/codekg/audit"

@@ -314,6 +314,81 @@ def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, s
 
 
 @main.command()
+@click.argument("code", required=False)
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6), help="Hops around CODE.")
+@click.option("--all", "whole", is_flag=True, help="The whole briefing graph.")
+@click.option("--hierarchies", is_flag=True, help="With --all: also the code-set hierarchies (ICD-10-CM, NUCC).")
+@click.option("--query", "query_name", metavar="NAME", help="The subgraph a named query returns (see 'kg queries').")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter.")
+@click.option("--sparql", type=click.File("r", encoding="utf-8"), help="The subgraph your CONSTRUCT or SELECT returns.")
+@click.option("--audit", is_flag=True, help="The audit findings on the graph.")
+@click.option("--physics/--no-physics", default=None, help="vis-network physics (default: on up to 300 nodes).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="kg-view.html",
+              show_default=True, help="The HTML file to write.")
+@store_option
+def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, physics, output, store_dir) -> None:
+    """Write an interactive, self-contained HTML view of the graph.
+
+    \b
+    kg view 77013 --depth 2 -o 77013.html     # the codes around a code
+    kg view --all -o all.html                 # every briefing
+    kg view --query monitors -p code=77013    # what a named query returns
+    kg view --sparql my.rq                    # what your CONSTRUCT or SELECT returns
+    kg view --audit -o audit.html             # the audit findings on the graph
+    """
+    from kg.store import open_store
+    from kg.view import view as make_view
+
+    modes = [code is not None, whole, query_name is not None, sparql is not None, audit]
+    if sum(modes) != 1:
+        raise click.UsageError("give one of CODE, --all, --query NAME, --sparql FILE or --audit")
+    values: dict[str, str] = {}
+    for p in params:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
+        values[key.strip()] = value
+    store = open_store(store_dir, read_only=True)
+    page = make_view(
+        store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
+        sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,
+        source=getattr(sparql, "name", "<stdin>"),
+    )
+    page.save(output)
+    click.echo(f"wrote {output}: {page.node_count} nodes, {page.edge_count} edges"
+               + ("" if page.physics else " (fixed layout, physics off)"), err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is found.")
+@click.option("--write/--no-write", default=True, show_default=True,
+              help="Record the findings in the store's audit graph (for 'kg query audit-findings' and views).")
+@endpoint_option
+@store_option
+def audit(fmt: str, fail_on: str, write: bool, endpoint: str | None, store_dir: Path) -> None:
+    """Check every code the briefings mention against the loaded official code sets.
+
+    Load the code sets first ('kg codesets load'); a check whose code set is
+    not loaded is skipped.
+    """
+    from kg.audit import FORMATS, SEVERITY_RANK, worst, write_findings
+    from kg.audit import audit as run_audit
+
+    target = _target(endpoint, store_dir)
+    findings = run_audit(target)
+    if write and not endpoint:
+        from kg.store import open_store
+
+        del target  # the read-only handle; writing needs the store itself
+        write_findings(open_store(store_dir), findings)
+    click.echo(FORMATS[fmt](findings).rstrip("\n"))
+    if fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]:
+        sys.exit(1)
+
+
+@main.command()
 @store_option
 def validate(store_dir: Path) -> None:
     """Check the store against the SHACL shapes in ontology/shapes.ttl."""
@@ -324,6 +399,74 @@ def validate(store_dir: Path) -> None:
     click.echo(report.text.rstrip())
     if not report.conforms:
         sys.exit(1)
+
+
+_codeset_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.group()
+def codesets() -> None:
+    """Load the official code sets (ICD-10-CM, NUCC, HCPCS, POS, MPFS, NCCI) into the store."""
+
+
+@codesets.command("load")
+@click.option("--icd10cm", "icd10cm", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="ICD-10-CM tabular XML (default: the one in the simple-icd-10-cm package).")
+@click.option("--no-icd10cm", is_flag=True, help="Do not load ICD-10-CM (it loads by default).")
+@click.option("--nucc", type=_codeset_file, help="NUCC provider taxonomy CSV.")
+@click.option("--hcpcs", type=_codeset_file, help="HCPCS Level II codes and modifiers CSV.")
+@click.option("--hcpcs-modifiers", type=_codeset_file, help="HCPCS Level II modifiers CSV.")
+@click.option("--cpt-modifiers", type=_codeset_file, help="Modifier table; its CPT rows are kept.")
+@click.option("--pos", type=_codeset_file, help="CMS Place of Service CSV.")
+@click.option("--mpfs", type=_codeset_file, help="MPFS relative value (PPRRVU) CSV.")
+@click.option("--ncci-ptp", type=_codeset_file, help="NCCI procedure-to-procedure edits CSV (or .csv.gz).")
+@click.option("--ncci-include-deleted", is_flag=True, help="With --ncci-ptp: also load deleted edits.")
+@click.option("--ncci-mue", type=_codeset_file, help="NCCI medically unlikely edits CSV.")
+@click.option("--ncci-addon", type=_codeset_file, help="NCCI add-on code edits CSV.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
+@store_option
+def codesets_load(icd10cm: str | None, no_icd10cm: bool, ncci_include_deleted: bool, progress: bool | None,
+                  store_dir: Path, **files: Path | None) -> None:
+    """Load code-set files, each into its own graph.
+
+    A file already loaded (same SHA-256) is skipped; a different file
+    replaces the release loaded before.
+
+    \b
+    kg codesets load --nucc nucc_taxonomy_251.csv --pos place_of_service_codes_cms.csv
+    kg codesets load --no-icd10cm --ncci-ptp ncci_ptp_practitioner_2024q3.csv.gz
+    """
+    from kg.codesets import load
+    from kg.store import open_store
+
+    if icd10cm is not None and no_icd10cm:
+        raise click.UsageError("give --icd10cm or --no-icd10cm, not both")
+    sources = {option.replace("_", "-"): path for option, path in files.items() if path is not None}
+    if not no_icd10cm:
+        sources["icd10cm"] = Path(icd10cm) if icd10cm else None
+    if not sources:
+        raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
+    for report in load(open_store(store_dir), sources, progress=progress, include_deleted=ncci_include_deleted):
+        outcome = "unchanged, skipped" if report.skipped else f"{report.triples} triples in {report.seconds:.1f}s"
+        click.echo(f"{report.name} {report.release} ({report.source_file}): {outcome}")
+
+
+@codesets.command("list")
+@store_option
+def codesets_list(store_dir: Path) -> None:
+    """List the code-set releases loaded in the store."""
+    from kg.codesets import releases
+    from kg.store import open_store
+
+    rows = [("name", "release", "file", "sha256", "triples", "loaded at")]
+    rows += [(r["name"], r["release"], r["file"], r["sha256"][:12], r["triples"], r["loaded"])
+             for r in releases(open_store(store_dir, read_only=True))]
+    if len(rows) == 1:
+        click.echo("no code sets loaded; run 'kg codesets load'")
+        return
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
 if __name__ == "__main__":  # pragma: no cover

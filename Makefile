@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= demo-store
 
-.PHONY: demo test venv clean
+.PHONY: demo test bench venv browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,27 @@ demo: venv
 	$(BIN)/kg query alternatives --param code=76942 --store $(STORE)
 	$(BIN)/kg query provenance --param from=77013 --param to=49405 --store $(STORE)
 
-## Run the whole test suite (unit, doctests, CLI).
-test: venv
+## Debian's Chromium, for the browser tests of the HTML views (never a downloaded browser build).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+## Run the whole test suite: unit tests, doctests, CLI, HTTP server, browser and notebooks.
+test: venv browser
 	$(BIN)/python -m pytest
 
+## The benchmarks: 10,000 briefings + every code set, named queries, views and the HTTP server.
+## Writes bench/RESULTS.md (needs ../shared/data; takes a while).
+BENCH_N ?= 10000
+bench: venv browser
+	$(BIN)/python bench/build.py -n $(BENCH_N) --workdir bench-work --results bench/RESULTS.md
+	$(BIN)/python bench/query.py --store bench-work/store --results bench/RESULTS.md
+	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md
+	$(BIN)/python bench/view_bench.py | tee -a bench/RESULTS.md
+	$(BIN)/python bench/serve_load.py | tee -a bench/RESULTS.md
+
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache
+	rm -rf $(VENV) $(STORE) .pytest_cache bench-work

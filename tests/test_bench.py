@@ -1,0 +1,60 @@
+"""Smoke test of the benchmark scripts on a small corpus: their outputs are right (timings are not checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+
+def test_corpus_is_deterministic_realistic_and_has_malformed_documents(tmp_path, shared_data):
+    from corpus import generate, load_sources
+
+    from kg.store import build, open_store
+
+    sources = load_sources(shared_data)
+    a = generate(tmp_path / "a", 200, seed=3, sources=sources)
+    b = generate(tmp_path / "b", 200, seed=3, sources=sources)
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    assert len(a) == 200
+    report = build(open_store(tmp_path / "s"), [tmp_path / "a"], progress=False)
+    assert 0 < len(report.errors) < 10 and len(report.added) == 200 - len(report.errors)
+    text = b"".join(p.read_bytes() for p in a)
+    assert b"\r\n" in text and "\u2014".encode() in text and b"Data not available in the input." in text
+
+
+def test_build_bench_smoke(tmp_path, shared_data):
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "build.py"), "-n", "200", "--data", str(shared_data), "--workdir", str(tmp_path),
+         "--ncci", "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv", "--rdflib-max", "50000",
+         "--results", str(tmp_path / "RESULTS.md")],
+        capture_output=True, text=True, timeout=1800)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    kg, floor = result["kg"], result["floor"]
+    assert kg["documents"] + kg["failed"] == 200 and kg["failed"] > 0
+    assert kg["quads"] == floor["quads"], "the floor loads exactly what kg built"
+    assert kg["incremental_updated"] == 1
+    assert set(kg["stages"]) == {"briefings", "ICD-10-CM", "NUCC", "HCPCS", "POS", "MPFS", "NCCI PTP"}
+    assert result["rdflib"]["loaded"] == 50000 and result["rdflib"]["extrapolated"]
+    table = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    assert "| full build vs floor |" in table and "extrapolated" in table
+
+    q = subprocess.run([sys.executable, str(BENCH / "query.py"), "--store", str(tmp_path / "store"), "--reps", "2",
+                        "--rdflib-reps", "1", "--rdflib-max", "20000"], capture_output=True, text=True, timeout=1800)
+    assert q.returncode == 0, q.stderr[-2000:]
+    assert "| monitors |" in q.stdout and "part of the data" in q.stdout
+
+
+@pytest.mark.parametrize("script", ["serve_load.py"])
+def test_serve_load_smoke(script):
+    out = subprocess.run([sys.executable, str(BENCH / script), "--clients", "3", "--queries", "5"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "errors 0" in out.stdout

@@ -35,7 +35,7 @@ from kg.similarity import LABEL_THRESHOLD, label_similarity
 from kg.vocab import BASE, KG, PREFIXES
 
 __all__ = ["AUDIT_GRAPH", "FORMATS", "Finding", "SEVERITY", "audit", "check", "did_you_mean", "findings_quads",
-           "mentions", "official", "worst", "write_findings"]
+           "mentions", "official", "read_findings", "worst", "write_findings"]
 
 AUDIT_GRAPH = BASE + "audit"
 """The named graph that holds the latest audit's findings."""
@@ -472,6 +472,32 @@ def write_findings(store: ox.Store, findings: list[Finding]) -> int:
         store.remove_graph(g)
     store.extend(quads)
     return len(quads)
+
+
+_READ = """
+SELECT ?code ?kind ?message ?severity WHERE {
+  GRAPH <https://w3id.org/codekg/audit> {
+    ?f a kg:AuditFinding ; kg:aboutCode ?code ; kg:message ?message ; kg:findingKind ?kind .
+    OPTIONAL { ?f kg:severity ?severity }
+  }
+}
+"""
+
+
+def read_findings(store) -> dict[str, list[dict[str, str]]]:
+    """The findings recorded in the audit graph, by code IRI, most severe first.
+
+    Empty when no audit has been recorded (:func:`write_findings`).
+    """
+    from kg.query import run_sparql
+
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in _records(run_sparql(store, _READ)):
+        out.setdefault(r["code"], []).append(
+            {"kind": r["kind"], "severity": r["severity"] or "", "message": r["message"]})
+    for found in out.values():
+        found.sort(key=lambda f: (-SEVERITY_RANK.get(f["severity"], 0), f["kind"], f["message"]))
+    return out
 
 
 def to_table(findings: list[Finding]) -> str:

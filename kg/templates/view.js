@@ -1,0 +1,448 @@
+/* kg view: draws the graph held in #kg-data with vis-network.
+   Briefing text only ever reaches the page through textContent, innerText
+   (vis-network's tooltips) or the canvas: never as HTML. */
+(function () {
+  "use strict";
+
+  var timings = window.kgTimings = { scriptStart: performance.now() };  // read by bench/view_bench.py
+  var data = JSON.parse(document.getElementById("kg-data").textContent);
+  var info = data.nodes;  // node id == index
+  var SYMBOLS = { dot: "\u25CF", diamond: "\u25C6", triangle: "\u25B2", square: "\u25A0", star: "\u2605", triangleDown: "\u25BC", hexagon: "\u2B22" };
+  var typeStyle = {};
+  var shownTypes = {};
+  data.nodeTypes.forEach(function (t) { typeStyle[t.type] = t; shownTypes[t.type] = true; });
+  var shownRelations = {};
+  data.relations.forEach(function (r) { shownRelations[r.relation] = true; });
+
+  function el(tag, text, className) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (className) e.className = className;
+    return e;
+  }
+
+  function nodeName(n) {
+    return n.notation + (n.label ? " \u2014 " + n.label : "");
+  }
+
+  /* sources are flat [file index, line, ...] lists */
+  function sourceTexts(flat) {
+    var out = [];
+    for (var i = 0; flat && i < flat.length; i += 2) out.push(data.files[flat[i]] + (flat[i + 1] ? ":" + flat[i + 1] : ""));
+    return out;
+  }
+
+  // ---- vis-network items -------------------------------------------------
+  function visNode(n) {
+    var item = { id: n.id, label: (n.findings ? "\u26A0 " : "") + n.notation, group: n.type };
+    if (!data.large) {  // a tooltip costs vis-network ~40 us a node; large views show details on click
+      var lines = [nodeName(n), n.type + (n.system ? " \u00B7 " + n.system : "")];
+      if (n.findings) lines.push("\u26A0 " + n.findings.length + " audit finding" + (n.findings.length === 1 ? "" : "s"));
+      item.title = lines.join("\n");
+    }
+    if (n.x !== undefined) { item.x = n.x; item.y = n.y; }
+    if (n.findings) {
+      var c = typeStyle[n.type].color;
+      item.borderWidth = 4;
+      item.color = { background: c, border: data.findingColor, highlight: { background: c, border: data.findingColor } };
+    }
+    if (n.focus) { item.size = 18; item.font = { size: 16, bold: true }; }
+    return item;
+  }
+
+  var edgeColors = data.relations.map(function (r) { return { color: r.color, highlight: r.color, hover: r.color, opacity: 0.9 }; });
+  function visEdge(e) {
+    var s = data.relations[e.rel];
+    var src = sourceTexts(e.sources);
+    var item = {
+      id: e.id, from: e.from, to: e.to, relation: s.relation,
+      color: edgeColors[e.rel], width: s.width, dashes: s.dashes,
+      title: info[e.from].notation + " \u2014" + s.relation + "\u2192 " + info[e.to].notation +
+        (src.length ? "\n" + src.slice(0, 5).join(", ") + (src.length > 5 ? ", \u2026" : "") : "")
+    };
+    if (data.edgeLabels) item.label = s.relation;
+    if (e.curve) item.smooth = { enabled: true, type: e.curve.type, roundness: e.curve.roundness };
+    return item;
+  }
+
+  /* A large view starts with its best-connected nodes and the edges among them,
+     and gets the rest in chunks after the first frame, so that it can be
+     panned, zoomed, searched and clicked while they arrive (vis-network spends
+     tens of microseconds on each item it holds). Edges are ordered by the later
+     of their two ends, so each chunk's edges join nodes already there. */
+  var NODE_CHUNK = 1500, EDGE_CHUNK = 3000;
+  var progressive = data.large && !data.physics;
+  var nodeOrder = info, edgeOrder = data.edges, rank = null;
+  if (progressive) {
+    var degree = new Int32Array(info.length);
+    data.edges.forEach(function (e) { degree[e.from]++; degree[e.to]++; });
+    nodeOrder = info.slice().sort(function (a, b) { return degree[b.id] - degree[a.id] || a.id - b.id; });
+    rank = new Int32Array(info.length);
+    nodeOrder.forEach(function (n, i) { rank[n.id] = i; });
+    var later = function (e) { return Math.max(rank[e.from], rank[e.to]); };
+    edgeOrder = data.edges.slice().sort(function (a, b) { return later(a) - later(b) || a.id - b.id; });
+  }
+  var nodesLoaded = 0, edgesLoaded = 0;
+  function nextNodes() {
+    var end = progressive ? Math.min(nodeOrder.length, nodesLoaded + NODE_CHUNK) : nodeOrder.length;
+    var items = nodeOrder.slice(nodesLoaded, end).map(visNode);
+    nodesLoaded = end;
+    return items;
+  }
+  function nextEdges() {  // the next chunk of edges whose two ends are loaded
+    var end = edgesLoaded;
+    if (!progressive) end = edgeOrder.length;
+    else {
+      var stop = Math.min(edgeOrder.length, edgesLoaded + EDGE_CHUNK);
+      while (end < stop && Math.max(rank[edgeOrder[end].from], rank[edgeOrder[end].to]) < nodesLoaded) end++;
+    }
+    var items = edgeOrder.slice(edgesLoaded, end).map(visEdge);
+    edgesLoaded = end;
+    return items;
+  }
+  function complete() { return nodesLoaded === nodeOrder.length && edgesLoaded === edgeOrder.length; }
+
+  var nodes = new vis.DataSet(nextNodes());
+  var edges = new vis.DataSet(nextEdges());
+  var nodeView = new vis.DataView(nodes, { filter: function (n) { return shownTypes[n.group] === true; } });
+  var edgeView = new vis.DataView(edges, {
+    filter: function (e) {
+      return shownRelations[e.relation] === true && shownTypes[info[e.from].type] === true && shownTypes[info[e.to].type] === true;
+    }
+  });
+  timings.itemsMade = performance.now();
+
+  var groups = {};
+  data.nodeTypes.forEach(function (t) {
+    groups[t.type] = { shape: t.shape, color: { background: t.color, border: t.color, highlight: { background: t.color, border: "#111827" }, hover: { background: t.color, border: "#111827" } } };
+  });
+  var options = {
+    groups: groups,
+    nodes: { size: 11, font: { size: 13, face: "system-ui, Arial, sans-serif", color: "#111827", strokeWidth: 3, strokeColor: "#ffffff" }, borderWidth: 1 },
+    edges: {
+      arrows: { to: { enabled: true, scaleFactor: 0.5 } },
+      smooth: false,
+      font: { size: 10, align: "middle", color: "#374151", strokeWidth: 3, strokeColor: "#ffffff" },
+      selectionWidth: 2
+    },
+    layout: { improvedLayout: false, randomSeed: 1 },
+    interaction: {
+      hover: !data.large, tooltipDelay: 150, hideEdgesOnDrag: data.large, hideEdgesOnZoom: data.large,
+      navigationButtons: false, keyboard: false, multiselect: false
+    },
+    physics: data.physics
+      ? { enabled: true, solver: "barnesHut", barnesHut: { springLength: 110, avoidOverlap: 0.1 },
+          // a fraction of a second of stabilisation before the first frame; the rest settles on screen
+          stabilization: { enabled: true, iterations: data.positioned ? Math.max(80, Math.min(1000, Math.round(20000 / Math.max(1, info.length)))) : 1000,
+                          fit: true } }
+      : { enabled: false }
+  };
+
+  var container = document.getElementById("kg-graph");
+  var network = new vis.Network(container, { nodes: [], edges: [] }, options);
+  window.kgNetwork = network;
+  window.kgView = { nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView, data: data };
+  window.kgReady = false;     // the first frame is drawn: the page answers input
+  window.kgComplete = false;  // and vis-network holds every node and edge
+  window.kgSettled = !data.physics;  // and nothing moves any more
+
+  /* vis-network 9.1.2 draws every edge and arrow head on every frame, even off
+     screen, and each node with several canvas state changes; in a large view
+     that makes a frame take most of a second. So a large view draws an overview
+     while it is zoomed out (below DETAIL_SCALE, where shapes, labels, dashes and
+     arrow heads are a pixel or two): nodes as dots and edges as lines, one
+     canvas path per colour. Zoomed in, vis-network draws as usual, skipping only
+     the edges that are off screen. Selected and hovered items and audit
+     findings are always drawn in full. */
+  function drawOverview(net) {
+    var r = net.renderer;
+    if (!r || typeof r._drawNodes !== "function" || typeof r._drawEdges !== "function" ||
+        typeof r._drawArrows !== "function" || !net.canvas) return;
+    var DETAIL_SCALE = 0.3, PAD = 60, TAU = 2 * Math.PI;
+    var drawNodes = r._drawNodes;
+    function area() {
+      var c = net.canvas.frame.canvas;
+      var a = net.canvas.DOMtoCanvas({ x: -PAD, y: -PAD });
+      var b = net.canvas.DOMtoCanvas({ x: c.clientWidth + PAD, y: c.clientHeight + PAD });
+      return { left: a.x, top: a.y, right: b.x, bottom: b.y };
+    }
+    function detailed() { return net.body.view.scale >= DETAIL_SCALE; }
+    function eachEdge(draw) {
+      var all = net.body.edges, ids = net.body.edgeIndices, box = area();
+      for (var i = 0; i < ids.length; i++) {
+        var e = all[ids[i]];
+        if (e.connected !== true) continue;
+        var f = e.from, t = e.to;
+        if ((f.x > t.x ? f.x : t.x) < box.left || (f.x < t.x ? f.x : t.x) > box.right ||
+            (f.y > t.y ? f.y : t.y) < box.top || (f.y < t.y ? f.y : t.y) > box.bottom) continue;
+        draw(e);
+      }
+    }
+    r._drawEdges = function (ctx) {
+      if (detailed()) { eachEdge(function (e) { e.draw(ctx); }); return; }
+      var byColour = {}, full = [];
+      eachEdge(function (e) {
+        if (e.selected || e.hover) { full.push(e); return; }
+        var c = e.options.color.color;
+        (byColour[c] || (byColour[c] = [])).push(e);
+      });
+      ctx.lineWidth = 1 / net.body.view.scale;
+      ctx.globalAlpha = 0.6;
+      Object.keys(byColour).forEach(function (colour) {
+        ctx.beginPath();
+        byColour[colour].forEach(function (e) { ctx.moveTo(e.from.x, e.from.y); ctx.lineTo(e.to.x, e.to.y); });
+        ctx.strokeStyle = colour;
+        ctx.stroke();
+      });
+      ctx.globalAlpha = 1;
+      full.forEach(function (e) { e.draw(ctx); });
+    };
+    r._drawArrows = function (ctx) {
+      if (detailed()) eachEdge(function (e) { e.drawArrows(ctx); });
+    };
+    r._drawNodes = function (ctx, alwaysShow) {
+      if (alwaysShow || detailed()) return drawNodes.call(r, ctx, alwaysShow);
+      var all = net.body.nodes, ids = net.body.nodeIndices, box = area(), byColour = {}, full = [];
+      for (var i = 0; i < ids.length; i++) {
+        var n = all[ids[i]], s = n.options.size, sh = n.shape;
+        sh.left = n.x - s; sh.top = n.y - s; sh.width = sh.height = 2 * s;  // what vis-network's hit tests read
+        if (n.selected || n.hover || n.options.borderWidth > 2) { full.push(n); continue; }
+        if (n.x + s < box.left || n.x - s > box.right || n.y + s < box.top || n.y - s > box.bottom) continue;
+        var c = n.options.color.background;
+        (byColour[c] || (byColour[c] = [])).push(n);
+      }
+      var least = 1.5 / net.body.view.scale;  // keep a dot visible however far out
+      Object.keys(byColour).forEach(function (colour) {
+        ctx.beginPath();
+        byColour[colour].forEach(function (n) {
+          var rad = Math.max(n.options.size, least);
+          ctx.moveTo(n.x + rad, n.y);
+          ctx.arc(n.x, n.y, rad, 0, TAU);
+        });
+        ctx.fillStyle = colour;
+        ctx.fill();
+      });
+      full.forEach(function (n) { n.draw(ctx); });
+      return { drawExternalLabels: null };
+    };
+  }
+
+  /* With physics off, vis-network redraws synchronously on every data change;
+     batch the changes and draw once, on the next animation frame. */
+  function quietly(change) {
+    network.body.emitter.emit("_blockRedraw");
+    try { change(); } finally { network.body.emitter.emit("_allowRedraw"); }
+    network.body.emitter.emit("_requestRedraw");
+  }
+
+  var loading = null;
+  var stabilizing = data.physics;
+  network.once("stabilizationIterationsDone", function () { stabilizing = false; network.fit({ maxZoomLevel: 1.6 }); });
+  var touched = false;  // once the reader pans, zooms or drags, the view is theirs
+  ["dragStart", "zoom", "selectNode"].forEach(function (ev) { network.on(ev, function () { touched = true; }); });
+  network.on("stabilized", function () {
+    if (!window.kgSettled && !touched) network.fit({ maxZoomLevel: 1.6 });  // the settled graph is smaller than the stabilised one
+    window.kgSettled = true;
+  });
+  network.on("afterDrawing", function () {
+    if (!window.kgReady && !stabilizing) {
+      window.kgReady = true;
+      window.kgReadyAt = timings.firstDraw = performance.now();
+      loading = setTimeout(loadMore, 0);
+    }
+  });
+
+  function loadMore(all) {
+    quietly(function () {
+      do {
+        nodes.add(nextNodes());
+        edges.add(nextEdges());
+      } while (all === true && !complete());
+    });
+    if (!complete()) {
+      showCounts("loading\u2026");
+      loading = setTimeout(loadMore, 30);  // let the page draw and answer input between chunks
+      return;
+    }
+    loading = null;
+    showCounts();
+    window.kgComplete = true;
+    window.kgCompleteAt = timings.complete = performance.now();
+  }
+  function loadAll() {  // a search may look for a node still to come
+    if (loading !== null) { clearTimeout(loading); loadMore(true); }
+  }
+
+  function fitAll() {  // vis-network fits the nodes it holds; fit them all, loaded or not
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    info.forEach(function (n) {
+      if (n.x < x0) x0 = n.x;
+      if (n.x > x1) x1 = n.x;
+      if (n.y < y0) y0 = n.y;
+      if (n.y > y1) y1 = n.y;
+    });
+    var w = container.clientWidth || 800, h = container.clientHeight || 600;
+    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 },
+                     scale: 0.95 * Math.min(w / (x1 - x0 + 50), h / (y1 - y0 + 50)) });
+  }
+
+  if (data.large) drawOverview(network);
+  timings.networkCreated = performance.now();
+  quietly(function () { network.setData({ nodes: nodeView, edges: edgeView }); });
+  timings.dataSet = performance.now();
+  if (!complete() && data.positioned) fitAll();
+
+  // ---- status line -------------------------------------------------------
+  var status = document.getElementById("kg-status");
+  function showCounts(extra, warn) {
+    var text = nodeView.length + " of " + info.length + " nodes, " + edgeView.length + " of " + data.edges.length + " edges";
+    status.textContent = extra ? extra + " \u00B7 " + text : text;
+    status.className = warn ? "kg-warn" : "";
+  }
+
+  // ---- legend and filters ------------------------------------------------
+  function checkbox(box, value, onChange, symbol, text, count, id) {
+    var label = el("label");
+    var input = el("input");
+    input.type = "checkbox";
+    input.checked = true;
+    input.value = value;
+    input.id = id;
+    input.addEventListener("change", function () { onChange(input.checked); });
+    label.appendChild(input);
+    label.appendChild(symbol);
+    label.appendChild(el("span", text));
+    label.appendChild(el("span", count, "kg-count"));
+    box.appendChild(label);
+  }
+  function refilter() {
+    quietly(function () { nodeView.refresh(); edgeView.refresh(); });
+    showCounts(loading !== null ? "loading\u2026" : "");
+  }
+
+  var typeBox = document.getElementById("kg-node-types");
+  data.nodeTypes.forEach(function (t) {
+    var sym = el("span", SYMBOLS[t.shape] || "\u25CF", "kg-symbol");
+    sym.style.color = t.color;
+    checkbox(typeBox, t.type, function (on) { shownTypes[t.type] = on; refilter(); },
+             sym, t.type, t.count, "kg-type-" + t.type);
+  });
+  var relBox = document.getElementById("kg-relations");
+  data.relations.forEach(function (r) {
+    var line = el("span", null, "kg-line");
+    line.style.borderTopColor = r.color;
+    line.style.borderTopStyle = r.dashes ? "dashed" : "solid";
+    checkbox(relBox, r.relation, function (on) { shownRelations[r.relation] = on; refilter(); },
+             line, r.relation, r.count, "kg-relation-" + r.relation);
+  });
+  var notes = [];
+  if (info.some(function (n) { return n.findings; })) notes.push("\u26A0 red ring: audit finding.");
+  notes.push("Arrows point in the relation's direction.");
+  notes.push(data.physics ? "Physics on: drag nodes to rearrange." : "Fixed layout computed by kg; physics off.");
+  if (data.large) notes.push("Zoom in for shapes, labels and arrows.");
+  document.getElementById("kg-notes").textContent = notes.join(" ");
+
+  // ---- details panel -----------------------------------------------------
+  var panel = document.getElementById("kg-details");
+  var body = document.getElementById("kg-details-body");
+
+  function list(title, items, text) {
+    if (!items || !items.length) return;
+    body.appendChild(el("h3", title));
+    var ul = el("ul");
+    items.forEach(function (it) { ul.appendChild(el("li", text ? text(it) : it)); });
+    body.appendChild(ul);
+  }
+  function facts(pairs) {
+    var dl = el("dl");
+    pairs.forEach(function (kv) { dl.appendChild(el("dt", kv[0])); dl.appendChild(el("dd", kv[1])); });
+    body.appendChild(dl);
+  }
+
+  function showNode(id) {
+    var n = info[id];
+    if (!n) return;
+    body.replaceChildren();
+    body.appendChild(el("h2", n.notation, "kg-notation"));
+    if (n.label) body.appendChild(el("p", n.label, "kg-label"));
+    facts([["type", n.type], ["code system", n.system || "\u2014"], ["IRI", n.iri]]);
+    if (n.findings) {
+      body.appendChild(el("h3", "Audit findings"));
+      var ul = el("ul");
+      n.findings.forEach(function (f) {
+        var li = el("li", null, "kg-finding");
+        li.appendChild(el("b", (f.severity ? f.severity + " " : "") + f.kind));
+        li.appendChild(document.createTextNode(" " + f.message));
+        ul.appendChild(li);
+      });
+      body.appendChild(ul);
+    }
+    list("Documents and lines", sourceTexts(n.sources));
+    if (n.moreSources) body.appendChild(el("p", "\u2026 and " + n.moreSources + " more"));
+    list("Properties", n.properties, function (p) { return p[0] + ": " + p[1]; });
+    list("Edges in view", network.getConnectedEdges(id), function (eid) {
+      var e = data.edges[eid], rel = data.relations[e.rel].relation;
+      return e.from === id ? "\u2192 " + rel + " " + info[e.to].notation : "\u2190 " + rel + " from " + info[e.from].notation;
+    });
+    panel.hidden = false;
+  }
+
+  function showEdge(id) {
+    var e = data.edges[id];
+    if (!e) return;
+    body.replaceChildren();
+    body.appendChild(el("h2", data.relations[e.rel].relation, "kg-notation"));
+    facts([["from", nodeName(info[e.from])], ["to", nodeName(info[e.to])]]);
+    list("Documents and lines", sourceTexts(e.sources));
+    panel.hidden = false;
+  }
+
+  function hidePanel() { panel.hidden = true; body.replaceChildren(); }
+  document.getElementById("kg-details-close").addEventListener("click", function () {
+    hidePanel();
+    network.unselectAll();
+  });
+  network.on("click", function (params) {
+    if (params.nodes.length) showNode(params.nodes[0]);
+    else if (params.edges.length) showEdge(params.edges[0]);
+    else hidePanel();
+  });
+
+  // ---- search ------------------------------------------------------------
+  function find(query) {
+    var q = query.trim().toLowerCase(), i;
+    if (!q) return null;
+    var bare = q.replace(/\./g, "");
+    for (i = 0; i < info.length; i++) {
+      var notation = info[i].notation.toLowerCase();
+      if (notation === q || notation.replace(/\./g, "") === bare) return i;
+    }
+    for (i = 0; i < info.length; i++) if (info[i].notation.toLowerCase().indexOf(q) === 0) return i;
+    for (i = 0; i < info.length; i++) if (info[i].label.toLowerCase().indexOf(q) >= 0) return i;
+    return null;
+  }
+  if (info.length <= 5000) {
+    var options_ = document.getElementById("kg-codes");
+    info.forEach(function (n) {
+      var o = document.createElement("option");
+      o.value = n.notation;
+      if (n.label) o.label = n.label;
+      options_.appendChild(o);
+    });
+  }
+  document.getElementById("kg-search-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var query = document.getElementById("kg-search").value;
+    var id = find(query);
+    if (id === null) { showCounts("no code matches \u201C" + query.trim() + "\u201D", true); return; }
+    var n = info[id];
+    if (!shownTypes[n.type]) { showCounts(n.notation + " is hidden: tick \u201C" + n.type + "\u201D", true); return; }
+    loadAll();
+    network.selectNodes([id]);
+    network.focus(id, { scale: Math.max(network.getScale(), 1.2), animation: { duration: 300, easingFunction: "easeInOutQuad" } });
+    showNode(id);
+    showCounts("found " + n.notation);
+  });
+
+  showCounts(complete() ? "" : "loading\u2026");
+})();

@@ -83,13 +83,25 @@ def child_store(workdir: Path, ptp: Path) -> dict:
     }
 
 
-def child_rdflib(nquads: Path) -> dict:
-    """Parse the N-Quads into an in-memory rdflib Dataset."""
+def child_rdflib(nquads: Path, lines_per_parse: int = 500_000) -> dict:
+    """Parse the N-Quads into an in-memory rdflib Dataset, a block of lines at a time.
+
+    After each block a progress line goes to stderr, so a run that is
+    stopped (time or memory limit) still tells how far it got.
+    """
+    from itertools import islice
+
     from rdflib import Dataset
 
     start = time.perf_counter()
     ds = Dataset()
-    ds.parse(str(nquads), format="nquads")
+    done = 0
+    with open(nquads, encoding="utf-8") as f:
+        while block := "".join(islice(f, lines_per_parse)):
+            ds.parse(data=block, format="nquads")
+            done += block.count("\n")
+            print(f"progress: {done:,} quads parsed in {time.perf_counter() - start:.0f} s, "
+                  f"peak RSS {_peak_rss_mb():.0f} MB", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - start
     triples = sum(len(g) for g in ds.graphs())
     return {"seconds": seconds, "triples": triples, "peak_rss_mb": _peak_rss_mb()}
@@ -105,12 +117,18 @@ def _run_child(args: list[str], *, memory_gb: float | None = None, timeout: floa
     try:
         done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, timeout=timeout,
                               preexec_fn=limit)
-    except subprocess.TimeoutExpired:
-        return {"error": f"did not finish in {timeout:.0f}s", "wall_seconds": time.perf_counter() - start}
+    except subprocess.TimeoutExpired as err:
+        stderr = err.stderr.decode() if isinstance(err.stderr, bytes) else (err.stderr or "")
+        progress = [line for line in stderr.splitlines() if line.startswith("progress: ")]
+        reached = f"; last {progress[-1]}" if progress else ""
+        return {"error": f"did not finish in {timeout:.0f} s{reached}", "wall_seconds": time.perf_counter() - start}
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"error": f"exit {done.returncode}: {tail}", "wall_seconds": wall}
+        lines = done.stderr.strip().splitlines()
+        progress = [line for line in lines if line.startswith("progress: ")]
+        tail = lines[-1] if lines else "(no output)"
+        reached = f"; last {progress[-1]}" if progress and progress[-1] != tail else ""
+        return {"error": f"exit {done.returncode}: {tail}{reached}", "wall_seconds": wall}
     result = json.loads(done.stdout)
     result["wall_seconds"] = wall
     return result

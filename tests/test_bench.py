@@ -47,7 +47,7 @@ def test_build_bench_smoke(tmp_path, shared_data):
     assert "| full build vs floor |" in table and "extrapolated" in table
 
     q = subprocess.run([sys.executable, str(BENCH / "query.py"), "--store", str(tmp_path / "store"), "--reps", "2",
-                        "--rdflib-reps", "1", "--rdflib-max", "20000"], capture_output=True, text=True, timeout=1800)
+                        "--rdflib-reps", "1", "--rdflib-max", "3000"], capture_output=True, text=True, timeout=1800)
     assert q.returncode == 0, q.stderr[-2000:]
     assert "| monitors |" in q.stdout and "part of the data" in q.stdout
 

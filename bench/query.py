@@ -12,21 +12,11 @@ report says when rdflib saw only part of the data.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-
-def _example(q) -> dict[str, str]:
-    out = {}
-    for p in q.params:
-        m = re.search(r"\(([^,)]+)", p.help)
-        if m and not p.optional:
-            out[p.name] = m.group(1).strip()
-    return out
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -91,7 +81,7 @@ def main() -> None:
     for q in named_queries().values():
         if q.needs:
             continue
-        params = _example(q)
+        params = q.example()
         text = with_values(q.text, bind(q, params))
         api = _time(lambda: run(store, q.name, **params).rows, args.reps)
         raw = _time(lambda: list(store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)), args.reps)

@@ -12,7 +12,6 @@ the embedded store (the baseline). Not a test: it prints figures.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import tempfile
 import threading
@@ -29,12 +28,8 @@ from kg.store import build, open_store
 def _texts() -> list[str]:
     out = []
     for q in named_queries().values():
-        params = {}
-        for p in q.params:
-            m = re.search(r"\(([^,)]+)", p.help)
-            if m and not p.optional:
-                params[p.name] = m.group(1).strip()
-        out.append(with_values(q.text, bind(q, params)))
+        if not q.needs:
+            out.append(with_values(q.text, bind(q, q.example())))
     return out
 
 

@@ -45,6 +45,17 @@ def _target(endpoint: str | None, store_dir: Path):
     return open_store(store_dir, read_only=True)
 
 
+def _param_values(params: tuple[str, ...]) -> dict[str, str]:
+    """``--param NAME=VALUE`` options as a dict."""
+    values: dict[str, str] = {}
+    for p in params:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
+        values[key.strip()] = value
+    return values
+
+
 def _fail(err: Exception, code: int = 1) -> None:
     click.echo(f"kg: error: {err}", err=True)
     sys.exit(code)
@@ -134,12 +145,7 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint:
 
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
-    values: dict[str, str] = {}
-    for p in params:
-        key, sep, value = p.partition("=")
-        if not sep or not key:
-            raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
-        values[key.strip()] = value
+    values = _param_values(params)
     store = _target(endpoint, store_dir)
     if name is not None:
         get(name)  # a clear error for an unknown name before anything else
@@ -342,12 +348,7 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
     modes = [code is not None, whole, query_name is not None, sparql is not None, audit]
     if sum(modes) != 1:
         raise click.UsageError("give one of CODE, --all, --query NAME, --sparql FILE or --audit")
-    values: dict[str, str] = {}
-    for p in params:
-        key, sep, value = p.partition("=")
-        if not sep or not key:
-            raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
-        values[key.strip()] = value
+    values = _param_values(params)
     store = open_store(store_dir, read_only=True)
     page = make_view(
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,

@@ -85,6 +85,21 @@ class NamedQuery:
     path: Path
     needs: str = ""
 
+    def example(self) -> dict[str, str]:
+        """Values for the required parameters: the first example in each help text's parentheses.
+
+        Examples
+        --------
+        >>> named_queries()["provenance"].example()
+        {'from': '77013', 'to': '49405'}
+        """
+        out = {}
+        for p in self.params:
+            m = re.search(r"\(([^,)]+)", p.help)
+            if m and not p.optional:
+                out[p.name] = m.group(1).strip()
+        return out
+
 
 _PARAM_KINDS = ("code", "relation", "string", "integer", "iri")
 

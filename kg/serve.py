@@ -178,17 +178,10 @@ def query_links(base: str) -> list[tuple[str, str]]:
     >>> url.startswith("http://127.0.0.1:7878/query?query=")
     True
     """
-    import re
-
     from kg.query import bind, named_queries, with_values
 
     out = []
     for q in named_queries().values():
-        example = {}
-        for p in q.params:
-            m = re.search(r"\(([^,)]+)", p.help)
-            if m and not p.optional:
-                example[p.name] = m.group(1).strip()
-        text = with_values(q.text, bind(q, example))
+        text = with_values(q.text, bind(q, q.example()))
         out.append((q.name, f"{base}/query?query={urllib.parse.quote(text, safe='')}"))
     return out

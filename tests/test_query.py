@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pyoxigraph as ox
 import pytest
@@ -13,14 +12,11 @@ from kg.query import bind, get, named_queries, run, run_sparql, with_values
 
 
 def _example_params(name: str) -> dict[str, str]:
-    """Each parameter's help text ends with an example in parentheses: use the first."""
-    out = {}
-    for p in get(name).params:
-        if not p.optional:
-            m = re.search(r"\(([^,)]+)", p.help)
-            assert m, f"{name}: param {p.name} has no example in its help text"
-            out[p.name] = m.group(1).strip()
-    return out
+    """Each required parameter's help text gives an example in parentheses."""
+    q = get(name)
+    example = q.example()
+    assert set(example) == {p.name for p in q.params if not p.optional}, f"{name}: a parameter lacks an example"
+    return example
 
 
 def test_library_has_at_least_ten_documented_queries():

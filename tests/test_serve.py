@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 
@@ -17,15 +16,6 @@ from kg.remote import Endpoint, RemoteError, push
 from kg.serve import free_port, start
 from kg.store import build, open_store
 from kg.examples import examples_dir
-
-
-def _example(q) -> dict[str, str]:
-    out = {}
-    for p in q.params:
-        m = re.search(r"\(([^,)]+)", p.help)
-        if m and not p.optional:
-            out[p.name] = m.group(1).strip()
-    return out
 
 
 def _rows_from_json(data) -> list[tuple]:
@@ -57,7 +47,7 @@ def server(store_dir):
 @pytest.mark.parametrize("name", sorted(n for n, q in named_queries().items() if not q.needs))
 def test_every_named_query_gives_the_same_rows_over_http(server, store_dir, name):
     q = named_queries()[name]
-    params = _example(q)
+    params = q.example()
     client = SPARQLWrapper(server.query_url)
     client.setQuery(with_values(q.text, bind(q, params)))
     client.setReturnFormat(JSON)
@@ -97,7 +87,7 @@ def test_push_then_query_the_endpoint_and_push_again(tmp_path, store_dir):
         assert push(local, endpoint, progress=False) == pushed
         assert _count(endpoint) == n, "a second push must not duplicate triples"
         for name in ("monitors", "diagnoses-for", "alternatives", "stats", "documents"):
-            params = _example(named_queries()[name])
+            params = named_queries()[name].example()
             assert _rows_from_results(run(endpoint, name, **params)) == _rows_from_results(run(local, name, **params))
         # and through the CLI, as a user would
         args = [sys.executable, "-m", "kg", "query", "provenance", "-p", "from=77013", "-p", "to=49405", "--format", "json"]

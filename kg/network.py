@@ -88,16 +88,23 @@ SELECT ?s ?rel ?o ?file ?line WHERE {
 }
 """
 
-_NODES = """
-SELECT ?n ?type ?notation ?label ?scheme ?official WHERE {
-  { SELECT DISTINCT ?n ?type WHERE {
-      VALUES ?type { kg:ProcedureCode kg:DiagnosisCode kg:Modifier kg:ProviderTaxonomy kg:Payer kg:SiteOfService }
-      GRAPH ?g { ?g a kg:Briefing . ?n a ?type } } }
-  OPTIONAL { ?n skos:notation ?notation }
-  OPTIONAL { ?n skos:inScheme ?scheme }
-  OPTIONAL { GRAPH ?b { ?b a kg:Briefing . ?n skos:prefLabel|rdfs:label ?label } }
-  OPTIONAL { GRAPH ?c { ?c a kg:CodeSetRelease . ?n skos:prefLabel ?official } }
+_NODE_TYPES = """
+SELECT DISTINCT ?n ?type WHERE {
+  VALUES ?type { kg:ProcedureCode kg:DiagnosisCode kg:Modifier kg:ProviderTaxonomy kg:Payer kg:SiteOfService }
+  GRAPH ?g { ?g a kg:Briefing . ?n a ?type }
 }
+"""
+
+_NODE_CODES = """
+SELECT DISTINCT ?n ?notation ?scheme WHERE { GRAPH ?g { ?g a kg:Briefing . ?n skos:notation ?notation ; skos:inScheme ?scheme } }
+"""
+
+_NODE_LABELS = """
+SELECT DISTINCT ?n ?label WHERE { GRAPH ?g { ?g a kg:Briefing . ?n rdfs:label ?label } }
+"""
+
+_OFFICIAL_LABELS = """
+SELECT ?n ?label WHERE { GRAPH ?g { ?g a kg:CodeSetRelease . ?n skos:prefLabel ?label } }
 """
 
 _BROADER = """
@@ -174,23 +181,27 @@ def project(
 
 
 def _annotate_nodes(store: ox.Store, G: nx.MultiDiGraph) -> None:
-    attrs: dict[str, dict] = {}
-    for r in store.query(_NODES, prefixes=PREFIXES, use_default_graph_as_union=True):
-        n = r["n"].value
-        if n not in G:
-            continue
-        a = attrs.setdefault(n, {"type": _TYPES[r["type"].value], "notation": "", "label": "", "system": ""})
-        if r["notation"] is not None:
-            a["notation"] = r["notation"].value
-        if r["scheme"] is not None:
-            a["system"] = r["scheme"].value.rsplit("#", 1)[1]
-        official = r["official"].value if r["official"] is not None else ""
-        if official:
-            a["label"] = official
-        elif r["label"] is not None and not a["label"]:
+    def rows(query):
+        return store.query(query, prefixes=PREFIXES)
+
+    attrs = {n: {"type": "code", "notation": "", "label": "", "system": ""} for n in G.nodes}
+    for r in rows(_NODE_TYPES):
+        a = attrs.get(r["n"].value)
+        if a is not None:
+            a["type"] = _TYPES[r["type"].value]
+    for r in rows(_NODE_CODES):
+        a = attrs.get(r["n"].value)
+        if a is not None:
+            a["notation"], a["system"] = r["notation"].value, r["scheme"].value.rsplit("#", 1)[1]
+    for r in rows(_NODE_LABELS):
+        a = attrs.get(r["n"].value)
+        if a is not None and not a["label"]:
             a["label"] = r["label"].value
-    for n in G.nodes:
-        a = attrs.get(n) or {"type": "code", "notation": "", "label": "", "system": ""}
+    for r in rows(_OFFICIAL_LABELS):  # the official label, where a code set is loaded, wins
+        a = attrs.get(r["n"].value)
+        if a is not None:
+            a["label"] = r["label"].value
+    for n, a in attrs.items():
         if not a["notation"]:
             a["notation"] = a["label"] or n.rsplit("/", 1)[-1]
         G.nodes[n].update(a)

@@ -58,3 +58,10 @@ def test_serve_load_smoke(script):
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "errors 0" in out.stdout
+
+
+def test_network_bench_smoke(example_store_dir):
+    out = subprocess.run([sys.executable, str(BENCH / "network_bench.py"), "--store", str(example_store_dir)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| kg.network.project" in out.stdout and "| naive: rdflib" in out.stdout

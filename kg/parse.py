@@ -584,17 +584,17 @@ class _Parser:
             if _is_absent(cells):
                 j += 1
                 continue
-            rows.append(self.row(layout, cells, j + 1))
+            rows.append(self.row(layout, cells, j + 1, number))
             j += 1
         return j
 
-    def row(self, layout: _Layout, cells: list[str], number: int) -> Row:
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int) -> Row:
         kind = layout.kind
         if len(cells) != layout.width:
             raise self.error(
                 number,
                 f"{kind.name[:-1]} table row has {len(cells)} cells, expected {layout.width} "
-                f"(header: {kind.name} table); a '|' inside a cell must be written '\\|'",
+                f"as in the header on line {header_line}; a '|' inside a cell must be written '\\|'",
             )
         written = cells[layout.code]
         code = normalize_code(written)

@@ -392,7 +392,7 @@ def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:
 
 
 def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
-    a, b = m.subject, m.other if m.other != m.subject else m.code
+    a = m.subject
     for c1, c2 in ((a, m.code), (m.code, a)):
         if (c1, c2) in facts.ncci_zero:
             how = "alternatives" if m.relation == "alternativeTo" else f"related by {m.relation} (reported together)"

@@ -63,6 +63,26 @@ def example_store(example_store_dir):
 
 
 @pytest.fixture
+def held_store(tmp_path):
+    """A store directory that another process holds open for writing while the test runs."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "held"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import sys, kg.store as s; st = s.open_store({str(path)!r}); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        yield path
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+@pytest.fixture
 def corpus(tmp_path) -> Path:
     """A writable copy of the example briefings."""
     target = tmp_path / "briefings"

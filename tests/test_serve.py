@@ -105,19 +105,9 @@ def test_cli_push(tmp_path, store_dir):
         assert r.stdout.startswith("pushed 10 graphs")
 
 
-def test_serve_refuses_a_store_held_by_a_writer(tmp_path):
-    path = tmp_path / "held"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import sys, kg.store as s; st = s.open_store({str(path)!r}); print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(StoreError, match="in use by another process"):
-            start(path, bind=f"127.0.0.1:{free_port()}")
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+def test_serve_refuses_a_store_held_by_a_writer(held_store):
+    with pytest.raises(StoreError, match="in use by another process"):
+        start(held_store, bind=f"127.0.0.1:{free_port()}")
 
 
 def test_unreachable_endpoint_is_a_clear_error():

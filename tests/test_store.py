@@ -146,19 +146,9 @@ def test_read_only_open_of_a_missing_store_is_a_clear_error(tmp_path):
         open_store(tmp_path / "nothing", read_only=True)
 
 
-def test_a_second_writer_is_refused(tmp_path):
-    path = tmp_path / "s"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import sys, kg.store as s; st = s.open_store({str(path)!r}); print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(StoreError, match="in use by another process"):
-            open_store(path)
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+def test_a_second_writer_is_refused(held_store):
+    with pytest.raises(StoreError, match="in use by another process"):
+        open_store(held_store)
 
 
 CRASH_SCRIPT = textwrap.dedent(

@@ -156,22 +156,45 @@ DIAGNOSIS_RULES: tuple[Rule, ...] = (
 )
 """Rules for the "Related Diagnoses" table (diagnosis -> procedure)."""
 
-_compiled: dict[tuple[str, str, str], re.Pattern[str]] = {}
+# The subject's and the row's codes are found in the text before the rules run
+# and overwritten, character for character, with marker characters; {S} and {X}
+# match the markers. So each rule compiles once, not once per (subject, row),
+# and a match still maps back to the same span of the text as written. The
+# markers are CJK letters: word characters, like the code's own, so \b keeps
+# its meaning around them.
+_S_MARK, _X_MARK, _BOTH_MARK = "\u3400", "\u3401", "\u3402"
+_MARKS = frozenset((_S_MARK, _X_MARK, _BOTH_MARK))
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_compiled: dict[str, re.Pattern[str]] = {}
 
 
-def _regex(rule: Rule, subject: str, other: str) -> re.Pattern[str]:
-    key = (rule.pattern, subject, other)
-    pattern = _compiled.get(key)
+def _regex(rule: Rule) -> re.Pattern[str]:
+    pattern = _compiled.get(rule.pattern)
     if pattern is None:
-        never = "(?!)"
-        text = rule.pattern.replace("{S}", _SUBJECT.format(code=re.escape(subject) if subject else never))
-        text = text.replace("{X}", _OTHER.format(code=re.escape(other) if other else never))
+        text = rule.pattern.replace("{S}", _SUBJECT.format(code=f"[{_S_MARK}{_BOTH_MARK}]+"))
+        text = text.replace("{X}", _OTHER.format(code=f"[{_X_MARK}{_BOTH_MARK}]+"))
         text = text.replace("{NOT}", _NOT)
-        pattern = re.compile(text, re.IGNORECASE)
-        if len(_compiled) > 20_000:  # subjects and rows are unbounded across a corpus
-            _compiled.clear()
-        _compiled[key] = pattern
+        pattern = _compiled[rule.pattern] = re.compile(text, re.IGNORECASE)
     return pattern
+
+
+def _mark(text: str, subject: str, other: str) -> str:
+    """``text`` with each (ASCII case-insensitive) occurrence of the two codes overwritten by markers.
+
+    >>> _mark("Included in 47382; see 76940", "47382", "76940") == "Included in " + _S_MARK * 5 + "; see " + _X_MARK * 5
+    True
+    """
+    s, x = subject.translate(_ASCII_LOWER), other.translate(_ASCII_LOWER)
+    marks = {s: _BOTH_MARK} if s == x else {s: _S_MARK, x: _X_MARK}
+    folded = text.translate(_ASCII_LOWER)
+    chars = list(text)
+    for code in sorted((c for c in marks if c), key=len, reverse=True):  # a longer code first
+        i = folded.find(code)
+        while i >= 0:
+            if not any(ch in _MARKS for ch in chars[i:i + len(code)]):
+                chars[i:i + len(code)] = marks[code] * len(code)
+            i = folded.find(code, i + 1)
+    return "".join(chars)
 
 
 def _normal(text: str) -> tuple[str, list[int]]:
@@ -193,9 +216,10 @@ def _normal(text: str) -> tuple[str, list[int]]:
 
 def _classify(text: str, rules: tuple[Rule, ...], subject: str, other: str, dominant: str | None) -> Classification:
     normal, where = _normal(text)
+    normal = _mark(normal, subject, other)
     votes: list[tuple[Rule, str]] = []
     for rule in rules:
-        m = _regex(rule, subject, other).search(normal)
+        m = _regex(rule).search(normal)
         if m and m.end() > m.start():
             votes.append((rule, text[where[m.start()]:where[m.end() - 1] + 1]))  # as written
     relations = {rule.relation for rule, _ in votes}

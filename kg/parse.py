@@ -201,9 +201,12 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2002\u2003\u2009\u200a\u30
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 
 
-def _clean(line: str) -> str:
-    """Fold non-breaking spaces and drop zero-width characters (not dashes)."""
-    return line.translate(_SPACES).translate(_INVISIBLE)
+_CLEAN = {**_SPACES, **_INVISIBLE}
+
+
+def _clean(text: str) -> str:
+    """Fold non-breaking spaces and drop zero-width characters (not dashes); line breaks stay."""
+    return text.translate(_CLEAN)
 
 
 # Control, surrogate and private-use characters; tab and form feed are fine in text.
@@ -474,14 +477,13 @@ def parse_text(text: str, path: str = "<string>", *, sha256: str | None = None) 
     if sha256 is None:  # surrogatepass: a lone surrogate is reported below, not as UnicodeEncodeError
         sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
     bad = _CONTROL.search(text)
     if bad is not None:
         number = text.count("\n", 0, bad.start()) + 1
         raise BriefingParseError(
             path, number, f"control character U+{ord(bad.group()):04X}: this does not look like a text briefing"
         )
-    return _Parser(path, [_clean(raw) for raw in lines], sha256).run()
+    return _Parser(path, _clean(text).split("\n"), sha256).run()
 
 
 class _Parser:

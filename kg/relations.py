@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -197,8 +198,14 @@ def _mark(text: str, subject: str, other: str) -> str:
     return "".join(chars)
 
 
-def _normal(text: str) -> tuple[str, list[int]]:
+_IRREGULAR_SPACE = re.compile(r"[^\S ]| {2}|^ | $")
+
+
+def _normal(text: str) -> tuple[str, Sequence[int]]:
     """Fold hyphens and runs of whitespace; also return where each kept character is in ``text``."""
+    folded = text.replace("\u2011", "-").replace("\u2010", "-")
+    if not _IRREGULAR_SPACE.search(folded):  # the usual case: nothing moves
+        return folded, range(len(folded))
     chars: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text.replace("\u2011", "-").replace("\u2010", "-")):

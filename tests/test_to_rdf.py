@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode
 from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
@@ -23,7 +24,7 @@ from kg.errors import BriefingParseError
 from kg.parse import Briefing, code_system, parse_file, parse_text
 from kg.relations import GENERIC, classify_diagnosis, classify_procedure
 from kg.store import build, open_store, to_rdflib
-from kg.to_rdf import briefing_quads
+from kg.to_rdf import Lit, briefing_nquads, briefing_quads, nquads
 from kg.vocab import KG, PREFIXES, briefing_iri
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -315,3 +316,14 @@ def test_fuzz_briefing_quads(text):
     notations = [q.object.value for q in quads if q.predicate.value == SKOS_NOTATION]
     for n in notations:
         assert code_system(n, ("CPT", "HCPCS", "ICD10CM", "NUCC", "MOD")) is not None, n
+    # the store writes the N-Quads rendering; it must read back as exactly these quads
+    assert set(ox.parse(briefing_nquads(b), ox.RdfFormat.N_QUADS)) == set(quads)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_nquads_literals_round_trip(text):
+    data = nquads("https://w3id.org/codekg/briefing/x.txt", [("http://s", "http://p", Lit(text)),
+                                                            ("http://s", "http://p", Lit(text, XSD_INTEGER))])
+    assert [q.object for q in ox.parse(data, ox.RdfFormat.N_QUADS)] == [
+        Literal(text), Literal(text, datatype=NamedNode(XSD_INTEGER))]

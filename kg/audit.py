@@ -240,8 +240,8 @@ _NCCI_ZERO = """
 SELECT ?a ?b WHERE {
   GRAPH ?g {
     ?g a kg:CodeSetRelease .
-    ?e a kg:NCCIEdit ; kg:column1 ?a ; kg:column2 ?b ; kg:modifierIndicator "0" .
-    FILTER NOT EXISTS { ?e kg:deletionDate ?d }
+    ?rule a kg:NCCIEditRule ; kg:modifierIndicator "0" .
+    ?b ?rule ?a .
   }
 }
 """

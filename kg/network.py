@@ -115,8 +115,7 @@ SELECT ?s ?o ?file WHERE {
 
 _NCCI = """
 SELECT ?s ?o ?file WHERE {
-  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:sourceFile ?file . ?e a kg:NCCIEdit ; kg:column1 ?o ; kg:column2 ?s .
-             FILTER NOT EXISTS { ?e kg:deletionDate ?d } }
+  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:sourceFile ?file . ?rule a kg:NCCIEditRule . ?s ?rule ?o }
 }
 """
 

@@ -46,6 +46,7 @@ from kg.vocab import BRIEFING, KG, ONTOLOGY, PREFIXES, briefing_iri
 
 __all__ = [
     "BuildReport",
+    "BulkWriter",
     "DEFAULT_STORE",
     "build",
     "briefing_files",
@@ -249,51 +250,70 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int) -> Iterator[_Prepared
                 f.cancel()
 
 
-class _Writer:
-    """Writes batches of new documents in a background thread.
+class BulkWriter:
+    """Bulk-loads N-Quads chunks into a store from a background thread.
 
-    pyoxigraph releases the GIL while it loads, so parsing the next batch
-    (in this process or in workers) overlaps with writing the last one.
-    At most one batch waits while another is written.
+    pyoxigraph releases the GIL while it loads, so making the next chunk
+    (parsing briefings, reading a code-set file) overlaps with writing the
+    last. At most one chunk waits while another is written. Each chunk is
+    one bulk load (one RocksDB ingestion), followed by its ``then`` quads in
+    a transaction: markers that say the chunk is whole.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> with BulkWriter(store) as w:
+    ...     w.put(b'<http://s> <http://p> "o" <http://g> .\n')
+    >>> len(store)
+    1
     """
 
-    def __init__(self, store: ox.Store, bulk: bool) -> None:
+    def __init__(self, store: ox.Store, *, bulk: bool = True) -> None:
         self._store = store
         self._bulk = bulk
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="kg-build-writer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="kg-bulk-writer", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
+        while (chunk := self._queue.get()) is not None:
             if self._error is not None:
                 continue
-            data, markers = batch
+            data, then = chunk
             try:
                 if self._bulk:
-                    # one RocksDB ingestion; then the markers, in a transaction, say which
-                    # documents are whole
                     self._store.bulk_load(data, ox.RdfFormat.N_QUADS, lenient=True)
                 else:
                     self._store.load(data, ox.RdfFormat.N_QUADS)
-                self._store.extend(markers)
-            except BaseException as err:  # re-raised in the building thread
+                if then:
+                    self._store.extend(then)
+            except BaseException as err:  # re-raised in the thread that puts
                 self._error = err
 
-    def put(self, data: bytes, markers: list[ox.Quad]) -> None:
+    def put(self, data: bytes, then: Sequence[ox.Quad] = ()) -> None:
+        """Queue N-Quads ``data`` (kg-made: IRIs are not re-validated), then ``then``."""
         self.check()
-        self._queue.put((data, markers))
+        self._queue.put((data, then))
 
     def check(self) -> None:
+        """Raise :class:`~kg.errors.StoreError` if a write has failed."""
         if self._error is not None:
             raise StoreError(f"writing to the store failed: {self._error}") from self._error
 
     def close(self, *, check: bool = True) -> None:
+        """Wait until everything queued is written."""
         self._queue.put(None)
         self._thread.join()
         if check:
             self.check()
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        # on an error in hand, what was queued is still written, and that error is the one to see
+        self.close(check=kind is None)
 
 
 def build(
@@ -372,7 +392,7 @@ def build(
 
     if workers is None:
         workers = (os.cpu_count() or 1) if len(todo) >= PARALLEL_MIN_DOCS else 1
-    writer = _Writer(store, bulk)
+    writer = BulkWriter(store, bulk=bulk)
     pending: list[bytes] = []
     markers: list[ox.Quad] = []
     pending_quads = 0

@@ -48,6 +48,7 @@ class KG(DefinedNamespace):
     AssertedRelation: URIRef
     CodeSetRelease: URIRef
     NCCIEdit: URIRef
+    NCCIEditRule: URIRef
     AuditFinding: URIRef
 
     # code <-> code relations (sub-properties of relatedTo)

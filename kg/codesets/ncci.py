@@ -1,16 +1,21 @@
 """NCCI edits (CMS): procedure-to-procedure, medically unlikely, and add-on code edits.
 
 Procedure-to-procedure (PTP) edits, :func:`load_ncci_ptp`, graph ``codeset/ncci-ptp``
-    An edit in force is written twice, like a briefing's edges: as the direct
-    triple ``column2 kg:includedIn column1``, which queries walk, and as a
-    ``kg:NCCIEdit`` node ``https://w3id.org/codekg/ncci/ptp/{column1}-{column2}``
-    with ``kg:column1``, ``kg:column2``, ``kg:modifierIndicator`` ("0", "1" or
-    "9") and ``kg:rationale``: six triples an edit, and nothing more, since the
-    practitioner file has 1.67 million edits in force. Deleted edits are
-    skipped unless ``include_deleted``; then each is a node
-    ``.../ptp/{column1}-{column2}/{deletion date}`` with a ``kg:deletionDate``
-    and no direct triple, as it no longer bundles anything. Rows that repeat
-    (column 1, column 2, deletion date) are written once.
+    CMS's practitioner file has 1.67 million edits in force but only about
+    two dozen kinds of edit: a modifier indicator ("0", "1" or "9") and a
+    rationale. Each kind is a ``kg:NCCIEditRule``, a property
+    ``https://w3id.org/codekg/ncci/ptp/rule/{indicator}/{rationale slug}``
+    that is a sub-property of ``kg:includedIn`` and carries
+    ``kg:modifierIndicator`` and ``kg:rationale``. An edit in force is then
+    one triple, ``column2 <rule> column1``. (Six triples an edit, as an
+    edit node with its columns, made the graph 10 million triples.) Deleted
+    edits are skipped unless ``include_deleted``; then each is a
+    ``kg:NCCIEdit`` node ``.../ptp/{column1}-{column2}/{deletion date}``
+    with ``kg:column1``, ``kg:column2``, ``kg:modifierIndicator``,
+    ``kg:rationale`` and ``kg:deletionDate``, and no rule triple, as it no
+    longer bundles anything. Rows that repeat (column 1, column 2, deletion
+    date) are written once (the first wins; CMS files are sorted by column 1,
+    which is what the check relies on).
 
 Medically unlikely edits (MUE), :func:`load_ncci_mue`, graph ``codeset/ncci-mue``
     A ``kg:MedicallyUnlikelyEdit`` node per code and service
@@ -28,8 +33,10 @@ Codes are CPT IRIs when they start with a digit, else HCPCS
 
 Examples
 --------
->>> ptp_iri("77013", "77012"), ptp_iri("77013", "77012", "2019-12-31")
-('https://w3id.org/codekg/ncci/ptp/77013-77012', 'https://w3id.org/codekg/ncci/ptp/77013-77012/2019-12-31')
+>>> ptp_iri("77013", "77012", "2019-12-31")
+'https://w3id.org/codekg/ncci/ptp/77013-77012/2019-12-31'
+>>> ptp_rule_iri("1", "Misuse of Column Two code with Column One code")
+'https://w3id.org/codekg/ncci/ptp/rule/1/misuse-of-column-two-code-with-column-one-code'
 """
 
 from __future__ import annotations
@@ -43,14 +50,15 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad
 
-from kg.codesets.release import LoadReport, guess_release, load_release
+from kg.codesets.release import CHUNK, LoadReport, guess_release, load_release
 from kg.codesets.table import rows
 from kg.codesets.terms import K, RDF_TYPE, TRUE, XSD, LiteralCache, NodeCache, procedure_iri
 from kg.errors import CodeSetError
-from kg.to_rdf import slug
-from kg.vocab import BASE
+from kg.to_rdf import Lit, nquads, slug
+from kg.vocab import BASE, KG
 
-__all__ = ["ANY_PRIMARY", "PTP", "MUE", "load_ncci_addon", "load_ncci_mue", "load_ncci_ptp", "mue_iri", "ptp_iri"]
+__all__ = ["ANY_PRIMARY", "PTP", "MUE", "load_ncci_addon", "load_ncci_mue", "load_ncci_ptp", "mue_iri", "ptp_iri",
+           "ptp_rule_iri"]
 
 PTP = BASE + "ncci/ptp/"
 """Namespace of PTP edit nodes."""
@@ -64,6 +72,12 @@ MUE_COLUMNS = ("hcpcs_code", "mue_units", "mue_mai", "mue_rationale", "mue_servi
 ADDON_COLUMNS = ("primary_code", "add_on_code", "aoc_edit_type")
 
 _MODIFIER_INDICATORS = frozenset({"0", "1", "9"})
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SUBPROPERTY = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf"
+_XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+_K = {name: str(KG[name]) for name in (
+    "NCCIEdit", "NCCIEditRule", "includedIn", "column1", "column2", "modifierIndicator", "rationale", "deletionDate")}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -72,9 +86,14 @@ def _part(code: str) -> str:
 
 
 def ptp_iri(column1: str, column2: str, deletion_date: str = "") -> str:
-    """The IRI of a PTP edit node; a deleted edit's carries its deletion date."""
+    """The IRI of a deleted PTP edit's node (an edit in force is a triple, not a node)."""
     iri = f"{PTP}{_part(column1)}-{_part(column2)}"
     return f"{iri}/{deletion_date}" if deletion_date else iri
+
+
+def ptp_rule_iri(modifier_indicator: str, rationale: str) -> str:
+    """The IRI of the ``kg:NCCIEditRule`` property of PTP edits with this indicator and rationale."""
+    return f"{PTP}rule/{modifier_indicator}/{slug(rationale) if rationale else 'unspecified'}"
 
 
 def mue_iri(code: str, service: str = "Practitioner") -> str:
@@ -82,39 +101,68 @@ def mue_iri(code: str, service: str = "Practitioner") -> str:
     return f"{MUE}{slug(service)}/{_part(code)}"
 
 
-def _ptp_quads(path: Path, g: ox.NamedNode, include_deleted: bool) -> Iterator[Quad]:
-    codes = NodeCache(procedure_iri)
-    text = LiteralCache()
-    dates = LiteralCache(XSD.date)
-    included_in, column1, column2 = K.includedIn, K.column1, K.column2
-    modifier_indicator, rationale, deletion, edit_class = K.modifierIndicator, K.rationale, K.deletionDate, K.NCCIEdit
-    seen: set[str] = set()
+_MODIFIER_MEANING = {"0": "no modifier allowed", "1": "modifier allowed", "9": "not applicable"}
+
+
+def _ptp_nquads(path: Path, graph: str, include_deleted: bool) -> Iterator[tuple[bytes, int]]:
+    """The PTP graph as N-Quads text, in chunks of about :data:`CHUNK` quads.
+
+    Written as text, not as pyoxigraph terms: 1.67 million edits are the
+    biggest load kg does. Every IRI is built here from a percent-encoded
+    code, and literals go through :func:`kg.to_rdf.nquads`.
+    """
+    g = f"<{graph}> .\n"
+    codes: dict[str, str] = {}
+    rules: dict[tuple[str, str], str] = {}
+    lines: list[str] = []
+    count = 0
+    column1, seen = "", set()
     for line, (c1, c2, deleted, mi, why) in rows(path, PTP_COLUMNS):
         if deleted and not include_deleted:
             continue
-        key = f"{c1}\t{c2}\t{deleted}"
-        if key in seen:
-            continue
-        seen.add(key)
         if not c1 or not c2:
             raise CodeSetError(f"{path}:{line}: edit has no column 1 or column 2 code")
         if mi not in _MODIFIER_INDICATORS:
             raise CodeSetError(f"{path}:{line}: modifier_indicator {mi!r} of {c1}/{c2} is not 0, 1 or 9")
-        a, b = codes[c1], codes[c2]
+        if c1 != column1:
+            column1, seen = c1, set()
+        if (c2, deleted) in seen:
+            continue
+        seen.add((c2, deleted))
+        a = codes.get(c1) or codes.setdefault(c1, f"<{procedure_iri(c1)}>")
+        b = codes.get(c2) or codes.setdefault(c2, f"<{procedure_iri(c2)}>")
         if deleted:
             if not _DATE.match(deleted):
                 raise CodeSetError(f"{path}:{line}: deletion_date {deleted!r} of {c1}/{c2} is not YYYY-MM-DD")
-            e = NamedNode(ptp_iri(c1, c2, deleted))
-            yield Quad(e, deletion, dates[deleted], g)
+            e = ptp_iri(c1, c2, deleted)
+            triples = [(e, _TYPE, _K["NCCIEdit"]), (e, _K["column1"], a[1:-1]), (e, _K["column2"], b[1:-1]),
+                       (e, _K["modifierIndicator"], Lit(mi)), (e, _K["deletionDate"], Lit(deleted, _XSD_DATE))]
+            if why:
+                triples.append((e, _K["rationale"], Lit(why)))
+            lines.append(nquads(graph, triples).decode("utf-8"))
+            count += len(triples)
         else:
-            e = NamedNode(ptp_iri(c1, c2))
-            yield Quad(b, included_in, a, g)
-        yield Quad(e, RDF_TYPE, edit_class, g)
-        yield Quad(e, column1, a, g)
-        yield Quad(e, column2, b, g)
-        yield Quad(e, modifier_indicator, text[mi], g)
+            rule = rules.get((mi, why))
+            if rule is None:
+                rule = rules[(mi, why)] = f"<{ptp_rule_iri(mi, why)}>"
+            lines.append(f"{b} {rule} {a} {g}")
+            count += 1
+        if count >= CHUNK:
+            yield "".join(lines).encode("utf-8"), count
+            lines, count = [], 0
+    rule_triples = []
+    for (mi, why), rule in sorted(rules.items()):
+        r = rule[1:-1]
+        rule_triples += [
+            (r, _TYPE, _K["NCCIEditRule"]),
+            (r, _SUBPROPERTY, _K["includedIn"]),
+            (r, _K["modifierIndicator"], Lit(mi)),
+            (r, _LABEL, Lit(f"NCCI PTP edit, {_MODIFIER_MEANING[mi]}: {why or 'no rationale given'}")),
+        ]
         if why:
-            yield Quad(e, rationale, text[why], g)
+            rule_triples.append((r, _K["rationale"], Lit(why)))
+    if lines or rule_triples:
+        yield "".join(lines).encode("utf-8") + nquads(graph, rule_triples), count + len(rule_triples)
 
 
 def load_ncci_ptp(store: ox.Store, path: str | os.PathLike, *, release: str | None = None,
@@ -157,7 +205,7 @@ def load_ncci_ptp(store: ox.Store, path: str | os.PathLike, *, release: str | No
     ...                     "77013,76940,2019-12-31,1,Misuse of Column Two code with Column One code\\n")
     >>> store = ox.Store()
     >>> r = load_ncci_ptp(store, path, progress=False)
-    >>> r.release, r.triples
+    >>> r.release, r.triples  # one edit in force, and its rule
     ('2024Q3', 6)
     """
     path = Path(path)
@@ -166,7 +214,7 @@ def load_ncci_ptp(store: ox.Store, path: str | os.PathLike, *, release: str | No
         # the label says what the graph holds, and so the same file loaded both ways is not skipped
         release += " with deleted edits"
     return load_release(store, name="ncci-ptp", system="NCCI", path=path, release=release,
-                        quads=lambda g: _ptp_quads(path, g, include_deleted),
+                        nquads=lambda g: _ptp_nquads(path, g, include_deleted),
                         label="NCCI procedure-to-procedure edits", progress=progress)
 
 

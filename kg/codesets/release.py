@@ -9,8 +9,8 @@ one file; this module owns what is common to all of them:
 * skipping a file whose SHA-256 is the one already loaded (unless it is
   loaded under another release label: the label says what the graph holds);
 * replacing the graph when the file differs (a newer release), writing in
-  chunks with :meth:`pyoxigraph.Store.bulk_extend` so that millions of quads
-  never sit in memory at once.
+  chunks with the store's bulk loader (:class:`kg.store.BulkWriter`) so that
+  millions of quads never sit in memory at once.
 
 The release node's ``kg:sha256`` is written last and removed first. A load
 that is interrupted, or that meets a bad row half-way through a big file,
@@ -45,14 +45,14 @@ from kg.errors import CodeSetError
 from kg.to_rdf import node
 from kg.vocab import BASE, KG, PREFIXES
 
-__all__ = ["CODESET", "CHUNK", "LoadReport", "graph_iri", "file_sha256", "guess_release", "load_release",
+__all__ = ["CODESET", "CHUNK", "LoadReport", "NQuadsChunks", "graph_iri", "file_sha256", "guess_release", "load_release",
            "releases"]
 
 CODESET = BASE + "codeset/"
 """Namespace of code-set graphs (and of their release nodes)."""
 
 CHUNK = 250_000
-"""Quads per :meth:`pyoxigraph.Store.bulk_extend` call: bounds the memory a load needs."""
+"""Quads per bulk load: bounds the memory a load needs."""
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -174,6 +174,10 @@ def _drop(store: ox.Store, g: ox.NamedNode, expected: int, progress: bool | None
     store.remove_graph(g)
 
 
+NQuadsChunks = Callable[[str], Iterator[tuple[bytes, int]]]
+"""Given the graph IRI, yields chunks of N-Quads text in that graph, each with its quad count."""
+
+
 def load_release(
     store: ox.Store,
     *,
@@ -181,8 +185,9 @@ def load_release(
     system: str | Iterable[str],
     path: str | os.PathLike,
     release: str | Callable[[], str] | None,
-    quads: Callable[[ox.NamedNode], Iterator[ox.Quad]],
     label: str,
+    quads: Callable[[ox.NamedNode], Iterator[ox.Quad]] | None = None,
+    nquads: NQuadsChunks | None = None,
     progress: bool | None = None,
 ) -> LoadReport:
     """Load one code-set file into graph :func:`graph_iri` ``(name)``.
@@ -201,12 +206,17 @@ def load_release(
         The release label, or a function that returns it (called only when
         the file is loaded, not skipped); by default :func:`guess_release`
         of the file name, else ``"unversioned"``.
-    quads : callable
+    label : str
+        A human name of the code set ("NUCC Health Care Provider Taxonomy").
+    quads : callable, optional
         Called with the graph node; returns an iterator of the release's
         quads, all in that graph. It should check the file's header before
         yielding, so that a wrong file fails before the old graph is removed.
-    label : str
-        A human name of the code set ("NUCC Health Care Provider Taxonomy").
+    nquads : callable, optional
+        Instead of ``quads``, for big files: called with the graph IRI, yields
+        chunks of N-Quads text (about :data:`CHUNK` quads each) with their
+        quad counts. Nothing is parsed into Python terms, and each chunk is
+        written while the next is made.
     progress : bool, optional
         Progress bars on stderr; by default only on a terminal.
 
@@ -216,6 +226,10 @@ def load_release(
         ``skipped`` is True when the same file (by SHA-256) was already
         loaded with the same release label (a callable label is not compared).
     """
+    from kg.store import BulkWriter
+
+    if (quads is None) == (nquads is None):
+        raise TypeError("give exactly one of quads and nquads")
     start = time.perf_counter()
     path = Path(path)
     if not path.is_file():
@@ -231,18 +245,21 @@ def load_release(
     if callable(release):
         release = release() or "unversioned"
 
-    it = quads(g)
-    first = list(itertools.islice(it, CHUNK))
+    if nquads is not None:
+        chunks = nquads(iri)
+    else:
+        it = quads(g)
+        chunks = ((ox.serialize(c, format=ox.RdfFormat.N_QUADS), len(c))
+                  for c in iter(lambda: list(itertools.islice(it, CHUNK)), []))
+    first = next(chunks, None)  # a wrong file fails here, before the release loaded is removed
     if store.contains_named_graph(g):
         _drop(store, g, loaded_n, progress)
     written = 0
-    chunk = first
-    with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar:
-        while chunk:
-            store.bulk_extend(chunk)
-            written += len(chunk)
-            bar.update(len(chunk))
-            chunk = list(itertools.islice(it, CHUNK))
+    with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, BulkWriter(store) as writer:
+        for data, n in itertools.chain([first] if first else [], chunks):
+            writer.put(data)
+            written += n
+            bar.update(n)
     systems = [system] if isinstance(system, str) else list(system)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     meta = [
@@ -258,8 +275,6 @@ def load_release(
     store.add(ox.Quad(g, _SHA, ox.Literal(digest), g))
     store.flush()
     return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest)
-
-
 
 
 def releases(store: ox.Store) -> list[dict[str, str]]:

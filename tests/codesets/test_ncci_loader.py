@@ -19,28 +19,55 @@ def _objects(store, s, p, graph=None):
     return sorted(q.object.value for q in store.quads_for_pattern(ox.NamedNode(s), ox.NamedNode(KG + p), None, g))
 
 
-def test_counts(reference_store, count):
-    assert count(reference_store, "?s a kg:NCCIEdit", PTP) == 39_020
-    assert count(reference_store, "?s kg:includedIn ?o", PTP) > 0
-    n = next(iter(reference_store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{PTP}> {{ ?s kg:includedIn ?o }} }}",
-                                        prefixes={"kg": KG})))["n"].value
-    assert int(n) == 39_020
+def _in_force(store) -> list[tuple[str, str, str, str]]:
+    """(column 1, column 2, modifier indicator, rationale) of every edit in force in the PTP graph."""
+    q = f"""SELECT ?a ?b ?mi ?why WHERE {{ GRAPH <{PTP}> {{
+              ?rule a kg:NCCIEditRule ; kg:modifierIndicator ?mi . OPTIONAL {{ ?rule kg:rationale ?why }}
+              ?b ?rule ?a }} }}"""
+    return sorted((r["a"].value.rsplit("/", 1)[1], r["b"].value.rsplit("/", 1)[1], r["mi"].value,
+                   r["why"].value if r["why"] else "") for r in store.query(q, prefixes={"kg": KG}))
+
+
+def test_counts(reference_store, count, data_dir):
+    import csv
+
+    edits = _in_force(reference_store)
+    assert len(edits) == 39_020
+    with open(data_dir / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv", newline="", encoding="utf-8") as f:
+        expected = sorted((r["column_1"], r["column_2"], r["modifier_indicator"], r["ptp_edit_rationale"])
+                          for r in csv.DictReader(f) if not r["deletion_date"])
+    assert edits == expected
     assert count(reference_store, "?s kg:deletionDate ?d", PTP) == 0
+    assert count(reference_store, "?s a kg:NCCIEdit", PTP) == 0
 
 
 @pytest.mark.parametrize("c1, c2, mi", [("77013", "77012", "1"), ("77013", "76940", "1"), ("76942", "77012", "1")])
 def test_edits(reference_store, c1, c2, mi):
-    e = ptp_iri(c1, c2)
-    assert _objects(reference_store, e, "modifierIndicator") == [mi]
-    assert _objects(reference_store, e, "column1") == [code_iri("CPT", c1)]
-    assert _objects(reference_store, e, "column2") == [code_iri("CPT", c2)]
-    assert len(_objects(reference_store, e, "rationale")) == 1
-    assert code_iri("CPT", c1) in _objects(reference_store, code_iri("CPT", c2), "includedIn", PTP)
+    rules = [q.predicate.value for q in reference_store.quads_for_pattern(ox.NamedNode(code_iri("CPT", c2)), None, ox.NamedNode(code_iri("CPT", c1)), ox.NamedNode(PTP))]
+    assert len(rules) == 1
+    (rule,) = rules
+    assert rule.startswith("https://w3id.org/codekg/ncci/ptp/rule/" + mi + "/")
+    assert _objects(reference_store, rule, "modifierIndicator") == [mi]
+    assert len(_objects(reference_store, rule, "rationale")) == 1
+    assert _objects(reference_store, rule, "NCCIEditRule") == []
+    sub = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
+    assert [q.object.value for q in reference_store.quads_for_pattern(ox.NamedNode(rule), sub, None, None)] == [
+        KG + "includedIn"]
 
 
-def test_per_edge_triples_are_minimal(reference_store):
-    e = ox.NamedNode(ptp_iri("77013", "77012"))
-    assert len(list(reference_store.quads_for_pattern(e, None, None, None))) == 5
+def test_an_edit_in_force_is_one_triple(reference_store):
+    b = ox.NamedNode(code_iri("CPT", "77012"))
+    a = ox.NamedNode(code_iri("CPT", "77013"))
+    assert len(list(reference_store.quads_for_pattern(b, None, a, ox.NamedNode(PTP)))) == 1
+
+
+def test_ncci_edits_named_query(reference_store):
+    from kg.query import run
+
+    rows = run(reference_store, "ncci-edits", code="77013").records()
+    into = [r for r in rows if r["direction"] == "includes (column 2)"]
+    assert {"other": "77012", "modifierIndicator": "1"}.items() <= next(r for r in into if r["other"] == "77012").items()
+    assert all(r["release"] == "2024Q3" and r["rationale"] for r in rows)
 
 
 PTP_HEADER = "column_1,column_2,deletion_date,modifier_indicator,ptp_edit_rationale\n"
@@ -54,13 +81,16 @@ def test_deleted_and_repeated_edits(tmp_path):
                     + "0001A,0591T,2019-03-31,0,CPT Manual or CMS manual coding instruction\n"
                     + "G0288,77013,,9,Misuse of Column Two code with Column One code\n")
     store = ox.Store()
-    assert load_ncci_ptp(store, path, progress=False).triples == 6
+    assert load_ncci_ptp(store, path, progress=False).triples == 1 + 5  # the edit in force and its rule
     report = load_ncci_ptp(store, path, release="2024Q4-all", include_deleted=True, progress=False)
-    assert report.triples == 6 + 2 * 6  # a deleted edit: its date instead of the direct triple
+    assert report.triples == 1 + 5 + 2 * 6  # a deleted edit is a node of six triples
     assert _objects(store, ptp_iri("0001A", "0591T", "2023-12-31"), "deletionDate") == ["2023-12-31"]
     assert _objects(store, ptp_iri("0001A", "0591T", "2019-03-31"), "modifierIndicator") == ["0"]
-    assert _objects(store, code_iri("CPT", "0591T"), "includedIn") == []  # deleted edits bundle nothing
-    assert _objects(store, code_iri("CPT", "77013"), "includedIn") == [code_iri("HCPCS", "G0288")]
+    assert _objects(store, ptp_iri("0001A", "0591T", "2019-03-31"), "column2") == [code_iri("CPT", "0591T")]
+    # deleted edits bundle nothing: the only rule triple is the edit in force
+    assert [(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(PTP))
+            if q.predicate.value.startswith("https://w3id.org/codekg/ncci/ptp/rule/")] == [
+        (code_iri("CPT", "77013"), code_iri("HCPCS", "G0288"))]
     assert [r["release"] for r in releases(store)] == ["2024Q4-all with deleted edits"]
     assert not load_ncci_ptp(store, path, progress=False).skipped  # the same file without them
     assert load_ncci_ptp(store, path, progress=False).skipped
@@ -81,6 +111,15 @@ def test_gzip_file(tmp_path):
         f.write(PTP_HEADER + "77013,77012,,1,Misuse of Column Two code with Column One code\r\n")
     store = ox.Store()
     assert load_ncci_ptp(store, path, progress=False).triples == 6
+
+
+def test_literals_with_quotes_and_backslashes_load(tmp_path):
+    path = tmp_path / "ptp.csv"
+    path.write_text(PTP_HEADER + '77013,77012,,0,"A ""quoted"" \\ rationale"\n', encoding="utf-8")
+    store = ox.Store()
+    load_ncci_ptp(store, path, progress=False)
+    (rule,) = {q.predicate.value for q in store.quads_for_pattern(ox.NamedNode(code_iri("CPT", "77012")), None, None)}
+    assert _objects(store, rule, "rationale") == ['A "quoted" \\ rationale']
 
 
 def test_mue(reference_store, count):

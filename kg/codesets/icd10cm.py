@@ -51,12 +51,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
-from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.codesets.release import LoadReport, guess_release, load_release
-from kg.codesets.terms import FALSE, K, RDF_TYPE, RDFS_LABEL, SKOS, TRUE, scheme_node
+from kg.codesets.release import CHUNK, LoadReport, guess_release, load_release
 from kg.errors import CodeSetError
-from kg.vocab import code_iri
+from kg.to_rdf import Lit, Term, nquads
+from kg.vocab import KG, code_iri, scheme_iri
 
 __all__ = ["block_notation", "chapter_iri", "extend", "load_icd10cm", "packaged_code_list", "packaged_tabular"]
 
@@ -128,57 +127,65 @@ def _parse(path: Path) -> ET.Element:
     return root
 
 
-def _quads(root: ET.Element, path: Path, g: ox.NamedNode, valid: frozenset[str] | None) -> list[Quad]:
-    # a list, not a generator: the tree is deep, and yielding through each level costs more than the quads
-    out: list[Quad] = []
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list[tuple[str, str, Term]]:
+    # a list, not a generator: the tree is deep, and yielding through each level costs more than the triples
+    out: list[tuple[str, str, Term]] = []
     add = out.append
-    scheme = scheme_node("ICD10CM")
-    dc, concept, notation, in_scheme = K.DiagnosisCode, SKOS.Concept, SKOS.notation, SKOS.inScheme
-    pref, broader, billable = SKOS.prefLabel, SKOS.broader, K.billable
+    scheme = scheme_iri("ICD10CM")
+    dc, billable = str(KG.DiagnosisCode), str(KG.billable)
+    concept, notation, in_scheme = _SKOS + "Concept", _SKOS + "notation", _SKOS + "inScheme"
+    pref, broader = _SKOS + "prefLabel", _SKOS + "broader"
+    true, false = Lit("true", _BOOLEAN), Lit("false", _BOOLEAN)
 
-    def concept_quads(n: NamedNode, code: str, desc: str, parent: NamedNode | None, leaf: bool) -> None:
-        label = Literal(desc)
-        add(Quad(n, RDF_TYPE, dc, g))
-        add(Quad(n, RDF_TYPE, concept, g))
-        add(Quad(n, notation, Literal(code), g))
-        add(Quad(n, in_scheme, scheme, g))
-        add(Quad(n, pref, label, g))
-        add(Quad(n, RDFS_LABEL, label, g))
+    def concept_triples(n: str, code: str, desc: str, parent: str | None, leaf: bool) -> None:
+        label = Lit(desc)
+        add((n, _TYPE, dc))
+        add((n, _TYPE, concept))
+        add((n, notation, Lit(code)))
+        add((n, in_scheme, scheme))
+        add((n, pref, label))
+        add((n, _LABEL, label))
         if parent is not None:
-            add(Quad(n, broader, parent, g))
-        add(Quad(n, billable, TRUE if leaf else FALSE, g))
+            add((n, broader, parent))
+        add((n, billable, true if leaf else false))
 
-    def diag(el: ET.Element, parent: NamedNode, seven: dict[str, str] | None) -> None:
+    def diag(el: ET.Element, parent: str, seven: dict[str, str] | None) -> None:
         code = (el.findtext("name") or "").strip()
         if not code:
-            raise CodeSetError(f"{path}: a <diag> under {parent.value} has no <name>")
+            raise CodeSetError(f"{path}: a <diag> under {parent} has no <name>")
         desc = (el.findtext("desc") or "").strip()
         own = el.find("sevenChrDef")
         if own is not None:
             seven = {x.get("char", ""): (x.text or "").strip() for x in own.findall("extension")}
-        n = NamedNode(code_iri("ICD10CM", code))
+        n = code_iri("ICD10CM", code)
         children = el.findall("diag")
         extensions = []
         if not children and seven:
             extensions = [(extend(code, ch), meaning) for ch, meaning in seven.items()
                           if valid is None or extend(code, ch).replace(".", "") in valid]
-        concept_quads(n, code, desc, parent, not children and not extensions)
+        concept_triples(n, code, desc, parent, not children and not extensions)
         for child in children:
             diag(child, n, seven)
         for ext, meaning in extensions:
-            concept_quads(NamedNode(code_iri("ICD10CM", ext)), ext, f"{desc}, {meaning}", n, True)
+            concept_triples(code_iri("ICD10CM", ext), ext, f"{desc}, {meaning}", n, True)
 
     for chapter in root.iter("chapter"):
         number = (chapter.findtext("name") or "").strip()
         if not number:
             raise CodeSetError(f"{path}: a <chapter> has no <name>")
-        ch = NamedNode(chapter_iri(number))
-        concept_quads(ch, number, (chapter.findtext("desc") or "").strip(), None, False)
-        add(Quad(ch, SKOS.topConceptOf, scheme, g))
+        ch = chapter_iri(number)
+        concept_triples(ch, number, (chapter.findtext("desc") or "").strip(), None, False)
+        add((ch, _SKOS + "topConceptOf", scheme))
         for section in chapter.findall("section"):
             block = block_notation(section.get("id", "").strip())
-            b = NamedNode(code_iri("ICD10CM", block))
-            concept_quads(b, block, (section.findtext("desc") or "").strip(), ch, False)
+            b = code_iri("ICD10CM", block)
+            concept_triples(b, block, (section.findtext("desc") or "").strip(), ch, False)
             for el in section.findall("diag"):
                 diag(el, b, None)
     return out
@@ -231,10 +238,12 @@ def load_icd10cm(store: ox.Store, path: str | os.PathLike | None = None, *, rele
             parsed["root"] = _parse(path)
         return parsed["root"]
 
-    def quads(g: ox.NamedNode) -> Iterator[Quad]:
-        return iter(_quads(root(), path, g, valid))
+    def chunks(graph: str) -> Iterator[tuple[bytes, int]]:
+        triples = _triples(root(), path, valid)
+        for i in range(0, len(triples), CHUNK):
+            yield nquads(graph, triples[i:i + CHUNK]), len(triples[i:i + CHUNK])
 
     # the default label needs the XML's <version>: a callable, so a file already loaded is not parsed
     return load_release(store, name="icd10cm", system="ICD10CM", path=path,
-                        release=release or (lambda: _release(root(), path.name)), quads=quads,
+                        release=release or (lambda: _release(root(), path.name)), nquads=chunks,
                         label="ICD-10-CM", progress=progress)

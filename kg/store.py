@@ -140,12 +140,21 @@ def briefing_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in BRIEFING_SUFFIXES and f.is_file()))
+            found = []
+            for folder, _, names in os.walk(p):
+                found.extend(os.path.join(folder, n) for n in names if n.lower().endswith(BRIEFING_SUFFIXES))
+            files.extend(Path(f) for f in sorted(found, key=lambda f: f.split(os.sep)) if os.path.isfile(f))
         elif p.exists():
             files.append(p)
         else:
             raise StoreError(f"{p}: no such file or folder")
     return files
+
+
+_RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_BRIEFING_CLASS = node(str(KG.Briefing))
+_SHA256 = node(str(KG.sha256))
+_MARKER_PREDICATES = frozenset((_RDF_TYPE.value, _SHA256.value))  # of the graph's own node
 
 
 def _known_hashes(store: ox.Store) -> dict[str, str | None]:
@@ -154,10 +163,13 @@ def _known_hashes(store: ox.Store) -> dict[str, str | None]:
     ``None`` for a graph without its marker: a document whose write was
     interrupted, which the next build replaces.
     """
-    q = "SELECT ?g ?h WHERE { GRAPH ?g { ?g a kg:Briefing ; kg:sha256 ?h } }"
     known: dict[str, str | None] = {
         g.value: None for g in store.named_graphs() if g.value.startswith(BRIEFING)}
-    known.update({s["g"].value: s["h"].value for s in store.query(q, prefixes=PREFIXES)})
+    # one index scan: quad patterns cost far less than SPARQL over 10,000 graphs
+    for q in store.quads_for_pattern(None, _SHA256, None, None):
+        g = q.graph_name
+        if q.subject == g and g.value in known:
+            known[g.value] = q.object.value
     return known
 
 
@@ -173,12 +185,6 @@ def _ensure_ontology(store: ox.Store) -> None:
     if store.contains_named_graph(g):
         store.remove_graph(g)
     store.extend(quads + [marker])
-
-
-_RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_BRIEFING_CLASS = node(str(KG.Briefing))
-_SHA256 = node(str(KG.sha256))
-_MARKER_PREDICATES = frozenset((_RDF_TYPE.value, _SHA256.value))  # of the graph's own node
 
 
 def _marker(iri: str, digest: str) -> list[ox.Quad]:
@@ -263,7 +269,7 @@ class BulkWriter:
     --------
     >>> store = ox.Store()
     >>> with BulkWriter(store) as w:
-    ...     w.put(b'<http://s> <http://p> "o" <http://g> .\n')
+    ...     w.put(b'<http://s> <http://p> "o" <http://g> .\\n')
     >>> len(store)
     1
     """

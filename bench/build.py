@@ -47,7 +47,7 @@ def _child(args: list[str]) -> dict:
 
 def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
     """The kg side: build, code sets, incremental rebuild; returns timings."""
-    from kg.codesets import load_hcpcs, load_icd10cm, load_mpfs, load_ncci_ptp, load_nucc, load_pos
+    from kg.codesets import load
     from kg.store import build, open_store, triple_count
 
     stages: dict[str, float] = {}
@@ -55,18 +55,18 @@ def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
     t = time.perf_counter()
     report = build(store, [corpus], progress=False)
     stages["briefings"] = time.perf_counter() - t
-    loads = [
-        ("ICD-10-CM", lambda: load_icd10cm(store, progress=False)),
-        ("NUCC", lambda: load_nucc(store, data / "nucc_taxonomy_251.csv", progress=False)),
-        ("HCPCS", lambda: load_hcpcs(store, data / "hcpcs_level2_2025oct.csv", progress=False)),
-        ("POS", lambda: load_pos(store, data / "place_of_service_codes_cms.csv", progress=False)),
-        ("MPFS", lambda: load_mpfs(store, data / "mpfs_pprrvu_2024jul_rvu24c_no_descriptors.csv", progress=False)),
-        ("NCCI PTP", lambda: load_ncci_ptp(store, data / ncci, progress=False)),
-    ]
-    for name, fn in loads:
-        t = time.perf_counter()
-        fn()
-        stages[name] = time.perf_counter() - t
+    sources = {
+        "icd10cm": None,  # the tabular XML that simple-icd-10-cm ships
+        "nucc": data / "nucc_taxonomy_251.csv",
+        "hcpcs": data / "hcpcs_level2_2025oct.csv",
+        "pos": data / "place_of_service_codes_cms.csv",
+        "mpfs": data / "mpfs_pprrvu_2024jul_rvu24c_no_descriptors.csv",
+        "ncci-ptp": data / ncci,
+    }
+    t = time.perf_counter()
+    loads = load(store, sources, progress=False)
+    stages["code sets (loaded concurrently)"] = time.perf_counter() - t
+    each = {r.name: r.seconds for r in loads}
     total = sum(stages.values())
     rss_build = _rss_mb()
     # incremental: change one briefing of the corpus, rebuild
@@ -77,7 +77,7 @@ def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
     incremental = time.perf_counter() - t
     triples = triple_count(store)
     quads = len(store)
-    return {"stages": stages, "total": total, "rss_mb": rss_build, "triples": triples, "quads": quads,
+    return {"stages": stages, "codesets": each, "total": total, "rss_mb": rss_build, "triples": triples, "quads": quads,
             "documents": len(report.added), "failed": len(report.errors),
             "incremental": incremental, "incremental_updated": len(again.updated)}
 
@@ -122,6 +122,8 @@ def markdown(n: int, kg: dict, floor: dict, rdf: dict, gen_seconds: float) -> st
     import datetime as dt
 
     rows = [f"| {name} | {sec:.1f} s |" for name, sec in kg["stages"].items()]
+    rows += [f"| &nbsp;&nbsp;{name} (its own wall time, overlapping the others) | {sec:.1f} s |"
+             for name, sec in kg["codesets"].items()]
     rd = rdf["estimated_seconds"]
     rd_note = (f"{rd:.0f} s, **extrapolated** from loading {rdf['loaded']:,} of {rdf['total']:,} quads in "
                f"{rdf['seconds']:.1f} s (peak RSS {rdf['rss_mb']:.0f} MB for that part)") if rdf["extrapolated"] else \

@@ -240,6 +240,7 @@ def load_icd10cm(store: ox.Store, path: str | os.PathLike | None = None, *, rele
 
     def chunks(graph: str) -> Iterator[tuple[bytes, int]]:
         triples = _triples(root(), path, valid)
+        parsed.clear()  # the XML tree is several times the size of the triples
         for i in range(0, len(triples), CHUNK):
             yield nquads(graph, triples[i:i + CHUNK]), len(triples[i:i + CHUNK])
 

@@ -51,7 +51,7 @@ __all__ = ["CODESET", "CHUNK", "LoadReport", "NQuadsChunks", "graph_iri", "file_
 CODESET = BASE + "codeset/"
 """Namespace of code-set graphs (and of their release nodes)."""
 
-CHUNK = 250_000
+CHUNK = 500_000
 """Quads per bulk load: bounds the memory a load needs."""
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -79,7 +79,7 @@ def rows(path: str | os.PathLike, columns: Sequence[str], *, strip: bool = True
                                        f"{len(header)} ({', '.join(header)})")
                 values = (get(row),) if single else get(row)
                 if strip:
-                    values = tuple(v.strip() for v in values)
+                    values = tuple(map(str.strip, values))
                 yield reader.line_num, values
     except OSError as err:
         raise CodeSetError(f"{path}:0: cannot read the code-set file: {err.strerror or err}") from err

@@ -81,19 +81,46 @@ def main() -> None:
     """
 
 
+def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]:
+    from kg.codesets import LOADERS
+
+    out: dict[str, Path | None] = {}
+    for value in values:
+        name, sep, file = value.partition("=")
+        if name not in LOADERS:
+            raise click.BadParameter(f"unknown code set {name!r}; choose from {', '.join(LOADERS)}", ctx, param)
+        if not sep and name != "icd10cm":
+            raise click.BadParameter(f"{name} needs a file: --codeset {name}=FILE", ctx, param)
+        if sep and not Path(file).is_file():
+            raise click.BadParameter(f"{file}: no such file", ctx, param)
+        out[name] = Path(file) if sep else None
+    return out
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--examples", is_flag=True, help="Build the example briefings bundled with kg.")
+@click.option("--codeset", "codesets", multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
+              help="Also load this code set, at the same time (repeatable; names as in 'kg codesets load'; "
+                   "'icd10cm' alone means the packaged XML).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @store_option
-def build(paths: tuple[Path, ...], examples: bool, progress: bool | None, store_dir: Path) -> None:
+def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | None], progress: bool | None,
+          store_dir: Path) -> None:
     """Build briefings (files or folders) into the store.
 
     Incremental: unchanged documents are skipped, changed ones replaced. A
     document that fails to parse is reported with file:line and skipped; the
     others are built and the exit code is 1.
+
+    With --codeset, the official code sets load while the briefings build,
+    which on a fresh store is faster than 'kg build' then 'kg codesets load':
+
+    \b
+    kg build briefings/ --codeset icd10cm --codeset ncci-ptp=ncci_ptp_practitioner_2024q3.csv.gz
     """
     from kg.examples import examples_dir
+    from kg.pipeline import build_all
     from kg.store import build as build_store
     from kg.store import open_store, triple_count
 
@@ -102,9 +129,16 @@ def build(paths: tuple[Path, ...], examples: bool, progress: bool | None, store_
     if not paths:
         raise click.UsageError("give briefing files or folders, or --examples")
     store = open_store(store_dir)
-    report = build_store(store, paths, progress=progress)
+    loaded = []
+    if codesets:
+        report, loaded = build_all(store, paths, codesets, progress=progress)
+    else:
+        report = build_store(store, paths, progress=progress)
     for err in report.errors:
         click.echo(f"kg: error: {err}", err=True)
+    for r in loaded:
+        outcome = "unchanged, skipped" if r.skipped else f"{r.triples} triples in {r.seconds:.1f}s"
+        click.echo(f"{r.name} {r.release} ({r.source_file}): {outcome}")
     click.echo(
         f"built {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.errors)} failed; {report.quads_written} quads written in {report.seconds:.2f}s; "

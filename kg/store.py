@@ -242,6 +242,8 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int) -> Iterator[_Prepared
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    # The workers only parse text; they never touch the store. So forking them while
+    # another thread writes (kg.pipeline) is safe: what they inherit mid-use, they don't use.
     tasks = (todo[i:i + _TASK_DOCS] for i in range(0, len(todo), _TASK_DOCS))
     with ProcessPoolExecutor(workers) as pool:
         inflight = deque(pool.submit(_prepare_chunk, t) for t in itertools.islice(tasks, 4 * workers))

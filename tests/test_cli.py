@@ -59,6 +59,28 @@ def test_bad_document_is_reported_with_file_and_line_and_the_rest_built(tmp_path
     assert "Traceback" not in r.stderr
 
 
+def test_build_with_codesets_loads_them_at_the_same_time(tmp_path, shared_data):
+    store = tmp_path / "s"
+    r = kg("build", "--examples", "--store", str(store), "--codeset", f"nucc={shared_data / 'nucc_taxonomy_251.csv'}",
+           "--codeset", f"pos={shared_data / 'place_of_service_codes_cms.csv'}",
+           "--codeset", f"ncci-ptp={shared_data / 'ncci_ptp_practitioner_2024q3_active_radiology_subset.csv'}")
+    assert r.returncode == 0, r.stderr
+    assert "built 9 new" in r.stdout and "nucc 25.1" in r.stdout and "ncci-ptp 2024Q3" in r.stdout
+    # POS sites are linked to the briefings' sites even though the briefings were built alongside
+    q = kg("query", "--sparql", "-", "--store", str(store), "--format", "csv",
+           input="SELECT (COUNT(*) AS ?n) WHERE { ?site kg:posCode ?pos }")
+    assert q.returncode == 0 and int(q.stdout.splitlines()[1]) > 0, q.stdout + q.stderr
+    e = kg("query", "ncci-edits", "-p", "code=77013", "--store", str(store), "--format", "csv")
+    assert e.returncode == 0 and "77012" in e.stdout
+
+
+def test_build_with_a_bad_codeset_option(tmp_path):
+    r = kg("build", "--examples", "--store", str(tmp_path / "s"), "--codeset", "nope=x.csv")
+    assert r.returncode == 2 and "unknown code set 'nope'" in r.stderr
+    r = kg("build", "--examples", "--store", str(tmp_path / "s"), "--codeset", "nucc")
+    assert r.returncode == 2 and "nucc needs a file" in r.stderr
+
+
 def test_queries_lists_the_library():
     r = kg("queries")
     assert r.returncode == 0

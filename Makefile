@@ -43,6 +43,7 @@ test: venv browser
 ## Writes bench/RESULTS.md (needs ../shared/data; takes a while).
 BENCH_N ?= 10000
 bench: venv browser
+	rm -rf bench-work
 	$(BIN)/python bench/build.py -n $(BENCH_N) --workdir bench-work --results bench/RESULTS.md
 	$(BIN)/python bench/query.py --store bench-work/store --results bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store | tee -a bench/RESULTS.md

@@ -7,9 +7,12 @@ graph.
 :func:`build` is incremental and idempotent. A document whose bytes are
 unchanged (same SHA-256, recorded inside its own graph) is skipped without
 being parsed; a changed one has its graph replaced; a document that fails to
-parse is reported and the graph it had, if any, is kept. A document's quads
-are written in one transaction, so a crash never leaves half a document: at
-worst the document being replaced is missing, and the next build writes it.
+parse is reported and the graph it had, if any, is kept. New documents are
+bulk-loaded in batches and count as built only once their marker
+(``<g> a kg:Briefing ; kg:sha256``) is written after the batch; a replaced
+document is dropped and rewritten with its marker in one transaction. So a
+crash never leaves half a document that looks whole: at worst a graph has no
+marker (or a replaced document is missing), and the next build rewrites it.
 
 Examples
 --------

@@ -316,19 +316,20 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
     """
     from kg.serve import query_links, start
 
-    server = start(store_dir, bind=bind, read_write=read_write, timeout_s=timeout_s)
-    click.echo(f"query UI:     {server.base}/")
-    click.echo(f"endpoint:     {server.query_url}  (SPARQL 1.1 Protocol; the default graph is the union of all graphs)")
-    click.echo(f"graph store:  {server.store_url}" + ("" if read_write else "  (read-only)"))
-    if read_write:
-        click.echo(f"update:       {server.update_url}")
-    click.echo("named queries (open, or paste into the UI):")
-    for name, url in query_links(server.base):
-        click.echo(f"  {name}: {url}")
-    click.echo("Ctrl-C stops the server.")
-    # SIGTERM (kill, systemd, a test harness) must stop the server too, not orphan it.
+    # SIGTERM (kill, systemd, a test harness) must stop the server too, not orphan it; so the
+    # handler is in place before anything can be waiting for what this prints.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = start(store_dir, bind=bind, read_write=read_write, timeout_s=timeout_s)
     try:
+        click.echo(f"query UI:     {server.base}/")
+        click.echo(f"endpoint:     {server.query_url}  (SPARQL 1.1 Protocol; the default graph is the union of all graphs)")
+        click.echo(f"graph store:  {server.store_url}" + ("" if read_write else "  (read-only)"))
+        if read_write:
+            click.echo(f"update:       {server.update_url}")
+        click.echo("named queries (open, or paste into the UI):")
+        for name, url in query_links(server.base):
+            click.echo(f"  {name}: {url}")
+        click.echo("Ctrl-C stops the server.")
         server.process.wait()
     except KeyboardInterrupt:
         pass

@@ -108,8 +108,10 @@ def main() -> None:
             continue
         params = q.example()
         text = with_values(q.text, bind(q, params))
-        api = _time(lambda: run(store, q.name, **params).rows, args.reps)
-        raw = _time(lambda: list(store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)), args.reps)
+        # whole-graph queries (stats) take seconds at this size: one timing is enough for those
+        api = _time(lambda: run(store, q.name, **params).rows, args.reps, budget=1.0)
+        raw = _time(lambda: list(store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)), args.reps,
+                    budget=1.0)
         rd = _time_limited(lambda: list(ds.query(text)), args.rdflib_reps, args.rdflib_limit)
         rows.append((q.name, statistics.median(api), _pct(api, 99), statistics.median(raw), _pct(raw, 99),
                      None if rd is None else statistics.median(rd)))

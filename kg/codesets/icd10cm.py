@@ -53,9 +53,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.codesets.release import CHUNK, LoadReport, guess_release, load_release
+from kg.codesets.terms import FALSE, K, RDF_TYPE, RDFS_LABEL, SKOS, TRUE, XSD, scheme_node
 from kg.errors import CodeSetError
 from kg.to_rdf import Lit, Term, nquads
-from kg.vocab import KG, code_iri, scheme_iri
+from kg.vocab import code_iri
 
 __all__ = ["block_notation", "chapter_iri", "extend", "load_icd10cm", "packaged_code_list", "packaged_tabular"]
 
@@ -127,30 +128,24 @@ def _parse(path: Path) -> ET.Element:
     return root
 
 
-_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-
-
 def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list[tuple[str, str, Term]]:
     # a list, not a generator: the tree is deep, and yielding through each level costs more than the triples
     out: list[tuple[str, str, Term]] = []
     add = out.append
-    scheme = scheme_iri("ICD10CM")
-    dc, billable = str(KG.DiagnosisCode), str(KG.billable)
-    concept, notation, in_scheme = _SKOS + "Concept", _SKOS + "notation", _SKOS + "inScheme"
-    pref, broader = _SKOS + "prefLabel", _SKOS + "broader"
-    true, false = Lit("true", _BOOLEAN), Lit("false", _BOOLEAN)
+    scheme = scheme_node("ICD10CM").value
+    type_, label_, dc, billable = RDF_TYPE.value, RDFS_LABEL.value, K.DiagnosisCode.value, K.billable.value
+    concept, notation, in_scheme = SKOS.Concept.value, SKOS.notation.value, SKOS.inScheme.value
+    pref, broader = SKOS.prefLabel.value, SKOS.broader.value
+    true, false = Lit(TRUE.value, XSD.boolean.value), Lit(FALSE.value, XSD.boolean.value)
 
     def concept_triples(n: str, code: str, desc: str, parent: str | None, leaf: bool) -> None:
         label = Lit(desc)
-        add((n, _TYPE, dc))
-        add((n, _TYPE, concept))
+        add((n, type_, dc))
+        add((n, type_, concept))
         add((n, notation, Lit(code)))
         add((n, in_scheme, scheme))
         add((n, pref, label))
-        add((n, _LABEL, label))
+        add((n, label_, label))
         if parent is not None:
             add((n, broader, parent))
         add((n, billable, true if leaf else false))
@@ -181,7 +176,7 @@ def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list
             raise CodeSetError(f"{path}: a <chapter> has no <name>")
         ch = chapter_iri(number)
         concept_triples(ch, number, (chapter.findtext("desc") or "").strip(), None, False)
-        add((ch, _SKOS + "topConceptOf", scheme))
+        add((ch, SKOS.topConceptOf.value, scheme))
         for section in chapter.findall("section"):
             block = block_notation(section.get("id", "").strip())
             b = code_iri("ICD10CM", block)
@@ -242,7 +237,8 @@ def load_icd10cm(store: ox.Store, path: str | os.PathLike | None = None, *, rele
         triples = _triples(root(), path, valid)
         parsed.clear()  # the XML tree is several times the size of the triples
         for i in range(0, len(triples), CHUNK):
-            yield nquads(graph, triples[i:i + CHUNK]), len(triples[i:i + CHUNK])
+            chunk = triples[i:i + CHUNK]
+            yield nquads(graph, chunk), len(chunk)
 
     # the default label needs the XML's <version>: a callable, so a file already loaded is not parsed
     return load_release(store, name="icd10cm", system="ICD10CM", path=path,

@@ -52,10 +52,10 @@ from pyoxigraph import NamedNode, Quad
 
 from kg.codesets.release import CHUNK, LoadReport, guess_release, load_release
 from kg.codesets.table import rows
-from kg.codesets.terms import K, RDF_TYPE, TRUE, XSD, LiteralCache, NodeCache, procedure_iri
+from kg.codesets.terms import K, RDF_TYPE, RDFS, RDFS_LABEL, TRUE, XSD, LiteralCache, NodeCache, procedure_iri
 from kg.errors import CodeSetError
 from kg.to_rdf import Lit, nquads, slug
-from kg.vocab import BASE, KG
+from kg.vocab import BASE
 
 __all__ = ["ANY_PRIMARY", "PTP", "MUE", "load_ncci_addon", "load_ncci_mue", "load_ncci_ptp", "mue_iri", "ptp_iri",
            "ptp_rule_iri"]
@@ -72,12 +72,7 @@ MUE_COLUMNS = ("hcpcs_code", "mue_units", "mue_mai", "mue_rationale", "mue_servi
 ADDON_COLUMNS = ("primary_code", "add_on_code", "aoc_edit_type")
 
 _MODIFIER_INDICATORS = frozenset({"0", "1", "9"})
-_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-_SUBPROPERTY = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf"
-_XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
-_K = {name: str(KG[name]) for name in (
-    "NCCIEdit", "NCCIEditRule", "includedIn", "column1", "column2", "modifierIndicator", "rationale", "deletionDate")}
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -135,10 +130,11 @@ def _ptp_nquads(path: Path, graph: str, include_deleted: bool) -> Iterator[tuple
             if not _DATE.match(deleted):
                 raise CodeSetError(f"{path}:{line}: deletion_date {deleted!r} of {c1}/{c2} is not YYYY-MM-DD")
             e = ptp_iri(c1, c2, deleted)
-            triples = [(e, _TYPE, _K["NCCIEdit"]), (e, _K["column1"], a[1:-1]), (e, _K["column2"], b[1:-1]),
-                       (e, _K["modifierIndicator"], Lit(mi)), (e, _K["deletionDate"], Lit(deleted, _XSD_DATE))]
+            triples = [(e, RDF_TYPE.value, K.NCCIEdit.value), (e, K.column1.value, a[1:-1]),
+                       (e, K.column2.value, b[1:-1]), (e, K.modifierIndicator.value, Lit(mi)),
+                       (e, K.deletionDate.value, Lit(deleted, XSD.date.value))]
             if why:
-                triples.append((e, _K["rationale"], Lit(why)))
+                triples.append((e, K.rationale.value, Lit(why)))
             lines.append(nquads(graph, triples).decode("utf-8"))
             count += len(triples)
         else:
@@ -154,13 +150,13 @@ def _ptp_nquads(path: Path, graph: str, include_deleted: bool) -> Iterator[tuple
     for (mi, why), rule in sorted(rules.items()):
         r = rule[1:-1]
         rule_triples += [
-            (r, _TYPE, _K["NCCIEditRule"]),
-            (r, _SUBPROPERTY, _K["includedIn"]),
-            (r, _K["modifierIndicator"], Lit(mi)),
-            (r, _LABEL, Lit(f"NCCI PTP edit, {_MODIFIER_MEANING[mi]}: {why or 'no rationale given'}")),
+            (r, RDF_TYPE.value, K.NCCIEditRule.value),
+            (r, RDFS.subPropertyOf.value, K.includedIn.value),
+            (r, K.modifierIndicator.value, Lit(mi)),
+            (r, RDFS_LABEL.value, Lit(f"NCCI PTP edit, {_MODIFIER_MEANING[mi]}: {why or 'no rationale given'}")),
         ]
         if why:
-            rule_triples.append((r, _K["rationale"], Lit(why)))
+            rule_triples.append((r, K.rationale.value, Lit(why)))
     if lines or rule_triples:
         yield "".join(lines).encode("utf-8") + nquads(graph, rule_triples), count + len(rule_triples)
 

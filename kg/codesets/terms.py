@@ -19,7 +19,7 @@ from pyoxigraph import Literal, NamedNode
 from kg.to_rdf import node
 from kg.vocab import KG, code_iri, scheme_iri
 
-__all__ = ["K", "RDF_TYPE", "RDFS_LABEL", "SKOS", "XSD", "TRUE", "FALSE", "LiteralCache", "NodeCache",
+__all__ = ["K", "RDF_TYPE", "RDFS", "RDFS_LABEL", "SKOS", "XSD", "TRUE", "FALSE", "LiteralCache", "NodeCache",
            "procedure_iri", "procedure_system", "scheme_node"]
 
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -45,6 +45,7 @@ K = _Terms(lambda name: str(KG[name]))
 """``kg:`` terms as cached NamedNodes; a name not in :class:`kg.vocab.KG` raises."""
 
 SKOS = _Terms(lambda name: _SKOS + name)
+RDFS = _Terms(lambda name: "http://www.w3.org/2000/01/rdf-schema#" + name)
 XSD = _Terms(lambda name: _XSD + name)
 
 TRUE = Literal("true", datatype=XSD.boolean)

@@ -81,6 +81,12 @@ def main() -> None:
     """
 
 
+def _echo_load(report) -> None:
+    """One line per code-set load, for 'kg build --codeset' and 'kg codesets load'."""
+    outcome = "unchanged, skipped" if report.skipped else f"{report.triples} triples in {report.seconds:.1f}s"
+    click.echo(f"{report.name} {report.release} ({report.source_file}): {outcome}")
+
+
 def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]:
     from kg.codesets import LOADERS
 
@@ -137,8 +143,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     for err in report.errors:
         click.echo(f"kg: error: {err}", err=True)
     for r in loaded:
-        outcome = "unchanged, skipped" if r.skipped else f"{r.triples} triples in {r.seconds:.1f}s"
-        click.echo(f"{r.name} {r.release} ({r.source_file}): {outcome}")
+        _echo_load(r)
     click.echo(
         f"built {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.errors)} failed; {report.quads_written} quads written in {report.seconds:.2f}s; "
@@ -175,7 +180,6 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint:
     kg query alternatives -p code=76942 --endpoint http://localhost:7878/query
     """
     from kg.query import FORMATS, get, run, run_sparql
-    from kg.store import open_store
 
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
@@ -483,8 +487,7 @@ def codesets_load(icd10cm: str | None, no_icd10cm: bool, ncci_include_deleted: b
     if not sources:
         raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
     for report in load(open_store(store_dir), sources, progress=progress, include_deleted=ncci_include_deleted):
-        outcome = "unchanged, skipped" if report.skipped else f"{report.triples} triples in {report.seconds:.1f}s"
-        click.echo(f"{report.name} {report.release} ({report.source_file}): {outcome}")
+        _echo_load(report)
 
 
 @codesets.command("list")

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from kg.errors import KGError
+from kg.model import BRIEFING_RELATIONS, NODE_TYPES
 
 store_option = click.option(
     "--store",
@@ -268,7 +269,8 @@ def explain(a: str, b: str, max_paths: int, hierarchies: bool, store_dir: Path) 
 @main.command()
 @click.argument("code")
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6))
-@click.option("--relation", "relations", multiple=True, help="Only these relations (repeatable).")
+@click.option("--relation", "relations", multiple=True, type=click.Choice(list(BRIEFING_RELATIONS)),
+              help="Only these relations (repeatable).")
 @store_option
 def neighbours(code: str, depth: int, relations: tuple[str, ...], store_dir: Path) -> None:
     """The codes within DEPTH hops of CODE, and the edges between them."""
@@ -282,7 +284,7 @@ def neighbours(code: str, depth: int, relations: tuple[str, ...], store_dir: Pat
 
 
 @main.command()
-@click.option("--type", "node_type", type=click.Choice(["procedure", "diagnosis", "modifier", "specialty", "payer", "site"]))
+@click.option("--type", "node_type", type=click.Choice(list(NODE_TYPES)))
 @click.option("--measure", type=click.Choice(["degree", "pagerank"]), default="degree", show_default=True)
 @click.option("--top", default=10, show_default=True)
 @store_option

@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pyoxigraph as ox
 
+import kg.model as _model
 from kg.errors import KGError
+from kg.model import NODE_TYPES
 from kg.parse import code_candidates
-from kg.vocab import KG, PREFIXES, code_iri
+from kg.vocab import KG, PREFIXES, class_iri, code_iri
 
 __all__ = [
     "CODE_RELATIONS",
@@ -57,20 +59,13 @@ __all__ = [
     "NETWORK_FORMATS",
 ]
 
-CODE_RELATIONS = ("monitors", "alternativeTo", "precedes", "includedIn", "indicationFor", "comorbidityOf", "relatedTo")
-"""Relations between codes that briefings assert."""
+CODE_RELATIONS = _model.CODE_RELATIONS
+"""Relations between codes that briefings assert (:data:`kg.model.CODE_RELATIONS`)."""
 
-FACT_RELATIONS = ("hasModifier", "performedBy", "coveredByPayer", "siteOfService")
-"""Relations from a procedure to its modifiers, specialties, payers and sites."""
+FACT_RELATIONS = _model.ATTRIBUTE_RELATIONS
+"""Relations from a procedure to its modifiers, specialties, payers and sites (:data:`kg.model.ATTRIBUTE_RELATIONS`)."""
 
-_TYPES = {
-    str(KG.ProcedureCode): "procedure",
-    str(KG.DiagnosisCode): "diagnosis",
-    str(KG.Modifier): "modifier",
-    str(KG.ProviderTaxonomy): "specialty",
-    str(KG.Payer): "payer",
-    str(KG.SiteOfService): "site",
-}
+_TYPES = {class_iri(name): name for name in NODE_TYPES}
 
 _EDGES = """
 SELECT ?s ?rel ?o ?file ?line WHERE {
@@ -90,10 +85,10 @@ SELECT ?s ?rel ?o ?file ?line WHERE {
 
 _NODE_TYPES = """
 SELECT DISTINCT ?n ?type WHERE {
-  VALUES ?type { kg:ProcedureCode kg:DiagnosisCode kg:Modifier kg:ProviderTaxonomy kg:Payer kg:SiteOfService }
+  VALUES ?type { %s }
   GRAPH ?g { ?g a kg:Briefing . ?n a ?type }
 }
-"""
+""" % " ".join(f"kg:{t.owl_class}" for t in NODE_TYPES.values())
 
 _NODE_CODES = """
 SELECT DISTINCT ?n ?notation ?scheme WHERE { GRAPH ?g { ?g a kg:Briefing . ?n skos:notation ?notation ; skos:inScheme ?scheme } }

@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import BriefingParseError
+from kg.model.codes import BRIEFING_SYSTEMS, CODE_SYSTEMS, code_candidates, normalize_code
 
 __all__ = [
     "Briefing",
@@ -123,26 +124,8 @@ class Briefing:
 # --------------------------------------------------------------------------
 # codes
 
-_CODE_SHAPES = {  # re.ASCII: \d must not match other scripts' digits ("7\u0664350")
-    "CPT": re.compile(r"\d{4}[0-9A-Z]", re.ASCII),
-    "HCPCS": re.compile(r"[A-V]\d{4}", re.ASCII),
-    "ICD10CM": re.compile(r"[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?", re.ASCII),
-    "NUCC": re.compile(r"\d{3}[0-9A-Z]{6}X", re.ASCII),
-    "MOD": re.compile(r"[0-9A-Z]{2}", re.ASCII),
-}
-
-
-def normalize_code(text: str) -> str:
-    """Return a code cell as a code: stripped, upper case, inner spaces removed.
-
-    Examples
-    --------
-    >>> normalize_code(" c22.0 ")
-    'C22.0'
-    >>> normalize_code("77013-26")
-    '77013-26'
-    """
-    return re.sub(r"\s+", "", text).upper()
+_CODE_SHAPES = {name: CODE_SYSTEMS[name].pattern for systems in BRIEFING_SYSTEMS.values() for name in systems}
+"""The shape of each code system a briefing table may hold (from :data:`kg.model.CODE_SYSTEMS`)."""
 
 
 def code_system(code: str, expected: tuple[str, ...]) -> str | None:
@@ -157,38 +140,19 @@ def code_system(code: str, expected: tuple[str, ...]) -> str | None:
     'CPT'
     >>> code_system("G0288", ("CPT", "HCPCS"))
     'HCPCS'
+    >>> code_system("U07.1", ("ICD10CM",))
+    'ICD10CM'
     >>> code_system("hello", ("CPT", "HCPCS")) is None
     True
     """
     for system in expected:
-        if _CODE_SHAPES[system].fullmatch(code):
+        if CODE_SYSTEMS[system].matches(code):
             return system
     return None
 
 
-def code_candidates(text: str) -> list[tuple[str, str]]:
-    """Every ``(system, code)`` that a code as a user typed it may be.
-
-    Shapes overlap only a little (a dotless ``C2201`` may be HCPCS or
-    ICD-10-CM ``C22.01``), so a query looks for all of them.
-
-    Examples
-    --------
-    >>> code_candidates("77013")
-    [('CPT', '77013')]
-    >>> code_candidates("c2201")
-    [('HCPCS', 'C2201'), ('ICD10CM', 'C22.01')]
-    """
-    code = normalize_code(text)
-    out = [(system, code) for system, shape in _CODE_SHAPES.items() if shape.fullmatch(code)]
-    dotted = _diagnosis_code(code)
-    if dotted != code:
-        out.append(("ICD10CM", dotted))
-    return out
-
-
 def _diagnosis_code(code: str) -> str:
-    if "." not in code and len(code) > 3 and _CODE_SHAPES["ICD10CM"].fullmatch(code[:3] + "." + code[3:]):
+    if "." not in code and len(code) > 3 and CODE_SYSTEMS["ICD10CM"].matches(code[:3] + "." + code[3:]):
         return code[:3] + "." + code[3:]
     return code
 
@@ -237,28 +201,28 @@ TABLE_KINDS = (
     _TableKind(
         "modifiers",
         ("modifier", "modifiers", "modifier code", "mod"),
-        ("MOD",),
+        BRIEFING_SYSTEMS["modifier"],
         ("description", "modifier description", "descriptor", "name", "title"),
         ("when to use", "usage", "usage note", "notes", "note", "use when", "guidance"),
     ),
     _TableKind(
         "taxonomies",
         ("taxonomy code", "taxonomy", "nucc taxonomy code", "nucc code", "provider taxonomy code"),
-        ("NUCC",),
+        BRIEFING_SYSTEMS["taxonomy"],
         ("specialty", "description", "classification", "specialization", "display name", "name"),
         ("notes", "note", "role", "usage", "when to use"),
     ),
     _TableKind(
         "diagnoses",
         ("icd-10 code", "icd-10-cm code", "icd10 code", "icd-10", "icd-10-cm", "diagnosis code", "dx code"),
-        ("ICD10CM",),
+        BRIEFING_SYSTEMS["diagnosis"],
         ("description", "diagnosis", "descriptor", "title", "name"),
         ("clinical relevance", "relevance", "relationship to this procedure", "relationship", "notes", "note"),
     ),
     _TableKind(
         "procedures",
         ("cpt code", "cpt", "hcpcs code", "cpt/hcpcs code", "cpt/hcpcs", "related code", "procedure code", "code"),
-        ("CPT", "HCPCS"),
+        BRIEFING_SYSTEMS["procedure"],
         ("description", "descriptor", "title", "name", "procedure"),
         ("relationship to this procedure", "relationship", "relation", "clinical relevance", "notes", "note"),
     ),
@@ -623,9 +587,9 @@ class _Parser:
         m, number, line = self.fields["heading"]  # type: ignore[misc]
         system = m.group(1).upper()
         code = normalize_code(m.group(2))
-        if code_system(code, ("CPT", "HCPCS")) is None:
+        if code_system(code, BRIEFING_SYSTEMS["procedure"]) is None:
             raise self.error(number, f"{m.group(2)!r} is not a CPT or HCPCS code")
-        system = code_system(code, ("CPT", "HCPCS")) or system
+        system = code_system(code, BRIEFING_SYSTEMS["procedure"]) or system
         title = line[m.start(3):m.end(3)].strip().strip("*").strip()  # m matched the dash-folded line
 
         def text(section: str) -> Text | None:

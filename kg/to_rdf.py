@@ -38,14 +38,13 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.parse import Briefing, Row
 from kg.relations import IN, Classification, classify_diagnosis, classify_procedure
-from kg.vocab import KG, briefing_iri, code_iri, scheme_iri
+from kg.model import CODE_SYSTEMS
+from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, briefing_iri, class_iri, code_iri, scheme_iri
 
 __all__ = ["Lit", "briefing_nquads", "briefing_quads", "briefing_triples", "node", "nquads", "slug"]
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_SKOS = SKOS_NS
+_XSD = XSD_NS
 
 _nodes: dict[str, NamedNode] = {}
 
@@ -62,13 +61,6 @@ def node(iri: str) -> NamedNode:
 
 XSD_INTEGER = node(_XSD + "integer")
 
-_CLASS = {
-    "CPT": KG.ProcedureCode,
-    "HCPCS": KG.ProcedureCode,
-    "ICD10CM": KG.DiagnosisCode,
-    "NUCC": KG.ProviderTaxonomy,
-    "MOD": KG.Modifier,
-}
 
 
 def slug(text: str) -> str:
@@ -90,8 +82,8 @@ def slug(text: str) -> str:
     return "-".join(words) or "unnamed"
 
 
-_TYPE = _RDF + "type"
-_LABEL = _RDFS + "label"
+_TYPE = RDF_TYPE
+_LABEL = RDFS_LABEL
 _CONCEPT = _SKOS + "Concept"
 _NOTATION = _SKOS + "notation"
 _PREF = _SKOS + "prefLabel"
@@ -104,7 +96,7 @@ _K = {name: str(KG[name]) for name in (
     "serviceType", "siteOfServiceText", "siteOfService", "SiteOfService", "Payer", "mentionedIn",
     "coveredByPayer", "hasModifier", "performedBy", "AssertedRelation", "subjectCode", "relation",
     "objectCode", "writtenAs", "description", "sourceText", "phrase", "rule", "usageNote", "annotation")}
-_CLASS_IRI = {system: str(cls) for system, cls in _CLASS.items()}
+_CLASS_IRI = {name: class_iri(system.node_type) for name, system in CODE_SYSTEMS.items()}
 
 
 class Lit(tuple):

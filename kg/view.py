@@ -57,6 +57,8 @@ import networkx as nx
 import numpy as np
 
 from kg.errors import KGError
+from kg.model import NODE_TYPES, RELATIONS
+from kg.vocab import class_iri
 
 __all__ = [
     "MAX_NODES",
@@ -93,31 +95,16 @@ VIS_VERSION = "9.1.2"
 """The vis-network build inlined into every page (shipped by pyvis 0.3.2)."""
 
 NODE_STYLES: dict[str, dict[str, str]] = {
-    "procedure": {"color": "#3b82f6", "shape": "dot"},
-    "diagnosis": {"color": "#14b8a6", "shape": "diamond"},
-    "modifier": {"color": "#9ca3af", "shape": "triangle"},
-    "specialty": {"color": "#22c55e", "shape": "square"},
-    "payer": {"color": "#8b5cf6", "shape": "star"},
-    "site": {"color": "#f97316", "shape": "triangleDown"},
+    **{t.name: {"color": t.color, "shape": t.shape} for t in NODE_TYPES.values()},
     "code": {"color": "#eab308", "shape": "hexagon"},
 }
-"""Node type -> vis-network colour and shape; ``code`` is any other node."""
+"""Node type -> vis-network colour and shape (from :data:`kg.model.NODE_TYPES`); ``code`` is any other node."""
 
 RELATION_STYLES: dict[str, dict[str, object]] = {
-    "monitors": {"color": "#2563eb", "width": 2, "dashes": False},
-    "alternativeTo": {"color": "#9333ea", "width": 2, "dashes": [8, 4]},
-    "precedes": {"color": "#0891b2", "width": 2, "dashes": False},
-    "includedIn": {"color": "#be185d", "width": 2, "dashes": [2, 3]},
-    "indicationFor": {"color": "#059669", "width": 1.5, "dashes": False},
-    "comorbidityOf": {"color": "#65a30d", "width": 1.5, "dashes": [5, 4]},
-    "relatedTo": {"color": "#6b7280", "width": 1, "dashes": [2, 4]},
-    "hasModifier": {"color": "#a1a1aa", "width": 1, "dashes": False},
-    "performedBy": {"color": "#16a34a", "width": 1, "dashes": False},
-    "coveredByPayer": {"color": "#7c3aed", "width": 1, "dashes": False},
-    "siteOfService": {"color": "#ea580c", "width": 1, "dashes": False},
+    **{name: r.style for name, r in RELATIONS.items()},
     "broader": {"color": "#a16207", "width": 1, "dashes": [6, 3]},
 }
-"""Relation -> vis-network edge colour, width and dash pattern."""
+"""Relation -> vis-network edge colour, width and dash pattern (from :data:`kg.model.RELATIONS`)."""
 
 _OTHER_RELATION = {"color": "#94a3b8", "width": 1, "dashes": [3, 3]}
 _FINDING_COLOR = "#dc2626"
@@ -830,10 +817,8 @@ def _construct_graph(triples, G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     import pyoxigraph as ox
 
     from kg.query import compact
-    from kg.vocab import KG
 
-    types = {str(KG.ProcedureCode): "procedure", str(KG.DiagnosisCode): "diagnosis", str(KG.Modifier): "modifier",
-             str(KG.ProviderTaxonomy): "specialty", str(KG.Payer): "payer", str(KG.SiteOfService): "site"}
+    types = {class_iri(name): name for name in NODE_TYPES}
 
     H = nx.MultiDiGraph()
 

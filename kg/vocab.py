@@ -27,7 +27,7 @@ from urllib.parse import quote
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-BASE = "https://w3id.org/codekg/"
+from kg.model.codes import BASE, CODE_SYSTEMS, NODE_TYPES
 
 
 class KG(DefinedNamespace):
@@ -60,6 +60,9 @@ class KG(DefinedNamespace):
     includedIn: URIRef
     indicationFor: URIRef
     comorbidityOf: URIRef
+    complicationOf: URIRef
+    separatelyReportableWith: URIRef
+    mutuallyExclusiveWith: URIRef
 
     # procedure facts
     hasModifier: URIRef
@@ -90,6 +93,10 @@ class KG(DefinedNamespace):
     annotation: URIRef
     writtenAs: URIRef
     rule: URIRef
+    negated: URIRef
+    cue: URIRef
+    scope: URIRef
+    condition: URIRef
 
     # code systems (skos:ConceptScheme individuals)
     CPT: URIRef
@@ -162,17 +169,37 @@ class KG(DefinedNamespace):
 ONTOLOGY = URIRef(BASE + "ontology")
 """The ontology itself, and the named graph it is loaded into."""
 
-SCHEMES = {
-    "CPT": "http://purl.bioontology.org/ontology/CPT/",
-    "HCPCS": "http://purl.bioontology.org/ontology/HCPCS/",
-    "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
-    "NUCC": BASE + "nucc/",
-    "MOD": BASE + "modifier/",
-    "PAYER": BASE + "payer/",
-    "SITE": BASE + "site/",
-    "POS": BASE + "pos/",
-}
-"""Code system -> the namespace its codes are minted in."""
+SCHEMES = {name: system.namespace for name, system in CODE_SYSTEMS.items()}
+"""Code system -> the namespace its codes are minted in (from :data:`kg.model.CODE_SYSTEMS`)."""
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+"""The standard IRIs kg writes, defined here once."""
+
+
+def relation_iri(name: str) -> str:
+    """The IRI of a relation of :data:`kg.model.RELATIONS`.
+
+    Examples
+    --------
+    >>> relation_iri("addOnTo")
+    'https://w3id.org/codekg/ontology#addOnTo'
+    """
+    return str(KG[name])
+
+
+def class_iri(node_type: str) -> str:
+    """The IRI of the OWL class of a node type of :data:`kg.model.NODE_TYPES`.
+
+    Examples
+    --------
+    >>> class_iri("diagnosis")
+    'https://w3id.org/codekg/ontology#DiagnosisCode'
+    """
+    return str(KG[NODE_TYPES[node_type].owl_class])
 
 BRIEFING = BASE + "briefing/"
 """Namespace of briefing documents; each document's IRI is also its named graph."""

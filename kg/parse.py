@@ -308,7 +308,7 @@ _HEADINGS = {
 }
 
 _TITLE = re.compile(
-    r"^\s*(?:#+\s*)?(?:\*\*)?(CPT|HCPCS)(?:\s+code)?\s+([0-9A-Za-z]{5})\s*(?:[:\-]\s*|\s-\s*)(.*?)(?:\*\*)?\s*$",
+    r"^\s*(?:#+\s*)?(?:\*\*)?(CPT|HCPCS)(?:\u00ae|\(R\))?(?:\s+code)?\s+([0-9A-Za-z]{5})\s*(?:[:\-]\s*|\s-\s*)(.*?)(?:\*\*)?\s*$",
     re.IGNORECASE,
 )
 _FIELD = re.compile(r"^\s*(service type|typical sites? of service|site of service|place of service)\s*:\s*(.*)$", re.I)
@@ -550,11 +550,13 @@ class _Parser:
             if _is_absent(cells):
                 j += 1
                 continue
-            rows.append(self.row(layout, cells, j + 1, number))
+            row = self.row(layout, cells, j + 1, number)
+            if row is not None:
+                rows.append(row)
             j += 1
         return j
 
-    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int) -> Row:
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int) -> Row | None:
         kind = layout.kind
         if len(cells) != layout.width:
             raise self.error(
@@ -563,6 +565,8 @@ class _Parser:
                 f"as in the header on line {header_line}; a '|' inside a cell must be written '\\|'",
             )
         written = cells[layout.code]
+        if written.strip() and _is_absent([written]):  # an explicit "N/A" row: the table says it has nothing here
+            return None
         code = normalize_code(written)
         if kind.name == "diagnoses":
             code = _diagnosis_code(code)

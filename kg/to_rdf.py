@@ -33,12 +33,14 @@ Examples
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.parse import Briefing, Row
-from kg.relations import IN, Classification, classify_diagnosis, classify_procedure
-from kg.model import CODE_SYSTEMS
+from kg.model import CODE_SYSTEMS, GENERIC, RELATIONS
+from kg.parse import Briefing, Row, code_system
+from kg.relations import AddOnKnowledge, Statement, primary, read_row
+from kg.relations.engine import _conflict_phrases
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, briefing_iri, class_iri, code_iri, scheme_iri
 
 __all__ = ["Lit", "briefing_nquads", "briefing_quads", "briefing_triples", "node", "nquads", "slug"]
@@ -91,11 +93,13 @@ _IN_SCHEME = _SKOS + "inScheme"
 _TITLE = "http://purl.org/dc/terms/title"
 _DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 _INTEGER = _XSD + "integer"
+_BOOLEAN = _XSD + "boolean"
 _K = {name: str(KG[name]) for name in (
     "Briefing", "aboutCode", "sourceFile", "sha256", "line", "summary", "overview", "clinicalContext",
     "serviceType", "siteOfServiceText", "siteOfService", "SiteOfService", "Payer", "mentionedIn",
     "coveredByPayer", "hasModifier", "performedBy", "AssertedRelation", "subjectCode", "relation",
-    "objectCode", "writtenAs", "description", "sourceText", "phrase", "rule", "usageNote", "annotation")}
+    "objectCode", "writtenAs", "description", "sourceText", "phrase", "rule", "usageNote", "annotation", "negated",
+    "cue", "scope", "condition", "withModifier")}
 _CLASS_IRI = {name: class_iri(system.node_type) for name, system in CODE_SYSTEMS.items()}
 
 
@@ -112,11 +116,25 @@ Term = str | Lit
 """An IRI (a str) or a :class:`Lit`."""
 
 
-def briefing_triples(b: Briefing) -> tuple[str, list[tuple[str, str, Term]]]:
+def briefing_triples(b: Briefing, addons: AddOnKnowledge | None = None) -> tuple[str, list[tuple[str, str, Term]]]:
     """The graph IRI and the triples of one briefing, as plain strings.
 
     This is the one description of what a briefing becomes;
     :func:`briefing_quads` and :func:`briefing_nquads` render it.
+    ``addons`` is what the loaded code sets say of add-on codes
+    (:func:`kg.knowledge.add_on_codes`).
+
+    Examples
+    --------
+    >>> from kg.parse import parse_text
+    >>> b = parse_text('''CPT 22551: ACDF
+    ... | CPT Code | Description | Relationship to This Procedure |
+    ... |---|---|---|
+    ... 22552 | Each additional interspace | +22552 for each additional interspace; never alone. |
+    ... ''', "22551.txt")
+    >>> doc, triples = briefing_triples(b)
+    >>> [(s[-5:], p.rsplit("#")[1], o[-5:]) for s, p, o in triples if p.endswith("#addOnTo")]
+    [('22552', 'addOnTo', '22551')]
     """
     doc = briefing_iri(b.name)
     out: list[tuple[str, str, Term]] = []
@@ -156,16 +174,16 @@ def briefing_triples(b: Briefing) -> tuple[str, list[tuple[str, str, Term]]]:
     for row in b.taxonomies:
         target = _code(add, row.system, row.code, row.description, doc)
         _edge(add, doc, row, subject, K["performedBy"], target, None)
-    for row in b.diagnoses:
-        target = _code(add, row.system, row.code, row.description, doc)
-        _directed(add, doc, row, subject, target, classify_diagnosis(row.note))
-    for row in b.procedures:
-        target = _code(add, row.system, row.code, row.description, doc)
-        _directed(add, doc, row, subject, target, classify_procedure(row.note, b.code, row.code))
+    for table, rows in (("diagnosis", b.diagnoses), ("procedure", b.procedures)):
+        for row in rows:
+            target = _code(add, row.system, row.code, row.description, doc)
+            statements = read_row(row.note, table=table, subject=b.code, row=row.code, subject_title=b.title,
+                                  row_description=row.description, addons=addons)
+            _statements(add, doc, row, b, subject, target, table, statements)
     return doc, out
 
 
-def briefing_quads(b: Briefing) -> list[Quad]:
+def briefing_quads(b: Briefing, addons: AddOnKnowledge | None = None) -> list[Quad]:
     """All quads for one briefing, in its own named graph.
 
     Parameters
@@ -178,7 +196,7 @@ def briefing_quads(b: Briefing) -> list[Quad]:
     list of pyoxigraph.Quad
         Deterministic for a given briefing: building it twice gives the same quads.
     """
-    doc, triples = briefing_triples(b)
+    doc, triples = briefing_triples(b, addons)
     g = node(doc)
     return [Quad(node(s), node(p), _ox_term(o), g) for s, p, o in triples]
 
@@ -221,7 +239,7 @@ def nquads(graph: str, triples: list[tuple[str, str, Term]]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def briefing_nquads(b: Briefing) -> bytes:
+def briefing_nquads(b: Briefing, addons: AddOnKnowledge | None = None) -> bytes:
     """:func:`briefing_quads` as N-Quads, without making a pyoxigraph term (several times faster).
 
     Examples
@@ -233,7 +251,7 @@ def briefing_nquads(b: Briefing) -> bytes:
     >>> set(ox.parse(briefing_nquads(b), ox.RdfFormat.N_QUADS)) == set(briefing_quads(b))
     True
     """
-    return nquads(*briefing_triples(b))
+    return nquads(*briefing_triples(b, addons))
 
 
 def _code(add, system: str, code: str, label: str, doc: str) -> str:
@@ -249,15 +267,45 @@ def _code(add, system: str, code: str, label: str, doc: str) -> str:
     return n
 
 
-def _directed(add, doc: str, row: Row, subject: str, target: str, c: Classification) -> None:
-    s, o = (target, subject) if c.direction == IN else (subject, target)
-    _edge(add, doc, row, s, str(KG[c.relation]), o, c)
+def _statements(add, doc: str, row: Row, b: Briefing, subject: str, target: str, table: str,
+                statements: list[Statement]) -> None:
+    """Each statement a row makes, as a direct triple and a qualified node; a negated one as the node alone.
+
+    The row's first statement is ``#L<line>``, the others ``#L<line>-2``, ``-3`` ...; a row with no
+    positive statement about its own code keeps the generic ``relatedTo`` from the subject to it.
+    """
+    iris = {b.code: subject, row.code: target}
+
+    def iri(code: str) -> str:
+        n = iris.get(code)
+        if n is None:
+            system = code_system(code, ("CPT", "HCPCS")) or "CPT"
+            n = iris[code] = _code(add, system, code, "", doc)
+        return n
+
+    nodes = 0
+    positive = [st for st in statements if not st.negated]
+    main = primary(statements, b.code, row.code)
+    if main is not None:  # the row's main statement is #L<line>
+        statements = [main, *(st for st in statements if st is not main)]
+    if not any(row.code in (st.subject, st.object) for st in positive):
+        cues = _conflict_phrases(row.note, table, b.code, row.code)
+        generic = Statement(b.code, GENERIC, row.code, phrase="; ".join(dict.fromkeys(cues)),
+                            rule="conflict" if cues else "no-rule")
+        statements = [generic, *statements]
+    for st in statements:
+        if RELATIONS[st.relation].symmetric and st.object == b.code:
+            st = replace(st, subject=st.object, object=st.subject)  # a symmetric edge is written from the subject
+        nodes += 1
+        q = f"{doc}#L{row.line}" if nodes == 1 else f"{doc}#L{row.line}-{nodes}"
+        _edge(add, doc, row, iri(st.subject), str(KG[st.relation]), iri(st.object), st, q)
 
 
-def _edge(add, doc: str, row: Row, s: str, p: str, o: str, c: Classification | None) -> None:
+def _edge(add, doc: str, row: Row, s: str, p: str, o: str, c: Statement | None, q: str | None = None) -> None:
     K = _K
-    add((s, p, o))
-    q = f"{doc}#L{row.line}"
+    if c is None or not c.negated:
+        add((s, p, o))
+    q = q or f"{doc}#L{row.line}"
     add((q, _TYPE, K["AssertedRelation"]))
     add((q, K["subjectCode"], s))
     add((q, K["relation"], p))
@@ -273,6 +321,16 @@ def _edge(add, doc: str, row: Row, s: str, p: str, o: str, c: Classification | N
         if c.phrase:
             add((q, K["phrase"], Lit(c.phrase)))
         add((q, K["rule"], Lit(c.rule)))
+        if c.negated:
+            add((q, K["negated"], Lit("true", _BOOLEAN)))
+            if c.cue:
+                add((q, K["cue"], Lit(c.cue)))
+            if c.scope:
+                add((q, K["scope"], Lit(c.scope)))
+        if c.condition:
+            add((q, K["condition"], Lit(c.condition)))
+        for mod in c.modifiers:
+            add((q, K["withModifier"], code_iri("MOD", mod)))
     elif row.note:
         add((q, K["usageNote"], Lit(row.note)))
     for header, value in row.extra:

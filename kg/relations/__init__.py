@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.model import GENERIC, RELATIONS
-from kg.relations.engine import AddOnKnowledge, Statement, read_row
+from kg.relations.engine import AddOnKnowledge, Statement, primary, read_row
 from kg.relations.rules import DIAGNOSIS_RULES, PROCEDURE_RULES, Rule
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Statement",
     "classify_diagnosis",
     "classify_procedure",
+    "primary",
     "read_row",
 ]
 
@@ -70,9 +71,8 @@ _SUBJECT = "\u0000subject"
 def _classify(text: str, table: str, subject: str, other: str) -> Classification:
     s, x = subject or _SUBJECT, other or _ROW
     statements = read_row(text, table=table, subject=s, row=x)
-    mine = [st for st in statements if not st.negated and {st.subject, st.object} == {s, x}]
-    if mine:
-        st = max(mine, key=lambda st: (st.tier, -st.position))
+    st = primary(statements, s, x)
+    if st is not None:
         symmetric = RELATIONS[st.relation].symmetric
         return Classification(st.relation, IN if st.subject == x and not symmetric else OUT, st.phrase, st.rule)
     cues = [st.phrase for st in statements if st.phrase]

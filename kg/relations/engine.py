@@ -49,7 +49,7 @@ from kg.model import RELATIONS
 from kg.relations.rules import ADD_ON_CUES, COVERAGE_VETO, DIAGNOSIS_RULES, PRIMARY_CUES, PROCEDURE_RULES, Rule
 from kg.relations.text import CODE_MARK, Cell, Clause, Mention, read_cell
 
-__all__ = ["Statement", "AddOnKnowledge", "read_row"]
+__all__ = ["Statement", "AddOnKnowledge", "primary", "read_row"]
 
 
 @dataclass(frozen=True)
@@ -626,6 +626,20 @@ def _diagnosis(row: _Row) -> list[Statement]:
     denied = {st.key for st in negated}
     kept = [st for st in kept if st.key not in denied]
     return _unique(kept) + _unique(negated)
+
+
+def primary(statements: list[Statement], subject: str, row: str) -> Statement | None:
+    """The row's main statement about its code and the subject: the strongest, then the first.
+
+    Examples
+    --------
+    >>> sts = read_row("Monitors 22551; NCCI bundles 95940 into 22551.", table="procedure", subject="22551",
+    ...                row="95940")
+    >>> primary(sts, "22551", "95940").relation
+    'includedIn'
+    """
+    mine = [st for st in statements if not st.negated and {st.subject, st.object} == {subject, row}]
+    return max(mine, key=lambda st: (st.tier, -st.position)) if mine else None
 
 
 def _conflict_phrases(text: str, table: str, subject: str, row: str) -> list[str]:

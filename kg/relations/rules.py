@@ -27,8 +27,8 @@ Examples
 --------
 >>> [r.name for r in PROCEDURE_RULES if r.relation == "mutuallyExclusiveWith"][:2]
 ['not-together', 'mutually-exclusive']
->>> {r.relation for r in DIAGNOSIS_RULES}
-{'comorbidityOf', 'complicationOf', 'indicationFor'}
+>>> sorted({r.relation for r in DIAGNOSIS_RULES})
+['comorbidityOf', 'complicationOf', 'indicationFor']
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ PROCEDURE_RULES: tuple[Rule, ...] = (
          r"|\b(?:reported|billed|coded) separately\b|\balongside\b"
          r"|\b(?:may|can) (?:also )?be (?:reported|billed|coded)(?! instead)\b"
          r"|\bboth (?:codes |services |procedures )?(?:may |can |should )?(?:be |are )?(?:reported|billed|coded)\b"
-         r"|\b(?:reported|billed) on the same (?:claim|date|day)\b",
+         r"|\b(?:reported|billed) separately on the same (?:claim|date|day)\b",
          negatable=False),
     Rule("with-modifier", "separatelyReportableWith",
          r"\b(?:append|appended|requires|with|add) (?:the )?modifiers? (?:25|59|X[EPSU]|GG|33)\b"

@@ -12,7 +12,7 @@ Examples
 >>> [m.code for m in cell.mentions]
 ['49505']
 >>> [c.text for c in cell.clauses]
-['Not an alternative to 49505', 'the ventral codes exclude inguinal hernias.']
+['Not an alternative to 49505', 'the ventral codes exclude inguinal hernias']
 >>> [(t.cue, cell.text[t.scope_start:t.scope_end]) for t in cell.clauses[0].triggers]
 [('Not', ' an alternative to 49505')]
 """
@@ -237,7 +237,7 @@ def read_cell(text: str) -> Cell:
     --------
     >>> c = read_cell("When biopsies are taken, 43239 may be reported with modifier 59 when documented.")
     >>> [(cl.text, cl.conditions) for cl in c.clauses]
-    [('43239 may be reported with modifier 59', ('When biopsies are taken', 'when documented.'))]
+    [('43239 may be reported with modifier 59', ('When biopsies are taken', 'when documented'))]
     >>> read_cell("+22552 for each additional interspace").mentions[0].plus
     True
     """

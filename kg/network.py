@@ -40,7 +40,7 @@ import kg.model as _model
 from kg.errors import KGError
 from kg.model import NODE_TYPES
 from kg.parse import code_candidates
-from kg.vocab import KG, PREFIXES, class_iri, code_iri
+from kg.vocab import KG, PREFIXES, code_iri, node_type_of
 
 __all__ = [
     "CODE_RELATIONS",
@@ -64,8 +64,6 @@ CODE_RELATIONS = _model.CODE_RELATIONS
 
 FACT_RELATIONS = _model.ATTRIBUTE_RELATIONS
 """Relations from a procedure to its modifiers, specialties, payers and sites (:data:`kg.model.ATTRIBUTE_RELATIONS`)."""
-
-_TYPES = {class_iri(name): name for name in NODE_TYPES}
 
 _EDGES = """
 SELECT ?s ?rel ?o ?file ?line WHERE {
@@ -182,7 +180,7 @@ def _annotate_nodes(store: ox.Store, G: nx.MultiDiGraph) -> None:
     for r in rows(_NODE_TYPES):
         a = attrs.get(r["n"].value)
         if a is not None:
-            a["type"] = _TYPES[r["type"].value]
+            a["type"] = node_type_of(r["type"].value)
     for r in rows(_NODE_CODES):
         a = attrs.get(r["n"].value)
         if a is not None:

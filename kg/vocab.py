@@ -201,6 +201,23 @@ def class_iri(node_type: str) -> str:
     """
     return str(KG[NODE_TYPES[node_type].owl_class])
 
+
+_NODE_TYPE_OF_CLASS = {class_iri(name): name for name in NODE_TYPES}
+
+
+def node_type_of(iri: str) -> str | None:
+    """The node type of :data:`kg.model.NODE_TYPES` whose OWL class is ``iri`` (the inverse of :func:`class_iri`).
+
+    Examples
+    --------
+    >>> node_type_of("https://w3id.org/codekg/ontology#DiagnosisCode")
+    'diagnosis'
+    >>> node_type_of("https://w3id.org/codekg/ontology#Briefing") is None
+    True
+    """
+    return _NODE_TYPE_OF_CLASS.get(iri)
+
+
 BRIEFING = BASE + "briefing/"
 """Namespace of briefing documents; each document's IRI is also its named graph."""
 

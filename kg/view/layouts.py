@@ -1,0 +1,249 @@
+"""Layouts for the views, computed in Python rather than in the browser.
+
+A force-directed layout (Pivot MDS, refined with a grid-approximated
+Fruchterman-Reingold) that scales to tens of thousands of nodes, and a
+layered one for code-set hierarchies (``broader`` edges). Both take any
+networkx graph and know nothing of the page or the store.
+
+Examples
+--------
+>>> import networkx as nx
+>>> pos = layout(nx.cycle_graph(6), seed=1)
+>>> len(pos), all(p.shape == (2,) for p in pos.values())
+(6, True)
+>>> layout_positions(nx.path_graph(3)) == layout_positions(nx.path_graph(3))
+True
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+
+from kg.errors import KGError
+
+__all__ = ["PIXELS_PER_UNIT", "layout", "layout_positions"]
+
+PIXELS_PER_UNIT = 100.0
+"""Pixels per unit of a :func:`layout` (its ideal edge length) in :func:`layout_positions`."""
+
+
+def layout_positions(G: nx.Graph, *, kind: str = "force", seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Pixel positions for the nodes of ``G``: ``force`` or ``layered`` (see :func:`layout`).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("C22.0", "C22", key="broader"); G.add_edge("C22.1", "C22", key="broader")
+    'broader'
+    'broader'
+    >>> sorted(layout_positions(G, kind="layered").items())
+    [('C22', (0, 300)), ('C22.0', (-50, 600)), ('C22.1', (50, 600))]
+    """
+    pos = layout(G, kind=kind, seed=seed)
+    return {node: (round(float(x) * PIXELS_PER_UNIT), round(float(y) * PIXELS_PER_UNIT)) for node, (x, y) in pos.items()}
+
+
+def layout(G: nx.Graph, *, kind: str = "force", seed: int = 0) -> dict[str, np.ndarray]:
+    """A 2-D layout of ``G`` whose ideal edge length is 1, fast enough for 20,000 nodes.
+
+    ``force`` lays out each connected component with Pivot MDS (Brandes and
+    Pich: classical scaling of the hop distances to 50 pivots), refines it
+    with Fruchterman-Reingold forces whose repulsion is approximated on two
+    grids (linear time per iteration), and packs the components in rows.
+    ``layered`` puts a ``broader`` hierarchy in rows by depth, each row
+    ordered by its parents' places; nodes outside the hierarchy go above.
+
+    Examples
+    --------
+    >>> pos = layout(nx.path_graph(4))
+    >>> sorted(pos) == [0, 1, 2, 3]
+    True
+    >>> 0.3 < float(np.linalg.norm(pos[0] - pos[1])) < 3
+    True
+    """
+    if kind == "layered":
+        return _layered(G)
+    if kind != "force":
+        raise KGError(f"unknown layout {kind!r}; use force or layered")
+    U = nx.Graph()
+    U.add_nodes_from(G)
+    U.add_edges_from((u, v) for u, v in G.edges() if u != v)
+    placed: list[tuple[list, np.ndarray]] = []
+    small: list[list] = []
+    for comp in sorted(nx.connected_components(U), key=lambda c: (-len(c), sorted(map(str, c))[0])):
+        nodes = sorted(comp, key=str)
+        if len(nodes) <= 2:
+            small.append(nodes)
+            continue
+        placed.append((nodes, _component_layout(U, nodes, seed)))
+    if small:
+        placed.append(_grid_of_small(small))
+    return _pack(placed)
+
+
+def _component_layout(U: nx.Graph, nodes: list, seed: int) -> np.ndarray:
+    from scipy.sparse import csr_matrix
+
+    n = len(nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = np.array([(index[u], index[v]) for u, v in U.subgraph(nodes).edges()], dtype=np.int64).reshape(-1, 2)
+    A = csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    pos = _pivot_mds(A, seed=seed)
+    return _refine(pos, edges, seed=seed, iterations=80 if n <= 5000 else 50)
+
+
+def _pivot_mds(A, *, pivots: int = 50, seed: int = 0) -> np.ndarray:
+    from scipy.sparse.csgraph import shortest_path
+
+    n = A.shape[0]
+    k = min(pivots, n)
+    rng = np.random.default_rng(seed)
+    chosen = [int(rng.integers(n))]
+    D = np.empty((k, n))
+    nearest = np.full(n, np.inf)
+    for i in range(k):
+        D[i] = shortest_path(A, directed=False, unweighted=True, indices=chosen[-1])
+        nearest = np.minimum(nearest, D[i])
+        if i + 1 < k:
+            chosen.append(int(np.argmax(nearest)))  # max-min: spread the pivots over the graph
+    C = (D**2).T
+    C = -0.5 * (C - C.mean(0) - C.mean(1)[:, None] + C.mean())
+    U, S, _ = np.linalg.svd(C, full_matrices=False)
+    pos = U[:, :2] * S[:2]
+    if pos.shape[1] < 2:
+        pos = np.hstack([pos, np.zeros((n, 2 - pos.shape[1]))])
+    return pos
+
+
+def _grid_cells(pos: np.ndarray, cells: int) -> tuple[np.ndarray, float]:
+    low = pos.min(0)
+    extent = max(float((pos.max(0) - low).max()), 1e-9)
+    size = extent / cells * (1 + 1e-9)
+    return np.minimum(np.floor((pos - low) / size).astype(np.int64), cells - 1), size
+
+
+def _refine(pos: np.ndarray, edges: np.ndarray, *, seed: int, iterations: int) -> np.ndarray:
+    """Fruchterman-Reingold with ideal distance 1; repulsion from a coarse grid (far) and a fine one (near)."""
+    n = len(pos)
+    rng = np.random.default_rng(seed)
+    side = np.sqrt(n)
+    extent = max(float((pos.max(0) - pos.min(0)).max()), 1e-9)
+    pos = (pos - pos.mean(0)) / extent * side + rng.normal(0, 0.3, pos.shape)  # jitter splits equal MDS points
+    i, j = edges[:, 0], edges[:, 1]
+    fine = max(1, int(np.sqrt(n) / 1.5))
+    coarse = max(1, int(np.sqrt(n) / 8))
+    t = side / 8
+    for _ in range(iterations):
+        disp = np.zeros_like(pos)
+        cell, size = _grid_cells(pos, coarse)
+        cid = cell[:, 0] * coarse + cell[:, 1]
+        mass = np.bincount(cid, minlength=coarse * coarse).astype(float)
+        full = mass > 0
+        cx = np.bincount(cid, pos[:, 0], coarse * coarse)[full] / mass[full]
+        cy = np.bincount(cid, pos[:, 1], coarse * coarse)[full] / mass[full]
+        dx, dy = pos[:, :1] - cx[None, :], pos[:, 1:] - cy[None, :]
+        w = mass[full][None, :] / np.maximum(dx * dx + dy * dy, size * size)
+        disp[:, 0] += (w * dx).sum(1)
+        disp[:, 1] += (w * dy).sum(1)
+        cell, _ = _grid_cells(pos, fine)
+        cid = cell[:, 0] * fine + cell[:, 1]
+        mass = np.bincount(cid, minlength=fine * fine).astype(float)
+        sx = np.bincount(cid, pos[:, 0], fine * fine)
+        sy = np.bincount(cid, pos[:, 1], fine * fine)
+        for ox in (-1, 0, 1):
+            for oy in (-1, 0, 1):
+                qx, qy = cell[:, 0] + ox, cell[:, 1] + oy
+                inside = (qx >= 0) & (qx < fine) & (qy >= 0) & (qy < fine)
+                q = np.where(inside, qx * fine + qy, 0)
+                m = np.where(inside, mass[q], 0.0)
+                X, Y = np.where(inside, sx[q], 0.0), np.where(inside, sy[q], 0.0)
+                if ox == 0 and oy == 0:  # the node's own cell, without the node
+                    m, X, Y = m - 1, X - pos[:, 0], Y - pos[:, 1]
+                some = m > 0
+                per = np.where(some, m, 1.0)
+                d = pos - np.stack([X / per, Y / per], 1)
+                disp += d * (np.where(some, m, 0.0) / np.maximum((d * d).sum(1), 0.01))[:, None]
+        if len(edges):
+            d = pos[i] - pos[j]
+            f = d * np.sqrt((d * d).sum(1))[:, None]
+            disp[:, 0] -= np.bincount(i, f[:, 0], n) - np.bincount(j, f[:, 0], n)
+            disp[:, 1] -= np.bincount(i, f[:, 1], n) - np.bincount(j, f[:, 1], n)
+        length = np.maximum(np.sqrt((disp * disp).sum(1)), 1e-9)
+        pos = pos + disp * (np.minimum(length, t) / length)[:, None]
+        t = max(t * 0.95, 0.02)
+    return pos - pos.min(0)
+
+
+def _grid_of_small(groups: list[list]) -> tuple[list, np.ndarray]:
+    cols = max(1, int(np.ceil(np.sqrt(len(groups)))))
+    nodes, pos = [], []
+    for k, group in enumerate(groups):
+        r, c = divmod(k, cols)
+        for offset, node in enumerate(group):
+            nodes.append(node)
+            pos.append((c * 2.0 + offset * 1.0, r * 1.5 + offset * 0.5))
+    return nodes, np.array(pos, dtype=float)
+
+
+def _pack(placed: list[tuple[list, np.ndarray]]) -> dict:
+    """Shelf-pack the components' boxes into rows about as wide as the total area is tall."""
+    gap = 2.0
+    boxes = [(nodes, pos - pos.min(0)) for nodes, pos in placed]
+    area = sum((p.max(0)[0] + gap) * (p.max(0)[1] + gap) for _, p in boxes)
+    width = max([np.sqrt(area)] + [p.max(0)[0] for _, p in boxes])
+    out: dict = {}
+    x = y = row = 0.0
+    for nodes, pos in boxes:
+        w, h = pos.max(0)
+        if x > 0 and x + w > width:
+            x, y, row = 0.0, y + row + gap, 0.0
+        for node, (px, py) in zip(nodes, pos):
+            out[node] = np.array([x + px, y + py])
+        x += w + gap
+        row = max(row, h)
+    return out
+
+
+def _layered(G: nx.Graph) -> dict:
+    parents: dict = defaultdict(list)
+    children: dict = defaultdict(list)
+    for u, v, k in G.edges(keys=True) if G.is_multigraph() else ((u, v, "broader") for u, v in G.edges()):
+        if k == "broader" and u != v:
+            parents[u].append(v)
+            children[v].append(u)
+    in_tree = set(parents) | set(children)
+    level: dict = {}
+    frontier = sorted((n for n in in_tree if n not in parents), key=str)
+    for n in frontier:
+        level[n] = 0
+    depth = 0
+    while frontier:
+        depth += 1
+        nxt = []
+        for n in frontier:
+            for c in children[n]:
+                if c not in level:
+                    level[c] = depth
+                    nxt.append(c)
+        frontier = nxt
+    for n in in_tree:  # cycles without a root
+        level.setdefault(n, 0)
+    rows: dict[int, list] = defaultdict(list)
+    for n in G.nodes:
+        rows[level.get(n, -1)].append(n)
+    x: dict = {}
+    out: dict = {}
+    def place(n) -> tuple[float, str]:  # under its parents, then by notation
+        above = [x[p] for p in parents[n] if p in x]
+        return (float(np.mean(above)) if above else 0.0, str(G.nodes[n].get("notation", n)))
+
+    for lv in sorted(rows):
+        row = sorted(rows[lv], key=place)
+        for i, n in enumerate(row):
+            x[n] = i - (len(row) - 1) / 2
+            out[n] = np.array([x[n], (lv + 1) * 3.0])
+    return out
+

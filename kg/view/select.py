@@ -1,0 +1,290 @@
+"""What a view shows: the part of the store each kind of view picks.
+
+:func:`ego_view` (the codes around one code), :func:`all_view` (every
+briefing), :func:`query_view` (what a named query or SPARQL text returns)
+and :func:`audit_view` (the codes with audit findings); :func:`view` picks
+one of them for the CLI and notebooks. Each reads the store through
+:func:`kg.network.project`, :mod:`kg.query` and :func:`kg.audit.read_findings`
+and hands a networkx graph to :func:`kg.view.page.view_graph`; this is the
+only module of :mod:`kg.view` that talks to the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+import networkx as nx
+import pyoxigraph as ox
+
+from kg.audit import AUDIT_GRAPH, read_findings
+from kg.errors import KGError
+from kg.model import RELATIONS
+from kg.network import neighbours, node_for, project
+from kg.query import bind, compact, get, named_queries, run, run_sparql
+from kg.view.page import View, _tail, view_graph
+from kg.vocab import RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
+
+__all__ = ["all_view", "audit_view", "ego_view", "query_view", "view"]
+
+_HUB_RELATIONS = frozenset(r.name for r in RELATIONS.values() if r.range in ("payer", "site"))
+"""Relations to payers and sites of service, which join nearly every procedure to every other."""
+
+_NOTATION = SKOS_NS + "notation"
+_LABELS = (SKOS_NS + "prefLabel", RDFS_LABEL)
+_XSD_STRING = XSD_NS + "string"
+
+
+def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None) -> View:
+    """The codes within ``depth`` hops of ``code`` (any code system) and the edges among them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store, build
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
+    >>> v = ego_view(store, "C22.0")
+    >>> v.node_count, v.edge_count
+    (2, 1)
+    """
+    G = project(store)
+    centre = node_for(G, code)
+    H = neighbours(G, centre, depth=depth)
+    _attach_sources(G, H)
+    name = G.nodes[centre].get("notation", code)
+    return view_graph(H, title=f"{name}: codes within {depth} hop{'s' if depth != 1 else ''}",
+                      findings=read_findings(store), physics=physics, focus=[centre])
+
+
+def all_view(store, hierarchies: bool = False, *, physics: bool | None = None) -> View:
+    """The whole briefing graph; with ``hierarchies``, also the code sets' ``broader`` edges.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store
+    >>> all_view(open_store(tempfile.mkdtemp())).node_count
+    0
+    """
+    G = project(store, hierarchies=hierarchies)
+    title = "All briefings" + (" with code-set hierarchies" if hierarchies else "")
+    return view_graph(G, title=title, findings=read_findings(store), physics=physics)
+
+
+def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool | None = None, **params) -> View:
+    """The subgraph a named query or SPARQL text returns.
+
+    ``query`` is a named query (``kg queries``) whose ``params`` are bound as
+    for :func:`kg.query.run`, or SPARQL text. A CONSTRUCT result becomes a
+    graph of its triples (IRI objects are edges; literals and ``rdf:type``
+    are node details). For a SELECT result the view shows the codes the
+    rows name (IRI cells, and plain-string cells equal to one code's
+    notation), the codes bound to ``code`` parameters, and the projection's
+    edges among them.
+
+    Raises
+    ------
+    QueryError
+        For an unknown query, bad parameters or SPARQL syntax.
+    KGError
+        For an ASK query, or a result that names no code.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store, build
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
+    >>> v = query_view(store, "monitors", code="77013")
+    >>> v.node_count, v.edge_count
+    (2, 1)
+    """
+    G = project(store)
+    focus: list[str] = []
+    if query in named_queries():
+        results = run(store, query, **params)
+        for terms in bind(get(query), params).values():
+            focus += [t.value for t in terms if t.value in G]
+        title = f"{query} " + " ".join(f"{k}={v}" for k, v in params.items())
+    else:
+        if params:
+            raise KGError(f"parameters ({', '.join(params)}) work with named queries only")
+        results = run_sparql(store, query, source=source)
+        title = f"SPARQL {source}"
+    if results.boolean is not None:
+        raise KGError(f"{source if query not in named_queries() else query}: an ASK query has no graph to show; "
+                      "use CONSTRUCT or SELECT")
+    if results.triples is not None:
+        H = _construct_graph(results.triples, G)
+    else:
+        H = _select_graph(results, G, focus)
+    if H.number_of_nodes() == 0:
+        raise KGError(f"{title.strip()}: the result names no code, so there is nothing to draw")
+    _attach_sources(G, H)
+    return view_graph(H, title=title.strip(), findings=read_findings(store), physics=physics, focus=focus)
+
+
+def audit_view(store, *, physics: bool | None = None) -> View:
+    """The audit findings on the graph: every code with a finding (red ring) and its neighbours.
+
+    Neighbours are taken over code relations, modifiers and specialties, not
+    payers and sites, which join everything to everything.
+
+    Raises
+    ------
+    KGError
+        If the store holds no audit findings.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store
+    >>> audit_view(open_store(tempfile.mkdtemp()))
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: the store holds no audit findings (graph <https://w3id.org/codekg/audit>); run the audit first
+    """
+    findings = read_findings(store)
+    if not findings:
+        raise KGError(f"the store holds no audit findings (graph <{AUDIT_GRAPH}>); run the audit first")
+    G = project(store)
+    keep = set()
+    for code in findings:
+        if code not in G:
+            G.add_node(code, notation=_tail(code), label="", type="code", system="")
+        keep.add(code)
+        for _, other, k in G.out_edges(code, keys=True):
+            if k not in _HUB_RELATIONS:
+                keep.add(other)
+        for other, _, k in G.in_edges(code, keys=True):
+            if k not in _HUB_RELATIONS:
+                keep.add(other)
+    H = G.subgraph(keep).copy()
+    _attach_sources(G, H)
+    total = sum(len(f) for f in findings.values())
+    codes = len(findings)
+    return view_graph(H, title=f"Audit: {total} finding{'s' if total != 1 else ''} on {codes} code{'s' if codes != 1 else ''}",
+                      findings=findings, physics=physics, focus=list(findings))
+
+
+def view(
+    store,
+    code: str | None = None,
+    *,
+    depth: int = 1,
+    all: bool = False,  # noqa: A002 - mirrors `kg view --all`
+    hierarchies: bool = False,
+    query: str | None = None,
+    sparql: str | None = None,
+    audit: bool = False,
+    params: Mapping[str, str] | None = None,
+    physics: bool | None = None,
+    source: str = "<sparql>",
+) -> View:
+    """One view of the store: around ``code``, ``all``, a ``query`` or ``sparql`` result, or the ``audit``.
+
+    Give exactly one of them. In a notebook the returned :class:`View`
+    displays inline; ``.save(path)`` writes the page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store, build
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir()], progress=False)
+    >>> view(store, "77013", depth=1).title
+    '77013: codes within 1 hop'
+    >>> view(store, query="monitors", params={"code": "77013"}).node_count
+    4
+    """
+    chosen = [name for name, given in (("CODE", code is not None), ("all", all), ("query", query is not None),
+                                       ("sparql", sparql is not None), ("audit", audit)) if given]
+    if len(chosen) != 1:
+        raise KGError("give exactly one of a CODE, all, query, sparql or audit"
+                      + (f" (got {', '.join(chosen)})" if chosen else ""))
+    if hierarchies and not all:
+        raise KGError("hierarchies go with the whole-graph view (kg view --all --hierarchies)")
+    if params and query is None:
+        raise KGError("parameters work with a named query only (kg view --query NAME -p code=...)")
+    if code is not None:
+        return ego_view(store, code, depth, physics=physics)
+    if all:
+        return all_view(store, hierarchies, physics=physics)
+    if query is not None:
+        return query_view(store, query, physics=physics, **dict(params or {}))
+    if sparql is not None:
+        return query_view(store, sparql, source=source, physics=physics)
+    return audit_view(store, physics=physics)
+
+
+# ---------------------------------------------------------------------------
+# reading the graph for the views
+
+
+def _attach_sources(G: nx.MultiDiGraph, H: nx.MultiDiGraph) -> None:
+    """Give each node of ``H`` the documents and lines of all its edges in ``G``, not only those in view."""
+    for node in H.nodes:
+        if node in G:
+            srcs = {s for *_, d in G.in_edges(node, data=True) for s in d.get("sources", ())}
+            srcs |= {s for *_, d in G.out_edges(node, data=True) for s in d.get("sources", ())}
+            if srcs or "sources" not in H.nodes[node]:
+                H.nodes[node]["sources"] = sorted(srcs | set(H.nodes[node].get("sources", ())))
+
+
+def _construct_graph(triples, G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    H = nx.MultiDiGraph()
+
+    def node(term) -> str:
+        key = term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+        if key not in H:
+            base = dict(G.nodes[key]) if key in G else {"notation": "", "label": "", "type": "code", "system": ""}
+            base.pop("sources", None)
+            H.add_node(key, **base, properties=[])
+        return key
+
+    for t in triples:
+        s, p, o = t.subject, t.predicate.value, t.object
+        if not isinstance(s, (ox.NamedNode, ox.BlankNode)):
+            continue
+        sk = node(s)
+        attrs = H.nodes[sk]
+        if p == RDF_TYPE and isinstance(o, ox.NamedNode):
+            if attrs["type"] == "code" and node_type_of(o.value):
+                attrs["type"] = node_type_of(o.value)
+            attrs["properties"].append(("rdf:type", compact(o)))
+        elif isinstance(o, ox.Literal):
+            if p == _NOTATION and not attrs["notation"]:
+                attrs["notation"] = o.value
+            elif p in _LABELS and not attrs["label"]:
+                attrs["label"] = o.value
+            attrs["properties"].append((compact(t.predicate), o.value))
+        elif isinstance(o, (ox.NamedNode, ox.BlankNode)):
+            ok = node(o)
+            rel = compact(t.predicate)
+            rel = rel[3:] if rel.startswith("kg:") else rel
+            rel = "broader" if rel == "skos:broader" else rel
+            H.add_edge(sk, ok, key=rel, relation=rel, sources=[])
+    for n, d in H.nodes(data=True):
+        if not d["notation"]:
+            d["notation"] = compact(ox.NamedNode(n)) if not n.startswith("_:") else n
+    return H
+
+
+def _select_graph(results, G: nx.MultiDiGraph, focus: list[str]) -> nx.MultiDiGraph:
+    by_notation: dict[str, list[str]] = defaultdict(list)
+    for n, notation in G.nodes(data="notation"):
+        by_notation[notation].append(n)
+    keep = set(focus)
+    for row in results.rows:
+        for term in row:
+            if isinstance(term, ox.NamedNode) and term.value in G:
+                keep.add(term.value)
+            elif isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING and not term.language:
+                hits = by_notation.get(term.value, ())
+                if len(hits) == 1:  # an ambiguous notation names no code for sure
+                    keep.add(hits[0])
+    return G.subgraph(keep).copy()

@@ -446,16 +446,14 @@ def codesets() -> None:
 
 
 def _codeset_options(command):
-    """One ``--NAME FILE`` option per code set of :data:`kg.codesets.CODESETS`; ``--NAME [FILE]`` and
-    ``--no-NAME`` for a set with a default file, which loads unless told not to."""
+    """``--NAME FILE`` per code set of kg.codesets.CODESETS; ``--NAME [FILE]`` and ``--no-NAME`` for one with a default."""
     for name, cs in reversed(CODESETS.items()):
+        text = f"{cs.file[:1].upper()}{cs.file[1:]}."
         if cs.default_file is not None:
-            command = click.option(f"--no-{name}", f"no_{name.replace('-', '_')}", is_flag=True,
-                                   help=f"Do not load {cs.label} (it loads by default).")(command)
-            command = click.option(f"--{name}", is_flag=False, flag_value="", default=None, metavar="[FILE]",
-                                   help=f"{cs.file[:1].upper()}{cs.file[1:]}.")(command)
+            command = click.option(f"--{name}", is_flag=False, flag_value="", default=None, metavar="[FILE]", help=text)(
+                click.option(f"--no-{name}", is_flag=True, help=f"Do not load {cs.label} (it loads by default).")(command))
         else:
-            command = click.option(f"--{name}", type=_codeset_file, help=f"{cs.file[:1].upper()}{cs.file[1:]}.")(command)
+            command = click.option(f"--{name}", type=_codeset_file, help=text)(command)
     return command
 
 
@@ -484,14 +482,11 @@ def codesets_load(ncci_include_deleted: bool, progress: bool | None, store_dir: 
 
     sources: dict[str, Path | None] = {}
     for name, cs in CODESETS.items():
-        value = files[name.replace("-", "_")]
-        if cs.default_file is not None:
-            if value is not None and files[f"no_{name.replace('-', '_')}"]:
-                raise click.UsageError(f"give --{name} or --no-{name}, not both")
-            if not files[f"no_{name.replace('-', '_')}"]:
-                sources[name] = Path(value) if value else None
-        elif value is not None:
-            sources[name] = Path(value)
+        value, skip = files[name.replace("-", "_")], files.get(f"no_{name.replace('-', '_')}", False)
+        if value is not None and skip:
+            raise click.UsageError(f"give --{name} or --no-{name}, not both")
+        if value is not None or (cs.default_file is not None and not skip):
+            sources[name] = Path(value) if value else None
     if not sources:
         raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
     for report in load_codesets(open_store(store_dir), sources, progress=progress,

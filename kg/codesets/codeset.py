@@ -18,6 +18,7 @@ Examples
 >>> import tempfile
 >>> import pyoxigraph as ox
 >>> from kg.codesets.terms import K, RDF_TYPE
+>>> from kg.vocab import code_iri
 >>> def quads(source, g):
 ...     for line, (code, name) in source.rows():
 ...         yield ox.Quad(ox.NamedNode(code_iri("POS", code)), RDF_TYPE, K.SiteOfService, g)
@@ -43,7 +44,7 @@ from kg.codesets.release import LoadReport, graph_iri, guess_release, load_relea
 from kg.codesets.table import rows as table_rows
 from kg.errors import CodeSetError
 from kg.model.codes import CODE_SYSTEMS
-from kg.vocab import KG, code_iri
+from kg.vocab import KG
 
 __all__ = ["CodeSet", "Source"]
 
@@ -226,6 +227,7 @@ class CodeSet:
         --------
         >>> import tempfile
         >>> from kg.codesets.terms import K, RDF_TYPE
+        >>> from kg.vocab import code_iri
         >>> quads = lambda source, g: (ox.Quad(ox.NamedNode(code_iri("POS", c)), RDF_TYPE, K.SiteOfService, g)
         ...                            for _, (c,) in source.rows())
         >>> demo = CodeSet("demo", "Demo", ("POS",), ("code",), quads=quads)

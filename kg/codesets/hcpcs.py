@@ -19,6 +19,7 @@ one, where it differs, a ``skos:altLabel``.
 Examples
 --------
 >>> import tempfile
+>>> from pathlib import Path
 >>> path = Path(tempfile.mkdtemp()) / "hcpcs_level2_modifiers_2025oct.csv"
 >>> _ = path.write_text("code,long_description,short_description\\nTC,Technical component,Technical component\\n")
 >>> r = load_hcpcs_modifiers(ox.Store(), path, progress=False)
@@ -29,7 +30,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 from pyoxigraph import Literal, Quad

@@ -41,6 +41,7 @@ Examples
 >>> extend("S02.0", "A"), extend("T36", "D"), extend("S72.001", "A")
 ('S02.0XXA', 'T36.XXXD', 'S72.001A')
 >>> import tempfile
+>>> import pyoxigraph as ox
 >>> path = Path(tempfile.mkdtemp()) / "icd10cm_tabular_2027.xml"
 >>> _ = path.write_text("<ICD10CM.tabular><version>2027</version><chapter><name>1</name><desc>Infections</desc>"
 ...                     "<section id='A00-A09'><desc>Intestinal</desc><diag><name>A00</name><desc>Cholera</desc>"
@@ -56,8 +57,6 @@ import importlib.util
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-
-import pyoxigraph as ox
 
 from kg.codesets.codeset import CodeSet, Source
 from kg.codesets.release import CHUNK, guess_release

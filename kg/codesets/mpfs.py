@@ -13,6 +13,7 @@ CPT (if it starts with a digit) or HCPCS.
 Examples
 --------
 >>> import tempfile
+>>> from pathlib import Path
 >>> path = Path(tempfile.mkdtemp()) / "pprrvu_2024jul.csv"
 >>> _ = path.write_text(",".join(COLUMNS) + "\\n77013,26,A,3.99,1,XXX,0,0,0,0,0\\n")
 >>> store = ox.Store()
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox

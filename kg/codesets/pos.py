@@ -19,6 +19,7 @@ Examples
 >>> map_site_text("Interventional radiology suite")
 []
 >>> import tempfile
+>>> from pathlib import Path
 >>> path = Path(tempfile.mkdtemp()) / "pos.csv"
 >>> _ = path.write_text("pos_code,pos_type,pos_name,pos_description\\n"
 ...                     "11,Non-Facility,Office,A physician's office.\\n")
@@ -29,7 +30,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 from pyoxigraph import Literal, Quad

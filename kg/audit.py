@@ -239,7 +239,7 @@ SELECT ?code ?p ?v WHERE {
 _NCCI_ZERO = """
 SELECT ?a ?b WHERE {
   GRAPH ?g {
-    ?g a kg:CodeSetRelease .
+    ?g a kg:CodeSetRelease ; kg:context "practitioner" .
     ?rule a kg:NCCIEditRule ; kg:modifierIndicator "0" .
     ?b ?rule ?a .
   }
@@ -263,7 +263,8 @@ def official(store) -> Official:
         labels.pop("HCPCS", None)
     if not {"hcpcs-modifiers", "cpt-modifiers", "hcpcs"} & loaded:
         labels.pop("MOD", None)
-    labels.pop("CPT", None)  # no official CPT descriptor table: CPT codes are checked against the MPFS
+    if "cpt" not in loaded:  # CPT descriptors are the user's licensed file (kg codesets load --cpt)
+        labels.pop("CPT", None)  # without it, CPT codes are checked against the MPFS
     billable = {r["code"]: r["b"] == "true" for r in _records(run_sparql(store, _BILLABLE))}
     fees: dict[str, dict[str, str]] | None = None
     if "mpfs" in loaded:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from kg.codesets import CODESETS
 from kg.errors import KGError
 from kg.model import BRIEFING_RELATIONS, NODE_TYPES
 
@@ -89,14 +90,12 @@ def _echo_load(report) -> None:
 
 
 def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]:
-    from kg.codesets import LOADERS
-
     out: dict[str, Path | None] = {}
     for value in values:
         name, sep, file = value.partition("=")
-        if name not in LOADERS:
-            raise click.BadParameter(f"unknown code set {name!r}; choose from {', '.join(LOADERS)}", ctx, param)
-        if not sep and name != "icd10cm":
+        if name not in CODESETS:
+            raise click.BadParameter(f"unknown code set {name!r}; choose from {', '.join(CODESETS)}", ctx, param)
+        if not sep and CODESETS[name].default_file is None:
             raise click.BadParameter(f"{name} needs a file: --codeset {name}=FILE", ctx, param)
         if sep and not Path(file).is_file():
             raise click.BadParameter(f"{file}: no such file", ctx, param)
@@ -108,8 +107,8 @@ def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--examples", is_flag=True, help="Build the example briefings bundled with kg.")
 @click.option("--codeset", "codesets", multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
-              help="Also load this code set, at the same time (repeatable; names as in 'kg codesets load'; "
-                   "'icd10cm' alone means the packaged XML).")
+              help="Also load this code set, at the same time (repeatable; one of "
+                   f"{', '.join(CODESETS)}; 'icd10cm' alone means the packaged XML).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @store_option
 def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | None], progress: bool | None,
@@ -128,7 +127,6 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     """
     from kg.examples import examples_dir
     from kg.pipeline import build_all
-    from kg.store import build as build_store
     from kg.store import open_store, triple_count
 
     if examples:
@@ -136,11 +134,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     if not paths:
         raise click.UsageError("give briefing files or folders, or --examples")
     store = open_store(store_dir)
-    loaded = []
-    if codesets:
-        report, loaded = build_all(store, paths, codesets, progress=progress)
-    else:
-        report = build_store(store, paths, progress=progress)
+    report, loaded = build_all(store, paths, codesets, progress=progress)
     for err in report.errors:
         click.echo(f"kg: error: {err}", err=True)
     for r in loaded:
@@ -451,44 +445,52 @@ def codesets() -> None:
     """Load the official code sets (ICD-10-CM, NUCC, HCPCS, POS, MPFS, NCCI) into the store."""
 
 
+def _codeset_options(command):
+    """``--NAME FILE`` per code set of kg.codesets.CODESETS; ``--NAME [FILE]`` and ``--no-NAME`` for one with a default."""
+    for name, cs in reversed(CODESETS.items()):
+        text = f"{cs.file[:1].upper()}{cs.file[1:]}."
+        if cs.default_file is not None:
+            command = click.option(f"--{name}", is_flag=False, flag_value="", default=None, metavar="[FILE]", help=text)(
+                click.option(f"--no-{name}", is_flag=True, help=f"Do not load {cs.label} (it loads by default).")(command))
+        else:
+            command = click.option(f"--{name}", type=_codeset_file, help=text)(command)
+    return command
+
+
+_WITH_DELETED = " or ".join(f"--{n}" for n, cs in CODESETS.items() if "include_deleted" in cs.options)
+
+
 @codesets.command("load")
-@click.option("--icd10cm", "icd10cm", is_flag=False, flag_value="", default=None, metavar="[FILE]",
-              help="ICD-10-CM tabular XML (default: the one in the simple-icd-10-cm package).")
-@click.option("--no-icd10cm", is_flag=True, help="Do not load ICD-10-CM (it loads by default).")
-@click.option("--nucc", type=_codeset_file, help="NUCC provider taxonomy CSV.")
-@click.option("--hcpcs", type=_codeset_file, help="HCPCS Level II codes and modifiers CSV.")
-@click.option("--hcpcs-modifiers", type=_codeset_file, help="HCPCS Level II modifiers CSV.")
-@click.option("--cpt-modifiers", type=_codeset_file, help="Modifier table; its CPT rows are kept.")
-@click.option("--pos", type=_codeset_file, help="CMS Place of Service CSV.")
-@click.option("--mpfs", type=_codeset_file, help="MPFS relative value (PPRRVU) CSV.")
-@click.option("--ncci-ptp", type=_codeset_file, help="NCCI procedure-to-procedure edits CSV (or .csv.gz).")
-@click.option("--ncci-include-deleted", is_flag=True, help="With --ncci-ptp: also load deleted edits.")
-@click.option("--ncci-mue", type=_codeset_file, help="NCCI medically unlikely edits CSV.")
-@click.option("--ncci-addon", type=_codeset_file, help="NCCI add-on code edits CSV.")
+@_codeset_options
+@click.option("--ncci-include-deleted", is_flag=True, help=f"With {_WITH_DELETED}: also load deleted edits.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 @store_option
-def codesets_load(icd10cm: str | None, no_icd10cm: bool, ncci_include_deleted: bool, progress: bool | None,
-                  store_dir: Path, **files: Path | None) -> None:
+def codesets_load(ncci_include_deleted: bool, progress: bool | None, store_dir: Path, **files: Path | str | None) -> None:
     """Load code-set files, each into its own graph.
 
     A file already loaded (same SHA-256) is skipped; a different file
-    replaces the release loaded before.
+    replaces the release loaded before. NCCI PTP edits have two contexts,
+    each its own release: --ncci-ptp (practitioner) and --ncci-ptp-hospital.
 
     \b
     kg codesets load --nucc nucc_taxonomy_251.csv --pos place_of_service_codes_cms.csv
     kg codesets load --no-icd10cm --ncci-ptp ncci_ptp_practitioner_2024q3.csv.gz
+    kg codesets load --no-icd10cm --cpt my_licensed_cpt.txt
     """
-    from kg.codesets import load
+    from kg.pipeline import load_codesets
     from kg.store import open_store
 
-    if icd10cm is not None and no_icd10cm:
-        raise click.UsageError("give --icd10cm or --no-icd10cm, not both")
-    sources = {option.replace("_", "-"): path for option, path in files.items() if path is not None}
-    if not no_icd10cm:
-        sources["icd10cm"] = Path(icd10cm) if icd10cm else None
+    sources: dict[str, Path | None] = {}
+    for name, cs in CODESETS.items():
+        value, skip = files[name.replace("-", "_")], files.get(f"no_{name.replace('-', '_')}", False)
+        if value is not None and skip:
+            raise click.UsageError(f"give --{name} or --no-{name}, not both")
+        if value is not None or (cs.default_file is not None and not skip):
+            sources[name] = Path(value) if value else None
     if not sources:
         raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
-    for report in load(open_store(store_dir), sources, progress=progress, include_deleted=ncci_include_deleted):
+    for report in load_codesets(open_store(store_dir), sources, progress=progress,
+                                include_deleted=ncci_include_deleted):
         _echo_load(report)
 
 

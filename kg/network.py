@@ -108,7 +108,7 @@ SELECT ?s ?o ?file WHERE {
 
 _NCCI = """
 SELECT ?s ?o ?file WHERE {
-  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:sourceFile ?file . ?rule a kg:NCCIEditRule . ?s ?rule ?o }
+  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:context "practitioner" ; kg:sourceFile ?file . ?rule a kg:NCCIEditRule . ?s ?rule ?o }
 }
 """
 
@@ -133,8 +133,8 @@ def project(
     hierarchies : bool
         Add ``broader`` edges from the loaded code sets (ICD-10-CM, NUCC).
     ncci : bool
-        Add the active NCCI procedure-to-procedure edits as ``includedIn``
-        edges (source ``NCCI``).
+        Add the active NCCI procedure-to-procedure edits (practitioner
+        context) as ``includedIn`` edges (source ``NCCI``).
 
     Returns
     -------

@@ -1,11 +1,17 @@
-"""The whole build in one call: briefings and official code sets into one store, at the same time.
+"""The whole build: briefings and official code sets into one store, then the links between them.
 
-``kg build`` then ``kg codesets load`` work one after the other. On a
-fresh store, :func:`build_all` runs them together: the code sets load in a
-thread while the briefings are parsed in worker processes, and pyoxigraph
-writes both without holding the GIL, so the cores stay busy. Each side
-keeps its own guarantees (whole documents, whole releases), since they
-write different graphs.
+Data flows one way. The briefings (:func:`kg.store.build`) and the code
+sets (:func:`kg.codesets.load`) each write only their own graphs, and
+neither reads the other. What joins them is a step of its own, run here
+once both are in: :func:`link_sites` links the sites of service briefings
+name to the CMS Place of Service codes loaded, in graph :data:`SITE_LINKS`.
+:func:`build_all` and :func:`load_codesets` (what ``kg build`` and ``kg
+codesets load`` call) run it whenever the briefings or the POS codes change.
+
+On a fresh store, :func:`build_all` runs both sides together: the code sets
+load in a thread while the briefings are parsed in worker processes, and
+pyoxigraph writes both without holding the GIL, so the cores stay busy.
+Each side keeps its own guarantees (whole documents, whole releases).
 
 Examples
 --------
@@ -23,24 +29,106 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.codesets import LoadReport, link_sites, load
+from kg.codesets import LoadReport, graph_iri, load, map_site_text
+from kg.codesets.terms import K, RDF_TYPE
 from kg.store import BuildReport, build
+from kg.vocab import BASE, BRIEFING, PREFIXES, code_iri
 
-__all__ = ["build_all"]
+__all__ = ["SITE_LINKS", "build_all", "link_sites", "load_codesets"]
+
+SITE_LINKS = BASE + "link/site-pos"
+"""The graph of ``site:{slug} kg:posCode pos:{code}`` links: derived from the briefings and the POS codes."""
+
+_SITES = Path(__file__).with_name("queries") / "internal" / "briefing_sites.rq"
+
+
+def link_sites(store: ox.Store) -> int:
+    """Link the sites that briefings name to the POS codes loaded, in graph :data:`SITE_LINKS`.
+
+    A site is linked where its name settles the POS codes
+    (:func:`kg.codesets.pos.map_site_text`) and those codes are loaded
+    (graph ``codeset/pos``). The graph is brought to exactly those links:
+    links of sites no briefing names any more, or of a POS release without
+    the code, are removed. Without POS codes loaded there are no links.
+
+    Returns
+    -------
+    int
+        How many links the graph holds.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.examples import examples_dir
+    >>> from kg.codesets import load_pos
+    >>> store = ox.Store()
+    >>> _ = build(store, [examples_dir()], progress=False)
+    >>> link_sites(store)  # no POS codes yet
+    0
+    >>> path = Path(tempfile.mkdtemp()) / "pos.csv"
+    >>> _ = path.write_text("pos_code,pos_type,pos_name,pos_description\\n11,Non-Facility,Office,An office.\\n")
+    >>> _ = load_pos(store, path, progress=False)
+    >>> link_sites(store)  # the briefings' "physician office" and "office" sites are POS 11
+    1
+    """
+    g = ox.NamedNode(SITE_LINKS)
+    loaded = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, K.SiteOfService, ox.NamedNode(graph_iri("pos")))}
+    wanted: set[ox.Quad] = set()
+    if loaded:
+        query = _SITES.read_text(encoding="utf-8")
+        for s in store.query(query, prefixes=PREFIXES, substitutions={ox.Variable("prefix"): ox.Literal(BRIEFING)}):
+            for code in map_site_text(s["label"].value):
+                pos = ox.NamedNode(code_iri("POS", code))
+                if pos in loaded:
+                    wanted.add(ox.Quad(s["site"], K.posCode, pos, g))
+    current = set(store.quads_for_pattern(None, None, None, g))
+    for q in current - wanted:
+        store.remove(q)
+    store.extend(wanted - current)
+    return len(wanted)
+
+
+def _pos_changed(loaded: Sequence[LoadReport]) -> bool:
+    return any(r.name == "pos" and not r.skipped for r in loaded)
+
+
+def load_codesets(store: ox.Store, sources: Mapping[str, str | os.PathLike | None], *,
+                  progress: bool | None = None, include_deleted: bool = False,
+                  threads: int | None = None) -> list[LoadReport]:
+    """Load code sets (:func:`kg.codesets.load`), then relink the briefings' sites if POS changed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.examples import examples_dir
+    >>> store = ox.Store()
+    >>> _ = build(store, [examples_dir()], progress=False)
+    >>> path = Path(tempfile.mkdtemp()) / "pos.csv"
+    >>> _ = path.write_text("pos_code,pos_type,pos_name,pos_description\\n21,Facility,Inpatient Hospital,x\\n")
+    >>> [r.name for r in load_codesets(store, {"pos": path}, progress=False)]
+    ['pos']
+    >>> len(list(store.quads_for_pattern(None, K.posCode, None, ox.NamedNode(SITE_LINKS))))
+    1
+    """
+    loaded = load(store, sources, progress=progress, include_deleted=include_deleted, threads=threads)
+    if _pos_changed(loaded):
+        link_sites(store)
+    return loaded
 
 
 def build_all(
     store: ox.Store,
     paths: Sequence[str | os.PathLike],
-    codesets: Mapping[str, str | os.PathLike | None],
+    codesets: Mapping[str, str | os.PathLike | None] | None = None,
     *,
     progress: bool | None = None,
     include_deleted: bool = False,
 ) -> tuple[BuildReport, list[LoadReport]]:
-    """Build briefings and load code sets into ``store`` concurrently.
+    """Build briefings and load code sets into ``store`` concurrently, then link them.
 
     Parameters
     ----------
@@ -48,12 +136,12 @@ def build_all(
         From :func:`kg.store.open_store`.
     paths : sequence of path-like
         Briefing files and folders, as for :func:`kg.store.build`.
-    codesets : mapping
-        Code-set name -> file, as for :func:`kg.codesets.load`.
+    codesets : mapping, optional
+        Code-set name -> file, as for :func:`kg.codesets.load`; none by default.
     progress : bool, optional
         Progress bars; by default only on a terminal.
     include_deleted : bool
-        Passed to :func:`kg.codesets.load_ncci_ptp`.
+        Passed to :func:`kg.codesets.load`.
 
     Returns
     -------
@@ -64,9 +152,16 @@ def build_all(
     ------
     CodeSetError
         After both sides have finished, if a code-set file was bad; the
-        briefings and the other code sets are built all the same.
+        briefings and the other code sets are built all the same, and linked.
+
+    Examples
+    --------
+    >>> from kg.examples import examples_dir
+    >>> built, loaded = build_all(ox.Store(), [examples_dir()], progress=False)
+    >>> len(built.added) >= 9, loaded
+    (True, [])
     """
-    outcome: dict[str, object] = {}
+    outcome: dict[str, object] = {"loaded": []}
 
     def codeset_side() -> None:
         try:
@@ -75,15 +170,17 @@ def build_all(
         except BaseException as err:  # raised below, once the briefings are built
             outcome["error"] = err
 
-    thread = threading.Thread(target=codeset_side, name="kg-codesets", daemon=True)
-    thread.start()
+    thread = threading.Thread(target=codeset_side, name="kg-codesets", daemon=True) if codesets else None
+    if thread is not None:
+        thread.start()
     try:
         built = build(store, paths, progress=progress)
     finally:
-        thread.join()
+        if thread is not None:
+            thread.join()
+    loaded: list[LoadReport] = outcome["loaded"]  # type: ignore[assignment]
+    if built.added or built.updated or _pos_changed(loaded) or (codesets and "pos" in codesets):
+        link_sites(store)  # after both sides: the briefings' sites and the POS codes are all in
     if "error" in outcome:
         raise outcome["error"]
-    if "pos" in codesets:
-        # POS links the sites briefings name; some briefings were built after that load
-        link_sites(store)
-    return built, outcome["loaded"]
+    return built, loaded

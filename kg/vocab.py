@@ -112,6 +112,7 @@ class KG(DefinedNamespace):
 
     # code-set releases (kg.codesets)
     release: URIRef
+    context: URIRef
     tripleCount: URIRef
     NCCI: URIRef
     MPFS: URIRef

@@ -40,39 +40,65 @@ Examples
 ('B99-B99', 'C15-C26')
 >>> extend("S02.0", "A"), extend("T36", "D"), extend("S72.001", "A")
 ('S02.0XXA', 'T36.XXXD', 'S72.001A')
+>>> import tempfile
+>>> import pyoxigraph as ox
+>>> path = Path(tempfile.mkdtemp()) / "icd10cm_tabular_2027.xml"
+>>> _ = path.write_text("<ICD10CM.tabular><version>2027</version><chapter><name>1</name><desc>Infections</desc>"
+...                     "<section id='A00-A09'><desc>Intestinal</desc><diag><name>A00</name><desc>Cholera</desc>"
+...                     "</diag></section></chapter></ICD10CM.tabular>")
+>>> report = load_icd10cm(ox.Store(), path, progress=False)
+>>> report.release, report.triples
+('2027', 24)
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from kg.codesets.release import CHUNK, LoadReport, guess_release, load_release
+from kg.codesets.codeset import CodeSet, Source
+from kg.codesets.release import CHUNK, guess_release
 from kg.codesets.terms import FALSE, K, RDF_TYPE, RDFS_LABEL, SKOS, TRUE, XSD, scheme_node
 from kg.errors import CodeSetError
 from kg.to_rdf import Lit, Term, nquads
 from kg.vocab import code_iri
 
-__all__ = ["block_notation", "chapter_iri", "extend", "load_icd10cm", "packaged_code_list", "packaged_tabular"]
+__all__ = ["ICD10CM", "block_notation", "chapter_iri", "extend", "load_icd10cm", "packaged_code_list",
+           "packaged_tabular"]
 
 
 def chapter_iri(number: str) -> str:
-    """The IRI of ICD-10-CM chapter ``number`` (``icd10cm:chapter-2``)."""
+    """The IRI of ICD-10-CM chapter ``number`` (``icd10cm:chapter-2``).
+
+    Examples
+    --------
+    >>> chapter_iri("2")
+    'http://purl.bioontology.org/ontology/ICD10CM/chapter-2'
+    """
     return code_iri("ICD10CM", f"chapter-{number}")
 
 
 def block_notation(section_id: str) -> str:
-    """A block's notation: its ``first-last`` range, also for a one-category block."""
+    """A block's notation: its ``first-last`` range, also for a one-category block.
+
+    Examples
+    --------
+    >>> block_notation("B99")
+    'B99-B99'
+    """
     return section_id if "-" in section_id else f"{section_id}-{section_id}"
 
 
 def extend(code: str, char: str) -> str:
-    """``code`` with 7th character ``char``, padded with placeholder ``X``."""
+    """``code`` with 7th character ``char``, padded with placeholder ``X``.
+
+    Examples
+    --------
+    >>> extend("S02.0", "A")
+    'S02.0XXA'
+    """
     base = code + "." if len(code) == 3 else code
     return base.ljust(7, "X") + char
 
@@ -92,6 +118,11 @@ def packaged_tabular() -> Path:
     ------
     CodeSetError
         If the package is not installed or holds no tabular XML.
+
+    Examples
+    --------
+    >>> packaged_tabular().suffix
+    '.xml'
     """
     found = sorted(_package_dir().glob("*tabular*.xml"))
     if not found:
@@ -100,7 +131,13 @@ def packaged_tabular() -> Path:
 
 
 def packaged_code_list() -> Path | None:
-    """The list of valid codes inside the installed ``simple-icd-10-cm`` package, if any."""
+    """The list of valid codes inside the installed ``simple-icd-10-cm`` package, if any.
+
+    Examples
+    --------
+    >>> packaged_code_list().name.startswith("code-list")
+    True
+    """
     found = sorted(_package_dir().glob("code-list*.txt"))
     return found[-1] if found else None
 
@@ -186,61 +223,49 @@ def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list
     return out
 
 
-def _release(root: ET.Element, file_name: str) -> str:
-    version = (root.findtext("version") or "").strip()
-    date = guess_release(file_name)
+def _root(source: Source) -> ET.Element:
+    if "root" not in source.cache:
+        source.cache["root"] = _parse(source.path)
+    return source.cache["root"]
+
+
+def _release(source: Source) -> str:
+    if source.release:
+        return source.release
+    version = (_root(source).findtext("version") or "").strip()
+    date = guess_release(source.path.name)
     if date and version and date != version:
         return f"{version} ({date})"
     return date or version or "unversioned"
 
 
-def load_icd10cm(store: ox.Store, path: str | os.PathLike | None = None, *, release: str | None = None,
-                 progress: bool | None = None, code_list: str | os.PathLike | None = None) -> LoadReport:
-    """Load the ICD-10-CM tabular list into graph ``codeset/icd10cm``.
-
-    Parameters
-    ----------
-    store : pyoxigraph.Store
-        The store to write.
-    path : path-like, optional
-        A CMS tabular XML file; by default the one in ``simple-icd-10-cm``.
-    release : str, optional
-        The release label; by default the XML's ``<version>`` and the date in
-        the file name (``"2026 (2026-04-01)"``).
-    progress : bool, optional
-        Progress bars; by default only on a terminal.
-    code_list : path-like, optional
-        Valid codes, one a line, that decide which 7th-character codes exist;
-        by default the package's list for the package's XML, none otherwise.
-
-    Raises
-    ------
-    CodeSetError
-        If the file is not an ICD-10-CM tabular XML.
-    """
-    if path is None:
-        path = packaged_tabular()
-        if code_list is None:
-            code_list = packaged_code_list()
-    path = Path(path)
-    if not path.is_file():
-        raise CodeSetError(f"{path}: no such code-set file")
+def _chunks(source: Source, graph: str) -> Iterator[tuple[bytes, int]]:
+    code_list = source.options.get("code_list")
+    if code_list is None and importlib.util.find_spec("simple_icd_10_cm") is not None \
+            and source.path.resolve() == packaged_tabular().resolve():
+        code_list = packaged_code_list()  # the package's own list of valid codes, for the package's XML
     valid = _read_code_list(Path(code_list)) if code_list is not None else None
-    parsed: dict[str, ET.Element] = {}
+    triples = _triples(_root(source), source.path, valid)
+    source.cache.clear()  # the XML tree is several times the size of the triples
+    for i in range(0, len(triples), CHUNK):
+        chunk = triples[i:i + CHUNK]
+        yield nquads(graph, chunk), len(chunk)
 
-    def root() -> ET.Element:
-        if "root" not in parsed:
-            parsed["root"] = _parse(path)
-        return parsed["root"]
 
-    def chunks(graph: str) -> Iterator[tuple[bytes, int]]:
-        triples = _triples(root(), path, valid)
-        parsed.clear()  # the XML tree is several times the size of the triples
-        for i in range(0, len(triples), CHUNK):
-            chunk = triples[i:i + CHUNK]
-            yield nquads(graph, chunk), len(chunk)
+ICD10CM = CodeSet(
+    "icd10cm", "ICD-10-CM", systems=("ICD10CM",), columns=(), nquads=_chunks, release=_release,
+    lazy_release=True, options=("code_list",), default_file=packaged_tabular, weight=80,
+    file="ICD-10-CM tabular XML (default: the one in the simple-icd-10-cm package)",
+    where="shipped in the simple-icd-10-cm package (the default), or CMS: cms.gov → ICD-10 → "
+          "\"ICD-10-CM Tabular List of Diseases and Injuries\" (XML)")
+"""The ICD-10-CM tabular list.
 
-    # the default label needs the XML's <version>: a callable, so a file already loaded is not parsed
-    return load_release(store, name="icd10cm", system="ICD10CM", path=path,
-                        release=release or (lambda: _release(root(), path.name)), nquads=chunks,
-                        label="ICD-10-CM", progress=progress)
+Without a file, the tabular XML the ``simple-icd-10-cm`` package ships. The
+release label is the XML's ``<version>`` and the date in the file name
+(``"2026 (2026-04-01)"``), read only when the file is loaded. Option
+``code_list``: valid codes, one a line, that decide which 7th-character
+codes exist; by default the package's list for the package's XML, none
+otherwise.
+"""
+
+load_icd10cm = ICD10CM.load

@@ -1,6 +1,15 @@
 """NCCI edits (CMS): procedure-to-procedure, medically unlikely, and add-on code edits.
 
-Procedure-to-procedure (PTP) edits, :func:`load_ncci_ptp`, graph ``codeset/ncci-ptp``
+Procedure-to-procedure (PTP) edits, two contexts side by side
+    CMS publishes PTP edits once for practitioner claims and once for
+    outpatient hospital claims. Each is a code set of its own, with its own
+    graph and release node (``kg:context "practitioner"`` or ``"hospital"``):
+    :data:`NCCI_PTP` (``ncci-ptp``, graph ``codeset/ncci-ptp``) and
+    :data:`NCCI_PTP_HOSPITAL` (``ncci-ptp-hospital``). A file whose name
+    says it is the other context's is refused, so that one never replaces
+    the other by mistake. Queries over PTP edits pick a context
+    (``kg query ncci-edits -p context=hospital``; practitioner by default).
+
     CMS's practitioner file has 1.67 million edits in force but only about
     two dozen kinds of edit: a modifier indicator ("0", "1" or "9") and a
     rationale. Each kind is a ``kg:NCCIEditRule``, a property
@@ -10,20 +19,20 @@ Procedure-to-procedure (PTP) edits, :func:`load_ncci_ptp`, graph ``codeset/ncci-
     one triple, ``column2 <rule> column1``. (Six triples an edit, as an
     edit node with its columns, made the graph 10 million triples.) Deleted
     edits are skipped unless ``include_deleted``; then each is a
-    ``kg:NCCIEdit`` node ``.../ptp/{column1}-{column2}/{deletion date}``
+    ``kg:NCCIEdit`` node ``.../ptp/{context}/{column1}-{column2}/{deletion date}``
     with ``kg:column1``, ``kg:column2``, ``kg:modifierIndicator``,
     ``kg:rationale`` and ``kg:deletionDate``, and no rule triple, as it no
     longer bundles anything. Rows that repeat (column 1, column 2, deletion
     date) are written once (the first wins; CMS files are sorted by column 1,
     which is what the check relies on).
 
-Medically unlikely edits (MUE), :func:`load_ncci_mue`, graph ``codeset/ncci-mue``
+Medically unlikely edits (MUE), :data:`NCCI_MUE`, graph ``codeset/ncci-mue``
     A ``kg:MedicallyUnlikelyEdit`` node per code and service
     (``.../ncci/mue/practitioner/{code}``), linked from the code by ``kg:mue``,
     with ``kg:mueUnits``, ``kg:mueAdjudicationIndicator``, ``kg:mueRationale``
     and ``kg:mueService``.
 
-Add-on code edits, :func:`load_ncci_addon`, graph ``codeset/ncci-addon``
+Add-on code edits, :data:`NCCI_ADDON`, graph ``codeset/ncci-addon``
     ``addon kg:addOnTo primary`` for each listed pair, and on each add-on code
     ``kg:addOnCode true`` and its ``kg:addOnEditType``. A primary of
     ``CCCCC`` (CMS's "any primary code") gives no edge, only the flag.
@@ -33,31 +42,42 @@ Codes are CPT IRIs when they start with a digit, else HCPCS
 
 Examples
 --------
->>> ptp_iri("77013", "77012", "2019-12-31")
-'https://w3id.org/codekg/ncci/ptp/77013-77012/2019-12-31'
->>> ptp_rule_iri("1", "Misuse of Column Two code with Column One code")
-'https://w3id.org/codekg/ncci/ptp/rule/1/misuse-of-column-two-code-with-column-one-code'
+>>> import tempfile
+>>> from pathlib import Path
+>>> folder = Path(tempfile.mkdtemp())
+>>> row = "77013,77012,,1,Misuse of Column Two code with Column One code\\n"
+>>> for context in ("practitioner", "outpatient_hospital"):
+...     _ = (folder / f"ncci_ptp_{context}_2024q3.csv").write_text(",".join(PTP_COLUMNS) + "\\n" + row)
+>>> store = ox.Store()
+>>> _ = load_ncci_ptp(store, folder / "ncci_ptp_practitioner_2024q3.csv", progress=False)
+>>> _ = load_ncci_ptp_hospital(store, folder / "ncci_ptp_outpatient_hospital_2024q3.csv", progress=False)
+>>> from kg.codesets import releases
+>>> [(r["name"], r["context"], r["release"]) for r in releases(store)]
+[('ncci-ptp', 'practitioner', '2024Q3'), ('ncci-ptp-hospital', 'hospital', '2024Q3')]
+>>> load_ncci_ptp(store, folder / "ncci_ptp_outpatient_hospital_2024q3.csv", progress=False)
+Traceback (most recent call last):
+...
+kg.errors.CodeSetError: ...ncci_ptp_outpatient_hospital_2024q3.csv: the file name says hospital edits, ...
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from pyoxigraph import NamedNode, Quad
 
-from kg.codesets.release import CHUNK, LoadReport, guess_release, load_release
-from kg.codesets.table import rows
+from kg.codesets.codeset import CodeSet, Source
+from kg.codesets.release import CHUNK, guess_release
 from kg.codesets.terms import K, RDF_TYPE, RDFS, RDFS_LABEL, TRUE, XSD, LiteralCache, NodeCache, procedure_iri
 from kg.errors import CodeSetError
 from kg.to_rdf import Lit, nquads, slug
 from kg.vocab import BASE
 
-__all__ = ["ANY_PRIMARY", "PTP", "MUE", "load_ncci_addon", "load_ncci_mue", "load_ncci_ptp", "mue_iri", "ptp_iri",
+__all__ = ["ANY_PRIMARY", "CONTEXTS", "PTP", "MUE", "NCCI_ADDON", "NCCI_MUE", "NCCI_PTP", "NCCI_PTP_HOSPITAL",
+           "load_ncci_addon", "load_ncci_mue", "load_ncci_ptp", "load_ncci_ptp_hospital", "mue_iri", "ptp_iri",
            "ptp_rule_iri"]
 
 PTP = BASE + "ncci/ptp/"
@@ -80,39 +100,79 @@ def _part(code: str) -> str:
     return code if code.isalnum() else quote(code, safe=".-_")
 
 
-def ptp_iri(column1: str, column2: str, deletion_date: str = "") -> str:
-    """The IRI of a deleted PTP edit's node (an edit in force is a triple, not a node)."""
-    iri = f"{PTP}{_part(column1)}-{_part(column2)}"
+def ptp_iri(column1: str, column2: str, deletion_date: str = "", context: str = "practitioner") -> str:
+    """The IRI of a deleted PTP edit's node in ``context`` (an edit in force is a triple, not a node).
+
+    Examples
+    --------
+    >>> ptp_iri("77013", "77012", "2019-12-31")
+    'https://w3id.org/codekg/ncci/ptp/practitioner/77013-77012/2019-12-31'
+    >>> ptp_iri("77013", "77012", "2019-12-31", "hospital")
+    'https://w3id.org/codekg/ncci/ptp/hospital/77013-77012/2019-12-31'
+    """
+    iri = f"{PTP}{context}/{_part(column1)}-{_part(column2)}"
     return f"{iri}/{deletion_date}" if deletion_date else iri
 
 
 def ptp_rule_iri(modifier_indicator: str, rationale: str) -> str:
-    """The IRI of the ``kg:NCCIEditRule`` property of PTP edits with this indicator and rationale."""
+    """The IRI of the ``kg:NCCIEditRule`` property of PTP edits with this indicator and rationale.
+
+    The rules are the same in both contexts: an edit's context is its graph.
+
+    Examples
+    --------
+    >>> ptp_rule_iri("1", "Misuse of Column Two code with Column One code")
+    'https://w3id.org/codekg/ncci/ptp/rule/1/misuse-of-column-two-code-with-column-one-code'
+    """
     return f"{PTP}rule/{modifier_indicator}/{slug(rationale) if rationale else 'unspecified'}"
 
 
 def mue_iri(code: str, service: str = "Practitioner") -> str:
-    """The IRI of the MUE of ``code`` for claims of ``service`` (Practitioner, Outpatient Hospital, DME)."""
+    """The IRI of the MUE of ``code`` for claims of ``service`` (Practitioner, Outpatient Hospital, DME).
+
+    Examples
+    --------
+    >>> mue_iri("77013")
+    'https://w3id.org/codekg/ncci/mue/practitioner/77013'
+    """
     return f"{MUE}{slug(service)}/{_part(code)}"
+
+
+CONTEXTS = {"practitioner": ("practitioner", "prac"), "hospital": ("hospital", "outpatient", "hosp", "opps")}
+"""PTP context -> words that name it in CMS's (and re-publishers') file names."""
+
+
+def _check_context(source: Source) -> None:
+    name = source.path.name.lower()
+    want = source.codeset.context
+    for context, words in CONTEXTS.items():
+        if context != want and any(w in name for w in words) and not any(w in name for w in CONTEXTS[want]):
+            other = next(cs for cs in (NCCI_PTP, NCCI_PTP_HOSPITAL) if cs.context == context)
+            raise CodeSetError(f"{source.path}: the file name says {context} edits, but code set "
+                               f"{source.codeset.name!r} holds the {want} ones; load it as {other.name!r} "
+                               f"(kg codesets load --{other.name} FILE)")
 
 
 _MODIFIER_MEANING = {"0": "no modifier allowed", "1": "modifier allowed", "9": "not applicable"}
 
 
-def _ptp_nquads(path: Path, graph: str, include_deleted: bool) -> Iterator[tuple[bytes, int]]:
+def _ptp_nquads(source: Source, graph: str) -> Iterator[tuple[bytes, int]]:
     """The PTP graph as N-Quads text, in chunks of about :data:`CHUNK` quads.
 
     Written as text, not as pyoxigraph terms: 1.67 million edits are the
     biggest load kg does. Every IRI is built here from a percent-encoded
     code, and literals go through :func:`kg.to_rdf.nquads`.
     """
+    include_deleted = bool(source.options.get("include_deleted"))
+    context = source.codeset.context
+    path = source.path
     g = f"<{graph}> .\n"
     codes: dict[str, str] = {}
     rules: dict[tuple[str, str], str] = {}
     lines: list[str] = []
     count = 0
     column1, seen = "", set()
-    for line, (c1, c2, deleted, mi, why) in rows(path, PTP_COLUMNS):
+    for line, (c1, c2, deleted, mi, why) in source.rows():
         if deleted and not include_deleted:
             continue
         if not c1 or not c2:
@@ -129,7 +189,7 @@ def _ptp_nquads(path: Path, graph: str, include_deleted: bool) -> Iterator[tuple
         if deleted:
             if not _DATE.match(deleted):
                 raise CodeSetError(f"{path}:{line}: deletion_date {deleted!r} of {c1}/{c2} is not YYYY-MM-DD")
-            e = ptp_iri(c1, c2, deleted)
+            e = ptp_iri(c1, c2, deleted, context)
             triples = [(e, RDF_TYPE.value, K.NCCIEdit.value), (e, K.column1.value, a[1:-1]),
                        (e, K.column2.value, b[1:-1]), (e, K.modifierIndicator.value, Lit(mi)),
                        (e, K.deletionDate.value, Lit(deleted, XSD.date.value))]
@@ -161,67 +221,48 @@ def _ptp_nquads(path: Path, graph: str, include_deleted: bool) -> Iterator[tuple
         yield "".join(lines).encode("utf-8") + nquads(graph, rule_triples), count + len(rule_triples)
 
 
-def load_ncci_ptp(store: ox.Store, path: str | os.PathLike, *, release: str | None = None,
-                  progress: bool | None = None, include_deleted: bool = False) -> LoadReport:
-    """Load NCCI procedure-to-procedure edits into graph ``codeset/ncci-ptp``.
-
-    Streams the file (``.csv`` or ``.csv.gz``) and writes in chunks, so the
-    1.67 million edits in force of a practitioner file load in bounded memory.
-
-    Parameters
-    ----------
-    store : pyoxigraph.Store
-        The store to write.
-    path : path-like
-        CSV with columns ``column_1, column_2, deletion_date, modifier_indicator,
-        ptp_edit_rationale``; an empty ``deletion_date`` means in force.
-    release : str, optional
-        The release label; by default read from the file name (``2024q3`` -> ``"2024Q3"``).
-    progress : bool, optional
-        Progress bars; by default only on a terminal.
-    include_deleted : bool
-        Also write deleted edits (as nodes with a ``kg:deletionDate``, without
-        the direct ``kg:includedIn`` triple); the release label then ends in
-        "with deleted edits".
-
-    Raises
-    ------
-    CodeSetError
-        If a column is missing, or a row is short or has a bad modifier
-        indicator or date (``file:line: ...``). A bad row past the first
-        chunk leaves the graph incomplete (and unmarked, so the next load
-        replaces it).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "ncci_ptp_practitioner_2024q3.csv"
-    >>> _ = path.write_text(",".join(PTP_COLUMNS) + "\\n"
-    ...                     "77013,77012,,1,Misuse of Column Two code with Column One code\\n"
-    ...                     "77013,76940,2019-12-31,1,Misuse of Column Two code with Column One code\\n")
-    >>> store = ox.Store()
-    >>> r = load_ncci_ptp(store, path, progress=False)
-    >>> r.release, r.triples  # one edit in force, and its rule
-    ('2024Q3', 6)
-    """
-    path = Path(path)
-    release = release or guess_release(path.name) or "unversioned"
-    if include_deleted:
-        # the label says what the graph holds, and so the same file loaded both ways is not skipped
-        release += " with deleted edits"
-    return load_release(store, name="ncci-ptp", system="NCCI", path=path, release=release,
-                        nquads=lambda g: _ptp_nquads(path, g, include_deleted),
-                        label="NCCI procedure-to-procedure edits", progress=progress)
+def _ptp_release(source: Source) -> str:
+    release = source.release or guess_release(source.path.name) or "unversioned"
+    # the label says what the graph holds, and so the same file loaded both ways is not skipped
+    return release + " with deleted edits" if source.options.get("include_deleted") else release
 
 
-def _mue_quads(path: Path, g: ox.NamedNode) -> Iterator[Quad]:
+_PTP_WHERE = "cms.gov → Medicare → Coding → NCCI → PTP Coding Edits ({} file)"
+_PTP_FILE = ("NCCI procedure-to-procedure edits for {} claims (column_1, column_2, deletion_date, "
+             "modifier_indicator, ptp_edit_rationale; .csv or .csv.gz)")
+
+NCCI_PTP = CodeSet(
+    "ncci-ptp", "NCCI procedure-to-procedure edits, practitioner", systems=("CPT", "HCPCS"), columns=PTP_COLUMNS,
+    nquads=_ptp_nquads, release=_ptp_release, scheme="NCCI", context="practitioner", options=("include_deleted",),
+    check_file=_check_context,
+    file=_PTP_FILE.format("practitioner"), where=_PTP_WHERE.format("practitioner"), weight=100)
+"""NCCI PTP edits for practitioner claims: streamed, written in chunks (1.67 million edits in force).
+
+``include_deleted=True`` also writes deleted edits (as nodes with a
+``kg:deletionDate``, without the direct ``kg:includedIn`` triple); the
+release label then ends in "with deleted edits". A bad row past the first
+chunk leaves the graph incomplete (and unmarked, so the next load replaces it).
+"""
+
+NCCI_PTP_HOSPITAL = CodeSet(
+    "ncci-ptp-hospital", "NCCI procedure-to-procedure edits, outpatient hospital", systems=("CPT", "HCPCS"),
+    columns=PTP_COLUMNS, nquads=_ptp_nquads, release=_ptp_release, scheme="NCCI", context="hospital",
+    options=("include_deleted",), check_file=_check_context, file=_PTP_FILE.format("outpatient hospital"),
+    where=_PTP_WHERE.format("hospital outpatient"), weight=90)
+"""NCCI PTP edits for outpatient hospital claims, beside the practitioner ones: the same format and options."""
+
+load_ncci_ptp = NCCI_PTP.load
+load_ncci_ptp_hospital = NCCI_PTP_HOSPITAL.load
+
+
+def _mue_quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
     integer = LiteralCache(XSD.integer)
     text = LiteralCache()
-    for line, (code, units, mai, why, service) in rows(path, MUE_COLUMNS):
+    for line, (code, units, mai, why, service) in source.rows():
         if not code:
-            raise CodeSetError(f"{path}:{line}: row has no hcpcs_code")
+            raise source.error(line, "row has no hcpcs_code")
         if not units.isdigit():
-            raise CodeSetError(f"{path}:{line}: mue_units {units!r} of {code} is not a whole number")
+            raise source.error(line, f"mue_units {units!r} of {code} is not a whole number")
         e = NamedNode(mue_iri(code, service or "Practitioner"))
         yield Quad(NamedNode(procedure_iri(code)), K.mue, e, g)
         yield Quad(e, RDF_TYPE, K.MedicallyUnlikelyEdit, g)
@@ -231,34 +272,22 @@ def _mue_quads(path: Path, g: ox.NamedNode) -> Iterator[Quad]:
                 yield Quad(e, prop, text[value], g)
 
 
-def load_ncci_mue(store: ox.Store, path: str | os.PathLike, *, release: str | None = None,
-                  progress: bool | None = None) -> LoadReport:
-    """Load NCCI medically unlikely edits into graph ``codeset/ncci-mue``.
+NCCI_MUE = CodeSet(
+    "ncci-mue", "NCCI medically unlikely edits", systems=("CPT", "HCPCS"), columns=MUE_COLUMNS, quads=_mue_quads,
+    scheme="NCCI", file="NCCI medically unlikely edits (hcpcs_code, mue_units, mue_mai, mue_rationale, mue_service)",
+    where="cms.gov → Medicare → Coding → NCCI → Medically Unlikely Edits", weight=4)
+"""NCCI MUEs: one node per code and service."""
 
-    Parameters
-    ----------
-    store : pyoxigraph.Store
-        The store to write.
-    path : path-like
-        CSV with columns ``hcpcs_code, mue_units, mue_mai, mue_rationale, mue_service``.
-    release : str, optional
-        The release label; by default read from the file name.
-    progress : bool, optional
-        Progress bars; by default only on a terminal.
-    """
-    path = Path(path)
-    return load_release(store, name="ncci-mue", system="NCCI", path=path, release=release,
-                        quads=lambda g: _mue_quads(path, g), label="NCCI medically unlikely edits",
-                        progress=progress)
+load_ncci_mue = NCCI_MUE.load
 
 
-def _addon_quads(path: Path, g: ox.NamedNode) -> Iterator[Quad]:
+def _addon_quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
     codes = NodeCache(procedure_iri)
     text = LiteralCache()
     flagged: set[tuple[str, str]] = set()
-    for line, (primary, addon, kind) in rows(path, ADDON_COLUMNS):
+    for line, (primary, addon, kind) in source.rows():
         if not primary or not addon:
-            raise CodeSetError(f"{path}:{line}: row has no primary_code or add_on_code")
+            raise source.error(line, "row has no primary_code or add_on_code")
         a = codes[addon]
         if (addon, kind) not in flagged:
             flagged.add((addon, kind))
@@ -269,21 +298,10 @@ def _addon_quads(path: Path, g: ox.NamedNode) -> Iterator[Quad]:
             yield Quad(a, K.addOnTo, codes[primary], g)
 
 
-def load_ncci_addon(store: ox.Store, path: str | os.PathLike, *, release: str | None = None,
-                    progress: bool | None = None) -> LoadReport:
-    """Load NCCI add-on code edits into graph ``codeset/ncci-addon``.
+NCCI_ADDON = CodeSet(
+    "ncci-addon", "NCCI add-on code edits", systems=("CPT", "HCPCS"), columns=ADDON_COLUMNS, quads=_addon_quads,
+    scheme="NCCI", file="NCCI add-on code edits (primary_code, add_on_code, aoc_edit_type)",
+    where="cms.gov → Medicare → Coding → NCCI → Add-on Code Edits", weight=3)
+"""NCCI add-on code edits: ``addon kg:addOnTo primary``, and the add-on flags."""
 
-    Parameters
-    ----------
-    store : pyoxigraph.Store
-        The store to write.
-    path : path-like
-        CSV with columns ``primary_code, add_on_code, aoc_edit_type``.
-    release : str, optional
-        The release label; by default read from the file name (``2024-06``).
-    progress : bool, optional
-        Progress bars; by default only on a terminal.
-    """
-    path = Path(path)
-    return load_release(store, name="ncci-addon", system="NCCI", path=path, release=release,
-                        quads=lambda g: _addon_quads(path, g), label="NCCI add-on code edits", progress=progress)
+load_ncci_addon = NCCI_ADDON.load

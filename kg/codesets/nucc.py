@@ -16,54 +16,71 @@ not ``kg:ProviderTaxonomy``: that class is for codes, which have a notation.
 
 Examples
 --------
->>> import pyoxigraph as ox
->>> from kg.codesets.nucc import grouping_iri
->>> grouping_iri("Allopathic & Osteopathic Physicians")
-'https://w3id.org/codekg/nucc/grouping/allopathic-osteopathic-physician'
+>>> import tempfile
+>>> from pathlib import Path
+>>> path = Path(tempfile.mkdtemp()) / "nucc_taxonomy_251.csv"
+>>> _ = path.write_text(
+...     "Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\\r\\n"
+...     "363L00000X,Physician Assistants,Nurse Practitioner,,,,Nurse Practitioner,Individual\\r\\n"
+...     "363LA2100X,Physician Assistants,Nurse Practitioner,Acute Care,,,"
+...     "Acute Care Nurse Practitioner ,Individual\\r\\n")
+>>> store = ox.Store()
+>>> report = load_nucc(store, path, progress=False)
+>>> report.release, report.skipped
+('25.1', False)
+>>> q = "SELECT ?p WHERE { <https://w3id.org/codekg/nucc/363LA2100X> skos:broader ?p }"
+>>> skos = {"skos": "http://www.w3.org/2004/02/skos/core#"}
+>>> [s["p"].value for s in store.query(q, prefixes=skos, use_default_graph_as_union=True)]
+['https://w3id.org/codekg/nucc/363L00000X']
+>>> load_nucc(store, path, progress=False).skipped
+True
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 from pyoxigraph import Literal, Quad
 
-from kg.codesets.release import LoadReport, guess_release, load_release
-from kg.codesets.table import rows
+from kg.codesets.codeset import CodeSet, Source
+from kg.codesets.release import guess_release
 from kg.codesets.terms import K, RDF_TYPE, RDFS_LABEL, SKOS, scheme_node
-from kg.errors import CodeSetError
 from kg.to_rdf import node, slug
 from kg.vocab import SCHEMES, code_iri
 
-__all__ = ["COLUMNS", "grouping_iri", "load_nucc"]
+__all__ = ["COLUMNS", "NUCC", "grouping_iri", "load_nucc"]
 
 COLUMNS = ("Code", "Grouping", "Classification", "Specialization", "Definition", "Notes", "Display Name", "Section")
 """The columns of the NUCC CSV, all required."""
 
 
 def grouping_iri(grouping: str) -> str:
-    """The IRI of a NUCC grouping (which has no code of its own)."""
+    """The IRI of a NUCC grouping (which has no code of its own).
+
+    Examples
+    --------
+    >>> grouping_iri("Allopathic & Osteopathic Physicians")
+    'https://w3id.org/codekg/nucc/grouping/allopathic-osteopathic-physician'
+    """
     return SCHEMES["NUCC"] + "grouping/" + slug(grouping)
 
 
-def _release(file_name: str) -> str | None:
+def _release(source: Source) -> str | None:
     # NUCC names its files by version without the dot: nucc_taxonomy_251.csv is 25.1
-    m = re.search(r"taxonomy[_-]?v?(\d{2})\.?(\d)(?!\d)", file_name.lower())
-    return f"{m.group(1)}.{m.group(2)}" if m else guess_release(file_name)
+    m = re.search(r"taxonomy[_-]?v?(\d{2})\.?(\d)(?!\d)", source.path.name.lower())
+    return source.release or (f"{m.group(1)}.{m.group(2)}" if m else guess_release(source.path.name))
 
 
-def _quads(path: Path, g: ox.NamedNode) -> Iterator[Quad]:
-    table = list(rows(path, COLUMNS))  # small (~900 rows); the hierarchy needs them all
+def _quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
+    table = list(source.rows())  # small (~900 rows); the hierarchy needs them all
     scheme = scheme_node("NUCC")
     classification_code = {(grp, cls): code for _, (code, grp, cls, spec, *_rest) in table if not spec}
     groupings: dict[str, ox.NamedNode] = {}
     for line, (code, grp, cls, spec, definition, notes, display, section) in table:
         if not code:
-            raise CodeSetError(f"{path}:{line}: row has no Code")
+            raise source.error(line, "row has no Code")
         n = node(code_iri("NUCC", code))
         label = Literal(display or spec or cls or code)
         yield Quad(n, RDF_TYPE, K.ProviderTaxonomy, g)
@@ -91,47 +108,10 @@ def _quads(path: Path, g: ox.NamedNode) -> Iterator[Quad]:
             yield Quad(n, SKOS.broader, gn, g)
 
 
-def load_nucc(store: ox.Store, path: str | os.PathLike, *, release: str | None = None,
-              progress: bool | None = None) -> LoadReport:
-    """Load the NUCC taxonomy CSV into graph ``codeset/nucc``, replacing an older release.
+NUCC = CodeSet(
+    "nucc", "NUCC Health Care Provider Taxonomy", systems=("NUCC",), columns=COLUMNS, quads=_quads,
+    release=_release, file="NUCC Health Care Provider Taxonomy CSV",
+    where="nucc.org → Code Sets → Taxonomy → CSV", weight=3)
+"""The NUCC taxonomy CSV (``nucc_taxonomy_251.csv``), release ``25.1`` from its name."""
 
-    Parameters
-    ----------
-    store : pyoxigraph.Store
-        The store to write.
-    path : path-like
-        The NUCC CSV (``nucc_taxonomy_251.csv``).
-    release : str, optional
-        The release label; by default read from the file name (``251`` -> ``"25.1"``).
-    progress : bool, optional
-        Progress bars; by default only on a terminal.
-
-    Raises
-    ------
-    CodeSetError
-        If the file is missing a column or has a short row (``file:line: ...``).
-
-    Examples
-    --------
-    >>> import tempfile, pyoxigraph as ox
-    >>> path = Path(tempfile.mkdtemp()) / "nucc_taxonomy_251.csv"
-    >>> _ = path.write_text(
-    ...     "Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\\r\\n"
-    ...     "363L00000X,Physician Assistants,Nurse Practitioner,,,,Nurse Practitioner,Individual\\r\\n"
-    ...     "363LA2100X,Physician Assistants,Nurse Practitioner,Acute Care,,,"
-    ...     "Acute Care Nurse Practitioner ,Individual\\r\\n")
-    >>> store = ox.Store()
-    >>> report = load_nucc(store, path, progress=False)
-    >>> report.release, report.skipped
-    ('25.1', False)
-    >>> q = "SELECT ?p WHERE { <https://w3id.org/codekg/nucc/363LA2100X> skos:broader ?p }"
-    >>> skos = {"skos": "http://www.w3.org/2004/02/skos/core#"}
-    >>> [s["p"].value for s in store.query(q, prefixes=skos, use_default_graph_as_union=True)]
-    ['https://w3id.org/codekg/nucc/363L00000X']
-    >>> load_nucc(store, path, progress=False).skipped
-    True
-    """
-    path = Path(path)
-    return load_release(store, name="nucc", system="NUCC", path=path, release=release or _release(path.name),
-                        quads=lambda g: _quads(path, g), label="NUCC Health Care Provider Taxonomy",
-                        progress=progress)
+load_nucc = NUCC.load

@@ -1,16 +1,16 @@
-"""CMS Place of Service codes, and the link from briefing sites to them.
+"""CMS Place of Service codes, and which site names stand for which codes.
 
-:func:`load_pos` reads the CMS POS table (``pos_code, pos_type, pos_name,
+:data:`POS` reads the CMS POS table (``pos_code, pos_type, pos_name,
 pos_description``) into graph ``codeset/pos``: each code is a
 ``kg:SiteOfService`` concept at ``pos:{code}`` in ``kg:POS``, with its name,
 CMS definition and ``kg:facilityType`` (``Facility`` or ``Non-Facility``: the
 fee schedule rate it takes).
 
-Briefings name sites in words ("Hospital outpatient department"). Where
-the words name POS codes unambiguously (:func:`map_site_text`), the load
-also writes ``site:{slug} kg:posCode pos:{code}`` into the POS graph for each
-such site the store's briefings name. Briefings built after the POS load are
-linked by calling :func:`link_sites`.
+Briefings name sites in words ("Hospital outpatient department");
+:func:`map_site_text` says which POS codes such words name unambiguously.
+The POS load reads only its file: the links from the sites briefings name to
+POS codes are a step of their own, :func:`kg.pipeline.link_sites`, run once
+both are in the store.
 
 Examples
 --------
@@ -18,25 +18,28 @@ Examples
 ['19', '22']
 >>> map_site_text("Interventional radiology suite")
 []
+>>> import tempfile
+>>> from pathlib import Path
+>>> path = Path(tempfile.mkdtemp()) / "pos.csv"
+>>> _ = path.write_text("pos_code,pos_type,pos_name,pos_description\\n"
+...                     "11,Non-Facility,Office,A physician's office.\\n")
+>>> load_pos(ox.Store(), path, release="2025-01", progress=False).triples
+8
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 from pyoxigraph import Literal, Quad
 
-from kg.codesets.release import LoadReport, graph_iri, load_release
-from kg.codesets.table import rows
+from kg.codesets.codeset import CodeSet, Source
 from kg.codesets.terms import K, RDF_TYPE, RDFS_LABEL, SKOS, scheme_node
-from kg.errors import CodeSetError
 from kg.to_rdf import node, slug
-from kg.vocab import BRIEFING, PREFIXES, code_iri
+from kg.vocab import code_iri
 
-__all__ = ["SITE_CODES", "link_sites", "load_pos", "map_site_text"]
+__all__ = ["POS", "SITE_CODES", "load_pos", "map_site_text"]
 
 SITE_CODES: dict[str, tuple[str, ...]] = {
     "hospital-outpatient": ("19", "22"),
@@ -78,43 +81,11 @@ def map_site_text(text: str) -> list[str]:
     return list(SITE_CODES.get(slug(text), ()))
 
 
-def _briefing_sites(store: ox.Store) -> list[tuple[ox.NamedNode, str]]:
-    query = Path(__file__).with_name("briefing_sites.rq").read_text(encoding="utf-8")
-    results = store.query(query, prefixes=PREFIXES, substitutions={ox.Variable("prefix"): ox.Literal(BRIEFING)})
-    return [(s["site"], s["label"].value) for s in results]
-
-
-def _site_links(store: ox.Store, g: ox.NamedNode) -> list[Quad]:
-    # a site may be named several ways ("department", "departments"): each link once
-    out: dict[Quad, None] = {}
-    for site, label in _briefing_sites(store):
-        for code in map_site_text(label):
-            out[Quad(site, K.posCode, node(code_iri("POS", code)), g)] = None
-    return list(out)
-
-
-def link_sites(store: ox.Store) -> int:
-    """Link the sites that briefings name to POS codes, in the POS graph.
-
-    :func:`load_pos` does this itself; call it again after building
-    briefings into a store whose POS codes are already loaded.
-
-    Returns
-    -------
-    int
-        How many ``kg:posCode`` links the store's briefings give (new or not).
-    """
-    g = node(graph_iri("pos"))
-    links = _site_links(store, g)
-    store.extend(links)
-    return len(links)
-
-
-def _quads(store: ox.Store, path: Path, g: ox.NamedNode) -> Iterator[Quad]:
+def _quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
     scheme = scheme_node("POS")
-    for line, (code, kind, name, definition) in rows(path, ("pos_code", "pos_type", "pos_name", "pos_description")):
+    for line, (code, kind, name, definition) in source.rows():
         if not code:
-            raise CodeSetError(f"{path}:{line}: row has no pos_code")
+            raise source.error(line, "row has no pos_code")
         code = code.zfill(2) if code.isdigit() else code
         n = node(code_iri("POS", code))
         label = Literal(name or code)
@@ -128,33 +99,12 @@ def _quads(store: ox.Store, path: Path, g: ox.NamedNode) -> Iterator[Quad]:
             yield Quad(n, SKOS.definition, Literal(definition), g)
         if kind:
             yield Quad(n, K.facilityType, Literal(kind), g)
-    yield from _site_links(store, g)
 
 
-def load_pos(store: ox.Store, path: str | os.PathLike, *, release: str | None = None,
-             progress: bool | None = None) -> LoadReport:
-    """Load CMS Place of Service codes into graph ``codeset/pos`` and link briefing sites to them.
+POS = CodeSet(
+    "pos", "CMS Place of Service", systems=("POS",), columns=("pos_code", "pos_type", "pos_name", "pos_description"),
+    quads=_quads, file="CMS Place of Service codes (pos_code, pos_type, pos_name, pos_description)",
+    where="cms.gov → Medicare → Coding → Place of Service Codes")
+"""The CMS Place of Service table."""
 
-    Parameters
-    ----------
-    store : pyoxigraph.Store
-        The store to write.
-    path : path-like
-        CSV with columns ``pos_code, pos_type, pos_name, pos_description``.
-    release : str, optional
-        The release label; by default read from the file name, else ``"unversioned"``.
-    progress : bool, optional
-        Progress bars; by default only on a terminal.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "pos.csv"
-    >>> _ = path.write_text("pos_code,pos_type,pos_name,pos_description\\n"
-    ...                     "11,Non-Facility,Office,A physician's office.\\n")
-    >>> load_pos(ox.Store(), path, release="2025-01", progress=False).triples
-    8
-    """
-    path = Path(path)
-    return load_release(store, name="pos", system="POS", path=path, release=release,
-                        quads=lambda g: _quads(store, path, g), label="CMS Place of Service", progress=progress)
+load_pos = POS.load

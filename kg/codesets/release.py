@@ -1,13 +1,14 @@
 """Loading one release of an official code set into its own named graph.
 
-Every loader in :mod:`kg.codesets` hands :func:`load_release` the quads of
-one file; this module owns what is common to all of them:
+Every code set (:class:`kg.codesets.codeset.CodeSet`) hands
+:func:`load_release` the quads of one file; this module owns the release
+bookkeeping common to all of them:
 
 * the graph IRI, ``https://w3id.org/codekg/codeset/{name}``, which is also
   the IRI of the ``kg:CodeSetRelease`` node that describes the load (code
-  system, release label, file name, SHA-256, triple count, load time);
+  system, release label, context, file name, SHA-256, triple count, load time);
 * skipping a file whose SHA-256 is the one already loaded (unless it is
-  loaded under another release label: the label says what the graph holds);
+  loaded under another release label or context: they say what the graph holds);
 * replacing the graph when the file differs (a newer release), writing in
   chunks with the store's bulk loader (:class:`kg.store.BulkWriter`) so that
   millions of quads never sit in memory at once.
@@ -77,10 +78,17 @@ class LoadReport:
     skipped: bool = False
     source_file: str = ""
     sha256: str = ""
+    context: str = ""
 
 
 def graph_iri(name: str) -> str:
-    """The IRI of code set ``name``'s graph and of its ``kg:CodeSetRelease`` node."""
+    """The IRI of code set ``name``'s graph and of its ``kg:CodeSetRelease`` node.
+
+    Examples
+    --------
+    >>> graph_iri("ncci-ptp-hospital")
+    'https://w3id.org/codekg/codeset/ncci-ptp-hospital'
+    """
     return CODESET + name
 
 
@@ -91,6 +99,14 @@ def file_sha256(path: str | os.PathLike) -> str:
     ------
     CodeSetError
         If the file cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "empty.csv"
+    >>> _ = path.write_bytes(b"")
+    >>> file_sha256(path)[:12]
+    'e3b0c44298fc'
     """
     h = hashlib.sha256()
     try:
@@ -142,13 +158,15 @@ def guess_release(file_name: str) -> str | None:
     return None
 
 
-def _loaded(store: ox.Store, g: ox.NamedNode) -> tuple[str | None, str, int]:
-    """(sha256, release, triple count) of what graph ``g`` holds; sha256 None if incomplete."""
-    sha = next(store.quads_for_pattern(g, _SHA, None, g), None)
-    rel = next(store.quads_for_pattern(g, node(str(KG.release)), None, g), None)
-    n = next(store.quads_for_pattern(g, node(str(KG.tripleCount)), None, g), None)
-    return (sha.object.value if sha else None, rel.object.value if rel else "",
-            int(n.object.value) if n else 0)
+def _loaded(store: ox.Store, g: ox.NamedNode) -> tuple[str | None, str, int, str]:
+    """(sha256, release, triple count, context) of what graph ``g`` holds; sha256 None if incomplete."""
+    def value(prop: ox.NamedNode) -> str:
+        q = next(store.quads_for_pattern(g, prop, None, g), None)
+        return q.object.value if q else ""
+
+    sha = value(_SHA)
+    return sha or None, value(node(str(KG.release))), int(value(node(str(KG.tripleCount))) or 0), \
+        value(node(str(KG.context)))
 
 
 def _bar(progress: bool | None, **kwargs):
@@ -189,6 +207,7 @@ def load_release(
     quads: Callable[[ox.NamedNode], Iterator[ox.Quad]] | None = None,
     nquads: NQuadsChunks | None = None,
     progress: bool | None = None,
+    context: str | None = None,
 ) -> LoadReport:
     """Load one code-set file into graph :func:`graph_iri` ``(name)``.
 
@@ -197,7 +216,7 @@ def load_release(
     store : pyoxigraph.Store
         The store to write.
     name : str
-        The code set's key in :data:`kg.codesets.LOADERS`; it names the graph.
+        The code set's key in :data:`kg.codesets.CODESETS`; it names the graph.
     system : str or iterable of str
         Name(s) of the ``kg`` concept scheme(s) the release belongs to (``"NUCC"``).
     path : path-like
@@ -219,12 +238,33 @@ def load_release(
         written while the next is made.
     progress : bool, optional
         Progress bars on stderr; by default only on a terminal.
+    context : str, optional
+        Where the release applies, for a code set published once per claim
+        setting (NCCI PTP: ``"practitioner"`` or ``"hospital"``); written as
+        the release node's ``kg:context``.
 
     Returns
     -------
     LoadReport
         ``skipped`` is True when the same file (by SHA-256) was already
-        loaded with the same release label (a callable label is not compared).
+        loaded with the same release label (a callable label is not
+        compared) and context.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets.terms import K, RDF_TYPE
+    >>> path = Path(tempfile.mkdtemp()) / "sites_2025.csv"
+    >>> _ = path.write_text("11\\n")
+    >>> site = ox.NamedNode("https://w3id.org/codekg/pos/11")
+    >>> quads = lambda g: iter([ox.Quad(site, RDF_TYPE, K.SiteOfService, g)])
+    >>> store = ox.Store()
+    >>> load_release(store, name="demo", system="POS", path=path, release=None, label="Demo",
+    ...              quads=quads, progress=False).release
+    '2025'
+    >>> load_release(store, name="demo", system="POS", path=path, release=None, label="Demo",
+    ...              quads=quads, progress=False).skipped
+    True
     """
     from kg.store import BulkWriter
 
@@ -237,11 +277,12 @@ def load_release(
     digest = file_sha256(path)
     iri = graph_iri(name)
     g = node(iri)
-    loaded_sha, loaded_release, loaded_n = _loaded(store, g)
+    loaded_sha, loaded_release, loaded_n, loaded_context = _loaded(store, g)
     if not callable(release):
         release = release or guess_release(path.name) or "unversioned"
-    if loaded_sha == digest and (callable(release) or release == loaded_release):
-        return LoadReport(name, iri, loaded_release, loaded_n, time.perf_counter() - start, True, path.name, digest)
+    if loaded_sha == digest and (callable(release) or release == loaded_release) and loaded_context == (context or ""):
+        return LoadReport(name, iri, loaded_release, loaded_n, time.perf_counter() - start, True, path.name, digest,
+                          loaded_context)
     if callable(release):
         release = release() or "unversioned"
 
@@ -267,6 +308,7 @@ def load_release(
         ox.Quad(g, _RDFS_LABEL, ox.Literal(f"{label} {release}"), g),
         *(ox.Quad(g, node(str(KG.codeSystem)), node(str(KG[s])), g) for s in systems),
         ox.Quad(g, node(str(KG.release)), ox.Literal(release), g),
+        *([ox.Quad(g, node(str(KG.context)), ox.Literal(context), g)] if context else []),
         ox.Quad(g, node(str(KG.sourceFile)), ox.Literal(path.name), g),
         ox.Quad(g, node(str(KG.tripleCount)), ox.Literal(str(written), datatype=node(_XSD + "integer")), g),
         ox.Quad(g, _PROV_TIME, ox.Literal(now.isoformat(), datatype=node(_XSD + "dateTime")), g),
@@ -274,14 +316,16 @@ def load_release(
     store.extend(meta)
     store.add(ox.Quad(g, _SHA, ox.Literal(digest), g))
     store.flush()
-    return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest)
+    return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest,
+                      context or "")
 
 
 def releases(store: ox.Store) -> list[dict[str, str]]:
     """The code-set releases loaded in ``store`` (complete loads only), by name.
 
-    Each is a dict with keys ``name``, ``release``, ``file``, ``sha256``,
-    ``triples`` and ``loaded`` (an ISO date-time, UTC).
+    Each is a dict with keys ``name``, ``release``, ``context`` (``""`` for
+    a code set without contexts), ``file``, ``sha256``, ``triples`` and
+    ``loaded`` (an ISO date-time, UTC).
 
     Examples
     --------
@@ -290,5 +334,5 @@ def releases(store: ox.Store) -> list[dict[str, str]]:
     """
     query = (Path(__file__).with_name("releases.rq")).read_text(encoding="utf-8")
     prefixes = dict(PREFIXES, codeset=CODESET)
-    return [{k: s[k].value for k in ("name", "release", "file", "sha256", "triples", "loaded")}
-            for s in store.query(query, prefixes=prefixes)]
+    keys = ("name", "release", "context", "file", "sha256", "triples", "loaded")
+    return [{k: s[k].value if s[k] is not None else "" for k in keys} for s in store.query(query, prefixes=prefixes)]

@@ -1,7 +1,8 @@
 """Reading the CSV files that code sets are published as.
 
-Official files come with byte-order marks, CRLF line ends, trailing spaces
-and sometimes gzip; :func:`rows` hides all of that and checks the header,
+Official files come with byte-order marks, CRLF line ends, trailing spaces,
+sometimes gzip and sometimes tabs instead of commas (a header line with a
+tab means a tab-separated file); :func:`rows` hides all of that and checks the header,
 so that a wrong file fails with its name and line before anything is
 written.
 
@@ -16,12 +17,16 @@ Examples
 Traceback (most recent call last):
 ...
 kg.errors.CodeSetError: ...pos.csv:1: missing column 'pos_type'; the header has pos_code, pos_name
+>>> _ = open(path, "w").write("code\\tdescription\\n99213\\tOffice visit, with a comma\\n")
+>>> list(rows(path, ["code", "description"]))
+[(2, ('99213', 'Office visit, with a comma'))]
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import os
 from collections.abc import Iterator, Sequence
 from operator import itemgetter
@@ -40,7 +45,7 @@ def _open(path: Path):
 
 def rows(path: str | os.PathLike, columns: Sequence[str], *, strip: bool = True
          ) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """Yield ``(line, values)`` for each data row of a CSV file (``.csv`` or ``.csv.gz``).
+    """Yield ``(line, values)`` for each data row of a CSV or tab-separated file (perhaps gzipped).
 
     Parameters
     ----------
@@ -52,6 +57,16 @@ def rows(path: str | os.PathLike, columns: Sequence[str], *, strip: bool = True
     strip : bool
         Strip spaces around each value (official files pad some).
 
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "short.csv")
+    >>> _ = open(path, "w").write("a,b\\n1\\n")
+    >>> list(rows(path, ["b"]))
+    Traceback (most recent call last):
+    ...
+    kg.errors.CodeSetError: ...short.csv:2: row has 1 cells, expected 2 (a, b)
+
     Raises
     ------
     CodeSetError
@@ -61,7 +76,8 @@ def rows(path: str | os.PathLike, columns: Sequence[str], *, strip: bool = True
     path = Path(path)
     try:
         with _open(path) as f:
-            reader = csv.reader(f)
+            first = f.readline()
+            reader = csv.reader(itertools.chain([first], f), delimiter="\t" if "\t" in first else ",")
             header = [h.strip() for h in next(reader, [])]
             missing = [c for c in columns if c not in header]
             if missing:

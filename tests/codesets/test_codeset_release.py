@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import LOADERS, graph_iri, load, load_pos, releases
+from kg.codesets import CODESETS, LOADERS, CodeSet, graph_iri, load, load_pos, releases
 from kg.codesets.release import guess_release
 from kg.errors import CodeSetError
 
@@ -28,10 +28,12 @@ def test_guess_release(name, release):
 
 
 def test_registry_names_the_graphs(reference_store):
-    assert list(LOADERS) == ["icd10cm", "nucc", "hcpcs", "hcpcs-modifiers", "cpt-modifiers", "pos", "mpfs",
-                             "ncci-ptp", "ncci-mue", "ncci-addon"]
+    assert list(CODESETS) == ["cpt", "cpt-modifiers", "hcpcs", "hcpcs-modifiers", "icd10cm", "mpfs", "ncci-addon",
+                              "ncci-mue", "ncci-ptp", "ncci-ptp-hospital", "nucc", "pos"]
+    assert list(LOADERS) == list(CODESETS)
+    assert all(cs.name == name and cs.graph == graph_iri(name) for name, cs in CODESETS.items())
     loaded = {r["name"] for r in releases(reference_store)}
-    assert loaded == set(LOADERS) - {"icd10cm"}
+    assert loaded == set(CODESETS) - {"icd10cm", "cpt", "ncci-ptp-hospital"}
     graphs = {g.value for g in reference_store.named_graphs()}
     assert {graph_iri(n) for n in loaded} <= graphs
 
@@ -60,8 +62,8 @@ def test_interrupted_load_is_reloaded(tmp_path, data_dir):
 
 def test_load_checks_names_before_loading(data_dir):
     store = ox.Store()
-    with pytest.raises(CodeSetError, match="unknown code set 'cpt'"):
-        load(store, {"pos": data_dir / "place_of_service_codes_cms.csv", "cpt": data_dir / "x.csv"})
+    with pytest.raises(CodeSetError, match="unknown code set 'nope'"):
+        load(store, {"pos": data_dir / "place_of_service_codes_cms.csv", "nope": data_dir / "x.csv"})
     with pytest.raises(CodeSetError, match="'nucc' needs a file"):
         load(store, {"nucc": None})
     assert list(store.named_graphs()) == []
@@ -87,3 +89,45 @@ def test_every_kg_term_written_is_declared(reference_store):
         assert {RDFS.label, SKOS.definition} <= declared, term
         if term in properties:
             assert {RDFS.domain, RDFS.range} <= declared, term
+
+
+def test_a_code_set_names_code_systems_of_the_model():
+    quads = lambda source, g: iter(())  # noqa: E731
+    with pytest.raises(ValueError, match="'CPTX' is not a code system"):
+        CodeSet("x", "X", systems=("CPTX",), columns=("code",), quads=quads)
+    with pytest.raises(ValueError, match="'PAYER' is not a code system"):  # payers are not a code set
+        CodeSet("x", "X", systems=("PAYER",), columns=("code",), quads=quads)
+    with pytest.raises(TypeError, match="exactly one of quads and nquads"):
+        CodeSet("x", "X", systems=("CPT",), columns=("code",))
+    with pytest.raises(AttributeError):
+        CodeSet("x", "X", systems=("CPT",), columns=("code",), quads=quads, scheme="NOPE")
+
+
+def test_every_release_node_names_its_code_systems(reference_store):
+    q = "SELECT ?g ?s WHERE { GRAPH ?g { ?g kg:codeSystem ?s } }"
+    found: dict[str, set[str]] = {}
+    for r in reference_store.query(q, prefixes={"kg": KG}):
+        found.setdefault(r["g"].value.rsplit("/", 1)[1], set()).add(r["s"].value.rsplit("#", 1)[1])
+    assert found["nucc"] == {"NUCC"} and found["hcpcs"] == {"HCPCS", "MOD"}
+    assert found["ncci-ptp"] == {"NCCI"} and found["mpfs"] == {"MPFS"}
+    assert found == {name: set(CODESETS[name].release_schemes) for name in found}
+
+
+def test_a_file_of_the_wrong_shape_leaves_the_release_loaded(tmp_path, data_dir):
+    store = ox.Store()
+    load_pos(store, data_dir / "place_of_service_codes_cms.csv", progress=False)
+    wrong = tmp_path / "pos_2026.csv"
+    wrong.write_text("code,name\n11,Office\n")
+    with pytest.raises(CodeSetError, match=r"pos_2026\.csv:1: missing column 'pos_code'"):
+        load_pos(store, wrong, progress=False)
+    assert [r["file"] for r in releases(store)] == ["place_of_service_codes_cms.csv"]
+
+
+def test_the_readme_says_where_to_get_every_code_set():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Official code sets: where to get them", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().split()[0].strip("`"): line for line in section.splitlines()
+            if line.startswith("| `--")}
+    assert sorted(rows) == sorted(f"--{name}" for name in CODESETS)

@@ -51,3 +51,36 @@ def test_list_empty_store(tmp_path, data_dir):
     assert kg("codesets", "load", "--no-icd10cm", "--pos", str(data_dir / "place_of_service_codes_cms.csv"),
               "--store", store).returncode == 0
     assert "pos" in kg("codesets", "list", "--store", store).stdout
+
+
+def test_the_options_are_the_registry():
+    from kg.codesets import CODESETS
+
+    result = kg("codesets", "load", "--help")
+    assert result.returncode == 0
+    options = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  --")}
+    assert options == {f"--{name}" for name in CODESETS} | {"--no-icd10cm", "--ncci-include-deleted", "--progress",
+                                                            "--store"}
+
+
+def test_cpt_and_both_ptp_contexts(tmp_path, data_dir):
+    import gzip
+
+    store = str(tmp_path / "store")
+    cpt = tmp_path / "my_cpt_2025.txt"
+    cpt.write_text("code\tdescription\n77013\tA made-up descriptor\n", encoding="utf-8")
+    hosp = tmp_path / "ncci_ptp_outpatient_hospital_2024q3.csv.gz"
+    with gzip.open(data_dir / "ncci_ptp_outpatient_hospital_2024q3.csv.gz", "rt") as f, gzip.open(hosp, "wt") as out:
+        out.writelines(line for i, line in zip(range(200), f))
+    prac = str(data_dir / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv")
+    r = kg("codesets", "load", "--no-icd10cm", "--cpt", str(cpt), "--ncci-ptp", prac, "--ncci-ptp-hospital", str(hosp),
+           "--store", store)
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[:2] for line in r.stdout.splitlines()] == [
+        ["cpt", "2025"], ["ncci-ptp", "2024Q3"], ["ncci-ptp-hospital", "2024Q3"]]
+    listed = kg("codesets", "list", "--store", store).stdout
+    assert all(name in listed for name in ("cpt ", "ncci-ptp ", "ncci-ptp-hospital "))
+    # the other context's file under the wrong option: a one-line error, the release loaded stays
+    wrong = kg("codesets", "load", "--no-icd10cm", "--ncci-ptp", str(hosp), "--store", store)
+    assert wrong.returncode == 1 and "load it as 'ncci-ptp-hospital'" in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1

@@ -151,3 +151,84 @@ def test_addon_missing_column(tmp_path):
     path.write_text("primary_code,add_on_code\n22551,22552\n")
     with pytest.raises(CodeSetError, match=r"aoc\.csv:1: missing column 'aoc_edit_type'"):
         load_ncci_addon(ox.Store(), path, progress=False)
+
+
+def _head(src, dest, n: int, keep=lambda row: True) -> None:
+    """The header and the first ``n`` kept rows of a real (gzipped) PTP file, under the real file's name."""
+    import gzip
+    import itertools
+
+    with gzip.open(src, "rt", encoding="utf-8", newline="") as f, gzip.open(dest, "wt", encoding="utf-8", newline="") as out:
+        out.write(f.readline())
+        out.writelines(itertools.islice((line for line in f if keep(line)), n))
+
+
+def _real_pair(tmp_path, data_dir, n=3000):
+    """The first edits of the real practitioner and outpatient hospital 2024Q3 files."""
+    prac, hosp = tmp_path / "ncci_ptp_practitioner_2024q3.csv.gz", tmp_path / "ncci_ptp_outpatient_hospital_2024q3.csv.gz"
+    _head(data_dir / "ncci_ptp_practitioner_2024q3.csv.gz", prac, n)
+    _head(data_dir / "ncci_ptp_outpatient_hospital_2024q3.csv.gz", hosp, n)
+    return prac, hosp
+
+
+def test_both_ptp_contexts_side_by_side(tmp_path, data_dir):
+    from kg.codesets import load_ncci_ptp_hospital
+
+    prac, hosp = _real_pair(tmp_path, data_dir)
+    store = ox.Store()
+    p = load_ncci_ptp(store, prac, progress=False)
+    h = load_ncci_ptp_hospital(store, hosp, progress=False)
+    assert (p.graph, p.context, h.graph, h.context) == (PTP, "practitioner", graph_iri("ncci-ptp-hospital"), "hospital")
+    assert {(r["name"], r["context"], r["release"]) for r in releases(store)} == {
+        ("ncci-ptp", "practitioner", "2024Q3"), ("ncci-ptp-hospital", "hospital", "2024Q3")}
+    # the hospital load left the practitioner release whole
+    own = len(list(store.quads_for_pattern(ox.NamedNode(PTP), None, None, ox.NamedNode(PTP))))  # the release node
+    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(PTP)))) - own == p.triples
+    hospital = graph_iri("ncci-ptp-hospital")
+    assert _objects(store, PTP, "context", PTP) == ["practitioner"]
+    assert _objects(store, hospital, "context", hospital) == ["hospital"]
+    # both loaded again: each skipped, neither replaces the other
+    assert load_ncci_ptp(store, prac, progress=False).skipped
+    assert load_ncci_ptp_hospital(store, hosp, progress=False).skipped
+
+
+def test_a_file_of_the_other_context_is_refused(tmp_path, data_dir):
+    from kg.codesets import load_ncci_ptp_hospital
+
+    prac, hosp = _real_pair(tmp_path, data_dir, n=10)
+    store = ox.Store()
+    load_ncci_ptp(store, prac, progress=False)
+    with pytest.raises(CodeSetError, match="file name says hospital edits.*load it as 'ncci-ptp-hospital'"):
+        load_ncci_ptp(store, hosp, progress=False)
+    with pytest.raises(CodeSetError, match="file name says practitioner edits.*load it as 'ncci-ptp'"):
+        load_ncci_ptp_hospital(store, prac, progress=False)
+    assert [r["file"] for r in releases(store)] == [prac.name]
+
+
+def test_ncci_edits_query_takes_the_context(tmp_path, data_dir):
+    from kg.codesets import load
+    from kg.query import run
+
+    # the edits of 77013 in each context: only the pairs in one of the two files, and their indicators
+    prac, hosp = tmp_path / "ncci_ptp_practitioner_2024q3.csv.gz", tmp_path / "ncci_ptp_outpatient_hospital_2024q3.csv.gz"
+    has_77013 = lambda line: line.startswith("77013,")  # noqa: E731
+    _head(data_dir / "ncci_ptp_practitioner_2024q3.csv.gz", prac, 10_000, has_77013)
+    _head(data_dir / "ncci_ptp_outpatient_hospital_2024q3.csv.gz", hosp, 10_000, has_77013)
+    store = ox.Store()
+    load(store, {"ncci-ptp": prac, "ncci-ptp-hospital": hosp}, progress=False)
+
+    def active(path):
+        import csv
+        import gzip
+
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+            return {(r["column_2"], r["modifier_indicator"]) for r in csv.DictReader(f) if not r["deletion_date"]}
+
+    def edits(**context):
+        return {(r["other"], r["modifierIndicator"]) for r in run(store, "ncci-edits", code="77013", **context).records()
+                if r["direction"] == "includes (column 2)"}
+
+    assert edits() == edits(context="practitioner") == active(prac)
+    assert edits(context="hospital") == active(hosp)
+    assert active(prac) and active(hosp)
+    assert edits(context="dme") == set()

@@ -1,12 +1,13 @@
-"""CMS Place of Service codes, the site-text mapping, and links from briefing sites."""
+"""CMS Place of Service codes, the site-text mapping, and the link step from briefing sites to them."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, link_sites, load_pos, map_site_text
+from kg.codesets import graph_iri, load_pos, map_site_text
 from kg.examples import examples_dir
+from kg.pipeline import SITE_LINKS, build_all, link_sites, load_codesets
 from kg.store import build
 from kg.to_rdf import slug
 from kg.vocab import code_iri
@@ -49,17 +50,57 @@ def test_map_site_text(text, codes):
     assert map_site_text(text) == codes
 
 
-def test_briefing_sites_are_linked(tmp_path, data_dir):
+def _links(store) -> set[tuple[str, str]]:
+    return {(q.subject.value.rsplit("/", 1)[1], q.object.value.rsplit("/", 1)[1])
+            for q in store.quads_for_pattern(None, ox.NamedNode(KG + "posCode"), None, None)}
+
+
+def test_the_pos_load_reads_only_its_file(tmp_path, data_dir):
     store = ox.Store(str(tmp_path / "store"))
     build(store, [examples_dir()], progress=False)
     load_pos(store, data_dir / "place_of_service_codes_cms.csv", progress=False)
-    pos_code = ox.NamedNode(KG + "posCode")
-    links = {(q.subject.value.rsplit("/", 1)[1], q.object.value.rsplit("/", 1)[1])
-             for q in store.quads_for_pattern(None, pos_code, None, ox.NamedNode(graph_iri("pos")))}
+    assert _links(store) == set()  # the link step, not the loader, links briefing sites
+
+
+def test_briefing_sites_are_linked_after_both_are_in(tmp_path, data_dir):
+    store = ox.Store(str(tmp_path / "store"))
+    build(store, [examples_dir()], progress=False)
+    load_codesets(store, {"pos": data_dir / "place_of_service_codes_cms.csv"}, progress=False)
+    links = _links(store)
     assert ("hospital-outpatient-department", "19") in links
     assert ("hospital-outpatient-department", "22") in links
     assert ("ambulatory-surgery-center", "24") in links
     assert ("physician-office", "11") in links
     assert ("inpatient-hospital", "21") in links
     assert not any(site == slug("interventional radiology suites") for site, _ in links)
-    assert link_sites(store) == len(links)
+    # all of them in the link graph, none in the POS release's graph
+    in_graph = list(store.quads_for_pattern(None, None, None, ox.NamedNode(SITE_LINKS)))
+    assert len(in_graph) == len(links)
+    assert list(store.quads_for_pattern(None, ox.NamedNode(KG + "posCode"), None, ox.NamedNode(graph_iri("pos")))) == []
+    assert link_sites(store) == len(links)  # idempotent
+    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(SITE_LINKS)))) == len(links)
+
+
+def test_briefings_built_after_pos_are_linked(tmp_path, data_dir):
+    store = ox.Store(str(tmp_path / "store"))
+    load_codesets(store, {"pos": data_dir / "place_of_service_codes_cms.csv"}, progress=False)
+    assert _links(store) == set()  # no briefings yet
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "77013.txt").write_text((examples_dir() / "77013.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    build_all(store, [one], progress=False)
+    first = _links(store)
+    assert first and all(site for site, _ in first)
+    build_all(store, [examples_dir()], progress=False)
+    assert first < _links(store)  # the new briefings' sites are linked too
+
+
+def test_links_follow_the_pos_release(tmp_path, data_dir):
+    store = ox.Store(str(tmp_path / "store"))
+    build(store, [examples_dir()], progress=False)
+    load_codesets(store, {"pos": data_dir / "place_of_service_codes_cms.csv"}, progress=False)
+    assert ("physician-office", "11") in _links(store)
+    only_21 = tmp_path / "pos_2026.csv"
+    only_21.write_text("pos_code,pos_type,pos_name,pos_description\n21,Facility,Inpatient Hospital,x\n")
+    load_codesets(store, {"pos": only_21}, progress=False)
+    assert {code for _, code in _links(store)} == {"21"}  # links to codes no longer loaded are gone

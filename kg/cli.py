@@ -425,6 +425,28 @@ def audit(fmt: str, fail_on: str, write: bool, endpoint: str | None, store_dir: 
 
 
 @main.command()
+@click.argument("expected", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("briefings", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Read the add-on codes from this store's code sets, as 'kg build' would (none by default).")
+def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: Path | None) -> None:
+    """Score kg's typed edges on labelled briefings: EXPECTED.json is the answer key (see the README)."""
+    import json
+
+    from kg.evaluate import evaluate as score
+
+    addons = None
+    if store_dir is not None:
+        from kg.knowledge import add_on_codes
+        from kg.store import open_store
+
+        addons = add_on_codes(open_store(store_dir, read_only=True))
+    result = score(expected, briefings, addons=addons)
+    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json" else result.table())
+
+
+@main.command()
 @store_option
 def validate(store_dir: Path) -> None:
     """Check the store against the SHACL shapes in ontology/shapes.ttl."""

@@ -38,7 +38,10 @@ from kg.codesets.terms import K, RDF_TYPE
 from kg.store import BuildReport, build
 from kg.vocab import BASE, BRIEFING, PREFIXES, code_iri
 
-__all__ = ["SITE_LINKS", "build_all", "link_sites", "load_codesets"]
+__all__ = ["ADD_ON_SOURCES", "SITE_LINKS", "build_all", "link_sites", "load_codesets"]
+
+ADD_ON_SOURCES = ("ncci-addon", "mpfs")
+"""Code sets that say which codes are add-on codes; :func:`build_all` loads them before reading briefings."""
 
 SITE_LINKS = BASE + "link/site-pos"
 """The graph of ``site:{slug} kg:posCode pos:{code}`` links: derived from the briefings and the POS codes."""
@@ -162,13 +165,22 @@ def build_all(
     (True, [])
     """
     outcome: dict[str, object] = {"loaded": []}
+    codesets = dict(codesets or {})
+    # The add-on lists come first: how "reported in addition to" reads depends on them (kg.knowledge).
+    first = {name: codesets.pop(name) for name in ADD_ON_SOURCES if name in codesets}
+    early: list[LoadReport] = []
+    if first:
+        try:
+            early = load(store, first, progress=progress, include_deleted=include_deleted, threads=1)
+        except BaseException as err:  # raised below, once the briefings are built
+            outcome["error"] = err
 
     def codeset_side() -> None:
         try:
             # one code set at a time: the briefings already keep a core busy, and memory stays bounded
             outcome["loaded"] = load(store, codesets, progress=progress, include_deleted=include_deleted, threads=1)
         except BaseException as err:  # raised below, once the briefings are built
-            outcome["error"] = err
+            outcome.setdefault("error", err)
 
     thread = threading.Thread(target=codeset_side, name="kg-codesets", daemon=True) if codesets else None
     if thread is not None:
@@ -178,7 +190,7 @@ def build_all(
     finally:
         if thread is not None:
             thread.join()
-    loaded: list[LoadReport] = outcome["loaded"]  # type: ignore[assignment]
+    loaded: list[LoadReport] = early + outcome["loaded"]  # type: ignore[operator]
     if built.added or built.updated or _pos_changed(loaded) or (codesets and "pos" in codesets):
         link_sites(store)  # after both sides: the briefings' sites and the POS codes are all in
     if "error" in outcome:

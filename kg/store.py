@@ -33,6 +33,7 @@ import io
 import itertools
 import os
 import queue
+import re
 import threading
 import time
 from collections import deque
@@ -44,6 +45,8 @@ import pyoxigraph as ox
 
 from kg.errors import BriefingParseError, KGError, StoreError
 from kg.parse import parse_bytes
+from kg.knowledge import add_on_codes
+from kg.relations import AddOnKnowledge
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, PREFIXES, briefing_iri
 
@@ -134,18 +137,32 @@ class BuildReport:
         return not self.errors
 
 
+_NOT_BRIEFINGS = re.compile(r"(?i)(?:readme|license|licence|changelog|contributing)(?:\.\w+)?$")
+
+
 def briefing_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Expand files and folders into briefing files, sorted within each folder.
 
-    Folders are searched recursively for ``*.txt`` and ``*.md``; files named
-    explicitly are taken whatever their extension.
+    Folders are searched recursively for ``*.txt`` and ``*.md``, except a
+    folder's own README, LICENSE or CHANGELOG; files named explicitly are
+    taken whatever their extension.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in ("77013.txt", "README.md", "notes.csv"):
+    ...     _ = (d / name).write_text("x")
+    >>> [p.name for p in briefing_files([d])]
+    ['77013.txt']
     """
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             found = []
             for folder, _, names in os.walk(p):
-                found.extend(os.path.join(folder, n) for n in names if n.lower().endswith(BRIEFING_SUFFIXES))
+                found.extend(os.path.join(folder, n) for n in names
+                         if n.lower().endswith(BRIEFING_SUFFIXES) and not _NOT_BRIEFINGS.match(n))
             files.extend(Path(f) for f in sorted(found, key=lambda f: f.split(os.sep)) if os.path.isfile(f))
         elif p.exists():
             files.append(p)
@@ -210,7 +227,7 @@ class _Prepared:
     error: BriefingParseError | None = None
 
 
-def _prepare(item: tuple[str, bytes]) -> _Prepared:
+def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
     """Parse one document into N-Quads; runs in worker processes.
 
     N-Quads text crosses the process boundary far faster than pickled
@@ -221,13 +238,13 @@ def _prepare(item: tuple[str, bytes]) -> _Prepared:
         b = parse_bytes(data, path)
     except BriefingParseError as err:
         return _Prepared(path, error=err)
-    g, triples = briefing_triples(b)
+    g, triples = briefing_triples(b, addons)
     triples = [t for t in triples if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
     return _Prepared(path, nquads(g, triples), len(triples))
 
 
-def _prepare_chunk(items: list[tuple[str, bytes]]) -> list[_Prepared]:
-    return [_prepare(item) for item in items]
+def _prepare_chunk(items: list[tuple[str, bytes]], addons=None) -> list[_Prepared]:
+    return [_prepare(item, addons) for item in items]
 
 
 PARALLEL_MIN_DOCS = 200
@@ -237,11 +254,11 @@ _TASK_DOCS = 32
 """Documents per worker task."""
 
 
-def _prepared(todo: list[tuple[str, bytes]], workers: int) -> Iterator[_Prepared]:
+def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None) -> Iterator[_Prepared]:
     """:func:`_prepare` each document, in order; in a pool of ``workers`` processes
     when there is more than one, with a bounded number of tasks in flight."""
     if workers <= 1:
-        yield from map(_prepare, todo)
+        yield from (_prepare(item, addons) for item in todo)
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -249,12 +266,12 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int) -> Iterator[_Prepared
     # another thread writes (kg.pipeline) is safe: what they inherit mid-use, they don't use.
     tasks = (todo[i:i + _TASK_DOCS] for i in range(0, len(todo), _TASK_DOCS))
     with ProcessPoolExecutor(workers) as pool:
-        inflight = deque(pool.submit(_prepare_chunk, t) for t in itertools.islice(tasks, 4 * workers))
+        inflight = deque(pool.submit(_prepare_chunk, t, addons) for t in itertools.islice(tasks, 4 * workers))
         try:
             while inflight:
                 done = inflight.popleft().result()
                 for t in itertools.islice(tasks, 1):
-                    inflight.append(pool.submit(_prepare_chunk, t))
+                    inflight.append(pool.submit(_prepare_chunk, t, addons))
                 yield from done
         finally:
             for f in inflight:
@@ -335,6 +352,7 @@ def build(
     batch_quads: int = 500_000,
     workers: int | None = None,
     bulk: bool = True,
+    addons: AddOnKnowledge | None = None,
 ) -> BuildReport:
     """Build briefings (files or folders) into ``store``.
 
@@ -357,6 +375,10 @@ def build(
         RocksDB ingestion per batch, several times faster than a
         transaction); ``False`` uses a transaction per batch. Replaced
         documents always use a transaction.
+    addons : callable, optional
+        Which codes are add-on codes (:data:`kg.relations.AddOnKnowledge`); by default what the store's
+        code sets say (:func:`kg.knowledge.add_on_codes`), read once. "Reported in addition to" is an
+        add-on statement only for an add-on code.
 
     Returns
     -------
@@ -377,6 +399,8 @@ def build(
     start = time.perf_counter()
     report = BuildReport()
     _ensure_ontology(store)
+    if addons is None:
+        addons = add_on_codes(store)
     known = _known_hashes(store)
     names: dict[str, Path] = {}
     todo: list[tuple[str, bytes]] = []
@@ -408,7 +432,7 @@ def build(
     markers: list[ox.Quad] = []
     pending_quads = 0
     try:
-        bar = tqdm(_prepared(todo, workers), total=len(todo), desc="kg build", unit="doc",
+        bar = tqdm(_prepared(todo, workers, addons), total=len(todo), desc="kg build", unit="doc",
                    disable=(None if progress is None else not progress), leave=False)
         for doc in bar:
             if doc.error is not None:

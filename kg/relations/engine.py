@@ -49,7 +49,7 @@ from kg.model import RELATIONS
 from kg.relations.rules import ADD_ON_CUES, COVERAGE_VETO, DIAGNOSIS_RULES, PRIMARY_CUES, PROCEDURE_RULES, Rule
 from kg.relations.text import CODE_MARK, Cell, Clause, Mention, read_cell
 
-__all__ = ["Statement", "AddOnKnowledge", "primary", "read_row"]
+__all__ = ["Statement", "AddOnKnowledge", "generic", "primary", "read_row"]
 
 
 @dataclass(frozen=True)
@@ -175,17 +175,18 @@ class _Row:
     def code(self, m: Mention) -> str:
         return m.code
 
-    def np_side(self, text: str, head: bool = True, before: str = "") -> str | None:
+    def np_side(self, text: str, head: bool = True, before: str | None = "") -> str | None:
         """Which of S and X a phrase that names no code describes, if it clearly describes one.
 
         Only the head of the phrase counts ("Manual therapy to the same region as CMT" is about manual
         therapy), or with ``head=False`` its last part ("an epidural injection performed").
-        ``before`` is the text in front of the phrase: "with this ablation" is not about the subject.
+        ``before`` is the text in front of a left phrase: "with this ablation" is not about the subject;
+        ``None`` for a right phrase, the object of the cue, where "with this code" is.
         """
         chunks = [c for c in _HEAD_END.split(text.strip()) if c.strip()] or [""]
         part = chunks[0] if head else chunks[-1]
         this = _THIS.search(part)
-        if this and not _PREPOSITION_BEFORE.search(before + text[:text.find(part) + this.start()]):
+        if this and (before is None or not _PREPOSITION_BEFORE.search(before + text[:text.find(part) + this.start()])):
             return self.s
         if re.fullmatch(r"\W*(?:it|they|the two|both|each)\W*(?:\s+(?:is|are|may|can|should))?\W*", part, re.I):
             return None
@@ -249,46 +250,72 @@ def _negation(row: _Row, clause: Clause, rule: Rule, m: re.Match[str], consumed:
     return None
 
 
-def _participants(row: _Row, clause: Clause, rule: Rule, m: re.Match[str], floor: int):
-    """``[(subject, object, explicit)]`` for one cue."""
+_ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:is|are|was|were|may|can|should|must|will)\s+)?(?:also\s+)?$",
+                       re.IGNORECASE)
+
+
+def _participants(row: _Row, clause: Clause, rule: Rule, m: _Hit, floor: int, inherit: list[str] | None = None):
+    """``[(subject, object, explicit)]`` for one cue.
+
+    ``inherit`` is the grammatical subject of the cue before it in the clause: "X is included in S *and is
+    not reported separately*" keeps X.
+    """
     cell = row.cell
     if "L" in m.re.groupindex and m.group("L") is not None:
         lefts, lnp = [x.code for x in cell.mentions_in(m.start("L"), m.end("L"))], "code"
     else:
         lefts, lnp = row.left(clause, m.start(), floor)
+        if not lefts and inherit and _ELLIPTIC.search(" " + lnp):
+            lefts, lnp = list(inherit), "inherited"
     if "R" in m.re.groupindex and m.group("R") is not None:
         rights, rnp = [x.code for x in cell.mentions_in(m.start("R"), m.end("R"))], "code"
     else:
         rights, rnp = row.right(clause, m.end())
-    explicit = (lnp == "code") + (rnp == "code") - (rule.label and lnp != "code")
+    # how well grounded the participants are: a code named counts 2, a phrase that describes one 1
+    explicit = 2 * (lnp == "code") + 2 * (rnp == "code") + (lnp == "inherited") - (rule.label and lnp != "code")
     if rule.orient == "XS":
         return [(row.x, row.s, 0)]
     if rule.orient == "SX":
         return [(row.s, row.x, 0)]
+    side_l = side_r = None
     if not lefts:
         relative = re.search(r"\b(?:that|which)\s+((?:(?!(?:is|are|was|were|be|been|and|monitors|includes)\b)[\w-]+\s+)"
                              r"{1,4})$", lnp, re.IGNORECASE)
+        if relative and rule.relation != "monitors":
+            relative = None  # only a verb cue has an agent in a relative clause
         if relative:  # "the procedure that this guidance code monitors": the agent follows "that"
             lnp = relative.group(1)
-        side = row.np_side(lnp, head=not rule.last_np, before=cell.masked[max(0, floor - 40):floor])
-        explicit += side is not None
-        lefts = [side or (row.x if not rights or rights != [row.x] else row.s)]
-        if side and rights == [side]:
-            lefts = [row.x if side == row.s else row.s]
+        side_l = row.np_side(lnp, head=not rule.last_np, before=cell.masked[max(0, floor - 40):floor])
+        explicit += side_l is not None
+        if relative and side_l is None:
+            return []  # an agent kg cannot tell ("the procedure that 770131 monitors"): no guess
     if not rights:
-        side = row.np_side(rnp)
-        explicit += side is not None
-        rights = [side or row.s]
-        if rights == lefts:
-            rights = [row.x if lefts == [row.s] else row.s]
+        side_r = row.np_side(rnp, before=None)
+        # "not separately reported with this code" names a companion, not a container: it grounds no direction
+        explicit += side_r is not None and rule.name != "not-separately"
+    if side_l is not None and side_r is not None and side_l == side_r:
+        side_l = side_r = None  # both phrases seem to describe one code: they settle nothing
+        explicit -= 2
+    if not lefts and not rights:
+        lefts, rights = [side_l or (row.x if side_r != row.x else row.s)], [side_r or (row.s if side_l != row.s else row.x)]
+    elif not lefts:
+        lefts = [side_l or (row.x if rights != [row.x] else row.s)]
+    elif not rights:
+        rights = [side_r or (row.s if lefts != [row.s] else row.x)]
     if lefts == rights:
-        lefts = [row.x if lefts == [row.s] else row.s]
+        if side_l is not None:
+            lefts = [row.x if lefts == [row.s] else row.s]
+        elif side_r is not None and lnp in ("code", "inherited"):
+            return []  # "X ... and also included in X": says nothing kg can use
+        elif side_r is not None:
+            rights = [row.x if rights == [row.s] else row.s]
     out = []
     for a in lefts:
         for b in rights:
             if a == b:
                 continue
             out.append((b, a, explicit) if rule.orient == "RL" else (a, b, explicit))
+    _participants.last_left = lefts  # type: ignore[attr-defined]
     return out
 
 
@@ -298,18 +325,25 @@ def _clause_statements(row: _Row, i: int, clause: Clause, rules: tuple[Rule, ...
     consumed = [(m.start(), m.end()) for r, m in found if r.consumes]
     out: list[Statement] = []
     floor = clause.start
+    inherit: list[str] | None = None
     for rule, m in sorted(found, key=lambda rm: rm[1].start()):
         trigger = _negation(row, clause, rule, m, consumed)
         previous = floor
-        if not re.search(r"\b(?:that|which|who)\s+(?:\w+\s+)?$", cell.masked[max(0, m.start() - 30):m.start()], re.I):
-            floor = max(floor, m.end())  # a cue in a relative clause ("guidance that monitors ...") ends no phrase
+        if rule.tier >= 2 and not re.search(r"\b(?:that|which|who)\s+(?:\w+\s+)?$",
+                                            cell.masked[max(0, m.start() - 30):m.start()], re.I):
+            # a weak cue ("postoperative visits") or one in a relative clause ("guidance that monitors ...")
+            # ends no phrase
+            floor = max(floor, m.end())
         if trigger is not None and not rule.negatable:
             continue
         phrase = cell.quote(m.start(), m.end())
         condition = "; ".join(clause.conditions)
         mods = cell.modifiers_in(clause.start, clause.end) if rule.relation in ("separatelyReportableWith",
                                                                               "addOnTo") else ()
-        for s, o, explicit in _participants(row, clause, rule, m, previous):
+        found_pairs = _participants(row, clause, rule, m, previous, inherit)
+        if rule.orient in ("LR", "RL"):
+            inherit = getattr(_participants, "last_left", None)
+        for s, o, explicit in found_pairs:
             out.append(Statement(
                 s, rule.relation, o, negated=trigger is not None, phrase=phrase, rule=rule.name,
                 cue=trigger.cue if trigger else "",
@@ -341,6 +375,8 @@ def _add_on_statements(row: _Row, i: int, clause: Clause, addon_flag: dict[str, 
                 addon = addon_flag.get(a)
                 if addon is None:
                     addon = row.is_addon(a)
+                if addon is None and pattern == PRIMARY_CUES[2]:
+                    addon = True  # "reported only with 77065": it cannot stand alone, which is what an add-on is
                 for b in rights:
                     if a == b:
                         continue
@@ -353,7 +389,7 @@ def _add_on_statements(row: _Row, i: int, clause: Clause, addon_flag: dict[str, 
                     out.append(Statement(
                         a, relation, b, phrase=cell.quote(m.start(), m.end()), rule=rule,
                         modifiers=cell.modifiers_in(clause.start, clause.end),
-                        condition="; ".join(clause.conditions), tier=2, explicit=1 + bool(rights), clause=i,
+                        condition="; ".join(clause.conditions), tier=2, explicit=2, clause=i,
                         position=m.start()))
     return out
 
@@ -415,17 +451,16 @@ def _within_clause(statements: list[Statement]) -> tuple[list[Statement], list[S
             continue
         directions = {(st.subject, st.object) for st in best}
         if len(directions) > 1:
-            most = max(st.explicit for st in best)
-            strongest = [st for st in best if st.explicit == most]
-            if len({(st.subject, st.object) for st in strongest}) > 1:
-                conflicts.extend(best)
+            grounded = [st for st in best if st.explicit > 0]
+            if len({(st.subject, st.object) for st in grounded}) != 1:
+                conflicts.extend(best)  # grounded both ways, or not at all: never guess
                 continue
-            best = strongest
+            best = grounded
         kept.append(best[0])
     # a relation whose participant was named beats the same relation with a defaulted one from the same code
     final = []
     for st in kept:
-        if st.explicit < 2 and any(o is not st and o.relation == st.relation and o.explicit > st.explicit
+        if st.explicit < 4 and any(o is not st and o.relation == st.relation and o.explicit > st.explicit
                                    and st.subject in (o.subject, o.object) for o in kept):
             continue
         final.append(st)
@@ -640,6 +675,30 @@ def primary(statements: list[Statement], subject: str, row: str) -> Statement | 
     """
     mine = [st for st in statements if not st.negated and {st.subject, st.object} == {subject, row}]
     return max(mine, key=lambda st: (st.tier, -st.position)) if mine else None
+
+
+def generic(statements: list[Statement], text: str, *, table: str, subject: str, row: str) -> tuple[str, str]:
+    """Why a row stays ``relatedTo``, and the cues a reviewer should look at: ``(rule, phrase)``.
+
+    The rule is ``negated`` (the text denies the statements it makes about the pair), ``other-codes`` (it
+    only relates other codes), ``conflict`` (its cues disagree) or ``no-rule`` (no cue at all).
+
+    Examples
+    --------
+    >>> generic([], "See payer policy", table="procedure", subject="77013", row="76380")
+    ('no-rule', '')
+    >>> sts = read_row("Not an alternative to 49505", table="procedure", subject="49505", row="49591")
+    >>> generic(sts, "Not an alternative to 49505", table="procedure", subject="49505", row="49591")
+    ('negated', 'an alternative')
+    """
+    pair = {subject, row}
+    cues = _conflict_phrases(text, table, subject, row)
+    phrase = "; ".join(dict.fromkeys(cues))
+    if any(st.negated and {st.subject, st.object} == pair for st in statements):
+        return "negated", "; ".join(dict.fromkeys(st.phrase for st in statements if st.negated)) or phrase
+    if any(not st.negated for st in statements):
+        return "other-codes", "; ".join(dict.fromkeys(st.phrase for st in statements if not st.negated)) or phrase
+    return ("conflict" if cues else "no-rule"), phrase
 
 
 def _conflict_phrases(text: str, table: str, subject: str, row: str) -> list[str]:

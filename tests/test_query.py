@@ -92,8 +92,8 @@ def test_modifiers_and_specialties(example_store):
 
 def test_stats_counts_documents(example_store):
     rows = {(r["kind"], r["item"]): int(r["count"]) for r in run(example_store, "stats").records()}
-    assert rows[("nodes", "Briefing")] == 9
-    assert rows[("graph", "named graphs")] == 10  # 9 briefings + the ontology
+    assert rows[("nodes", "Briefing")] == 10
+    assert rows[("graph", "named graphs")] == 11  # 10 briefings + the ontology
 
 
 @pytest.mark.parametrize("hostile", [

@@ -290,5 +290,5 @@ def test_classification_is_case_insensitive_and_deterministic():
     a = classify_procedure("ABLATION PROCEDURE THAT 77013 MONITORS", subject="77013", other="49405")
     b = classify_procedure("ablation procedure that 77013 monitors", subject="77013", other="49405")
     assert (a.relation, a.direction, a.rule) == (b.relation, b.direction, b.rule) == ("monitors", OUT, "monitors")
-    assert a.phrase == "MONITORS"
+    assert a.phrase == "THAT 77013 MONITORS"
     assert classify_procedure("ABLATION PROCEDURE THAT 77013 MONITORS", "77013", "49405") == a

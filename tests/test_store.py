@@ -31,9 +31,9 @@ def test_build_is_idempotent(tmp_path, corpus):
     store = open_store(tmp_path / "s")
     first = build(store, [corpus], progress=False)
     n = triple_count(store)
-    assert len(first.added) == 9 and first.ok
+    assert len(first.added) == 10 and first.ok
     second = build(store, [corpus], progress=False)
-    assert second.added == [] and second.updated == [] and len(second.unchanged) == 9
+    assert second.added == [] and second.updated == [] and len(second.unchanged) == 10
     assert second.quads_written == 0
     assert triple_count(store) == n
 
@@ -47,7 +47,7 @@ def test_same_input_in_a_fresh_store_gives_the_same_triples(tmp_path, corpus, op
     a, b = open_store(tmp_path / "a"), open_store(tmp_path / "b")
     build(a, [corpus], progress=False)
     report = build(b, [corpus], progress=False, **options)
-    assert report.ok and len(report.added) == 9
+    assert report.ok and len(report.added) == 10
     assert triple_count(a) == triple_count(b)
     ontology = "https://w3id.org/codekg/ontology"  # its owl:unionOf lists are blank nodes, fresh per store
     assert {q for q in a if q.graph_name.value != ontology} == {q for q in b if q.graph_name.value != ontology}
@@ -56,7 +56,7 @@ def test_same_input_in_a_fresh_store_gives_the_same_triples(tmp_path, corpus, op
 def test_parallel_build_reports_bad_documents_too(tmp_path, corpus):
     (corpus / "bad.txt").write_text("nothing to see\n", encoding="utf-8")
     report = build(open_store(tmp_path / "s"), [corpus], progress=False, workers=2)
-    assert len(report.added) == 9
+    assert len(report.added) == 10
     assert [Path(e.path).name for e in report.errors] == ["bad.txt"] and report.errors[0].line == 1
 
 
@@ -68,7 +68,7 @@ def test_changed_document_replaces_only_its_graph(tmp_path, corpus):
     path = corpus / "77013.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("K75.2 |", "K74.60 |"), encoding="utf-8")
     report = build(store, [corpus], progress=False)
-    assert report.updated == ["77013.txt"] and len(report.unchanged) == 8
+    assert report.updated == ["77013.txt"] and len(report.unchanged) == 9
     assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(other))) == before_other
     g = ox.NamedNode(GRAPH_77013)
     k75 = ox.NamedNode("http://purl.bioontology.org/ontology/ICD10CM/K75.2")
@@ -113,7 +113,7 @@ def test_same_code_in_two_briefings_is_one_node_with_both_sources(example_store)
 
 
 def test_documents_and_rdflib_bridge(example_store):
-    assert len(documents(example_store)) == 9
+    assert len(documents(example_store)) == 10
     ds = to_rdflib(example_store)
     names = {str(g.identifier) for g in ds.graphs()}
     assert GRAPH_77013 in names

@@ -128,6 +128,7 @@ def _find(pattern: str, text: str, lo: int, hi: int) -> list[_Hit]:
     return [_Hit(m, lo) for m in _rx(pattern).finditer(text[lo:hi])]
 
 
+_PACKAGE = re.compile(r"\bglobal (?:\w+ )?(?:package|period|service)\b|\bsurgical package\b", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|into|to|with|of|than|from|as|for|by|after|before|alongside|like|unlike|under|during|on|replaces)\s+"
     r"(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
@@ -185,6 +186,8 @@ class _Row:
         """
         chunks = [c for c in _HEAD_END.split(text.strip()) if c.strip()] or [""]
         part = chunks[0] if head else chunks[-1]
+        if _PACKAGE.search(part):
+            return self.s  # "the global surgical package" is the subject's
         this = _THIS.search(part)
         if this and (before is None or not _PREPOSITION_BEFORE.search(before + text[:text.find(part) + this.start()])):
             return self.s
@@ -273,6 +276,12 @@ def _participants(row: _Row, clause: Clause, rule: Rule, m: _Hit, floor: int, in
         rights, rnp = row.right(clause, m.end())
     # how well grounded the participants are: a code named counts 2, a phrase that describes one 1
     explicit = 2 * (lnp == "code") + 2 * (rnp == "code") + (lnp == "inherited") - (rule.label and lnp != "code")
+    if rule.relation == "monitors" and lnp == "code" and re.search(
+            r"\b(?:that|which)\s+(?:\w+\s+)?$", cell.masked[max(0, cell.mentions_in(0, m.start())[-1].start - 12):
+                                                            cell.mentions_in(0, m.start())[-1].start]):
+        # "ablation codes which 77013 monitors": the code monitors what the relative clause hangs on
+        agent = lefts[0]
+        return [(agent, row.x if agent != row.x else row.s, explicit)]
     if rule.orient == "XS":
         return [(row.x, row.s, 0)]
     if rule.orient == "SX":
@@ -336,7 +345,11 @@ def _clause_statements(row: _Row, i: int, clause: Clause, rules: tuple[Rule, ...
             floor = max(floor, m.end())
         if trigger is not None and not rule.negatable:
             continue
-        phrase = cell.quote(m.start(), m.end())
+        start = m.start()
+        if rule.relation == "monitors":  # quote the agent of "which 77013 specifically monitors" too
+            agent = re.search(r"\b(?:that|which)\s+(?:[\w\u3400-]+\s+){1,3}$", cell.masked[clause.start:m.start()], re.I)
+            start = clause.start + agent.start() if agent else start
+        phrase = cell.quote(start, m.end())
         condition = "; ".join(clause.conditions)
         mods = cell.modifiers_in(clause.start, clause.end) if rule.relation in ("separatelyReportableWith",
                                                                               "addOnTo") else ()

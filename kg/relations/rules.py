@@ -125,7 +125,7 @@ PROCEDURE_RULES: tuple[Rule, ...] = (
     Rule("pre-procedure", "precedes",
          r"\bpre-?(?:procedur|procedure|ablation|operative|treatment|interventional)\w*\b|\bplanning\b"
          r"|\bplan (?:the|an?|its) (?:approach|trajectory|procedure|ablation|treatment|needle|probe)",
-         tier=1, orient="XS", negatable=False),
+         tier=1, orient="XS", negatable=False, in_conditions=True),
     Rule("follow-up", "precedes",
          r"\bpost-?(?:procedur|procedure|ablation|operative|treatment)\w*|\bfollow-?up\b|\bsurveillance\b",
          tier=1, orient="SX", negatable=False),

@@ -213,7 +213,7 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint:
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
     """Export the store (all graphs, or one) as RDF, or its network projection."""
     from kg.network import NETWORK_FORMATS
-    from kg.store import export as export_store
+    from kg.export import export as export_store
     from kg.store import open_store
 
     store = open_store(store_dir, read_only=True)

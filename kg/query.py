@@ -15,6 +15,16 @@ query's ``WHERE`` group (the same text works against any SPARQL 1.1
 endpoint); a value is serialised as an N-Triples term, never pasted into the
 query as text, so it cannot change what a query does.
 
+Queries run against a *target* (:mod:`kg.target`): the embedded store, or a
+remote endpoint (:class:`kg.remote.Endpoint`); both answer with pyoxigraph's
+result objects, which :meth:`Results.from_native` turns into :class:`Results`.
+
+kg's own queries (the network projection's, the store's, the audit's) are
+``.rq`` files too, in ``kg/queries/internal/<module>/``, marked
+``# internal: true`` and left out of :func:`named_queries`; read one with
+:func:`internal_query` (``internal_query("network/edges")``), see
+:mod:`kg.queries`.
+
 Examples
 --------
 >>> "monitors" in named_queries()
@@ -45,6 +55,8 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.parse import code_candidates
+from kg.queries import QUERY_DIR, internal_query
+from kg.target import NativeResults, QueryTarget, as_target
 from kg.vocab import KG, PREFIXES, code_iri
 
 __all__ = [
@@ -55,11 +67,11 @@ __all__ = [
     "run",
     "run_sparql",
     "bind",
+    "internal_query",
     "with_values",
     "FORMATS",
 ]
 
-QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
@@ -129,12 +141,30 @@ def _load(path: Path) -> NamedQuery:
 
 @lru_cache(maxsize=1)
 def named_queries() -> dict[str, NamedQuery]:
-    """All named queries, by name (the file stem), sorted."""
+    """All named queries, by name (the file stem), sorted.
+
+    Examples
+    --------
+    >>> named_queries()["monitors"].params[0].name
+    'code'
+    >>> any(name.startswith("internal") for name in named_queries())
+    False
+    """
     return {q.name: q for q in map(_load, sorted(QUERY_DIR.glob("*.rq")))}
 
 
 def get(name: str) -> NamedQuery:
-    """The named query ``name``, or a :class:`QueryError` listing the names."""
+    """The named query ``name``, or a :class:`QueryError` listing the names.
+
+    Examples
+    --------
+    >>> get("stats").title != ""
+    True
+    >>> get("nope")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: no named query 'nope'; 'kg queries' lists them: ...
+    """
     try:
         return named_queries()[name]
     except KeyError:
@@ -217,12 +247,52 @@ class Results:
     def __len__(self) -> int:
         return len(self.rows) if self.triples is None else len(self.triples)
 
+    @classmethod
+    def from_native(cls, native: NativeResults, *, source: str = "<query>") -> Results:
+        """What a :class:`~kg.target.QueryTarget` answered, as :class:`Results`.
+
+        Raises
+        ------
+        QueryError
+            For an error that surfaces while the solutions are read.
+
+        Examples
+        --------
+        >>> r = Results.from_native(ox.Store().query("SELECT ?x WHERE { VALUES ?x { 1 } }"))
+        >>> r.variables, r.records()
+        (['x'], [{'x': '1'}])
+        >>> Results.from_native(ox.Store().query("ASK {}")).boolean
+        True
+        """
+        try:
+            if isinstance(native, ox.QueryBoolean):
+                return cls([], [], boolean=bool(native))
+            if not isinstance(native, ox.QuerySolutions):
+                return cls(["subject", "predicate", "object"], [], triples=list(native))
+            variables = [v.value for v in native.variables]
+            rows = [tuple(s[v] for v in variables) for s in native]
+        except (OSError, ValueError, TypeError, SyntaxError) as err:  # evaluation errors surface while iterating
+            raise QueryError(f"{source}: query failed: {err}") from err
+        return cls(variables, rows)
+
     def records(self) -> list[dict[str, str | None]]:
-        """Rows as dicts of compact strings (prefixed IRIs, literal values)."""
+        """Rows as dicts of compact strings (prefixed IRIs, literal values).
+
+        Examples
+        --------
+        >>> Results(["code"], [(ox.NamedNode("http://purl.bioontology.org/ontology/CPT/77013"),)]).records()
+        [{'code': 'cpt:77013'}]
+        """
         return [{v: compact(t) for v, t in zip(self.variables, row)} for row in self.rows]
 
     def to_json(self) -> str:
-        """W3C SPARQL 1.1 Query Results JSON."""
+        """W3C SPARQL 1.1 Query Results JSON.
+
+        Examples
+        --------
+        >>> Results(["x"], [(ox.Literal("1"),), (None,)]).to_json()
+        '{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}, {}]}}'
+        """
         if self.boolean is not None:
             return json.dumps({"head": {}, "boolean": self.boolean})
         bindings = []
@@ -235,7 +305,13 @@ class Results:
         return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
 
     def to_csv(self) -> str:
-        """W3C SPARQL 1.1 CSV results: full IRIs, plain literal values."""
+        """W3C SPARQL 1.1 CSV results: full IRIs, plain literal values.
+
+        Examples
+        --------
+        >>> Results(["x", "y"], [(ox.NamedNode("http://a"), None)]).to_csv()
+        'x,y\\r\\nhttp://a,\\r\\n'
+        """
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(self.variables)
@@ -244,7 +320,16 @@ class Results:
         return buf.getvalue()
 
     def to_table(self) -> str:
-        """An aligned text table for the terminal."""
+        """An aligned text table for the terminal.
+
+        Examples
+        --------
+        >>> print(Results(["code", "n"], [(ox.Literal("77013"), ox.Literal("2"))]).to_table())
+        code   n
+        -----  -
+        77013  2
+        (1 row)
+        """
         if self.boolean is not None:
             return "true" if self.boolean else "false"
         if not self.variables:
@@ -259,7 +344,13 @@ class Results:
         return "\n".join(lines)
 
     def to_df(self):
-        """A pandas DataFrame of :meth:`records` (needs pandas)."""
+        """A pandas DataFrame of :meth:`records` (needs pandas).
+
+        Examples
+        --------
+        >>> Results(["x"], [(ox.Literal("1"),)]).to_df().to_dict("records")
+        [{'x': '1'}]
+        """
         import pandas as pd
 
         return pd.DataFrame(self.records(), columns=self.variables)
@@ -350,63 +441,47 @@ def with_values(sparql: str, bindings: Binding) -> str:
     return f"{sparql[:m.end()]} VALUES ({names}) {{ {rows} }}{sparql[m.end():]}"
 
 
-def with_prefixes(sparql: str) -> str:
-    """``sparql`` with PREFIX lines for every kg prefix it uses but does not declare.
-
-    Examples
-    --------
-    >>> with_prefixes("SELECT * WHERE { ?s a kg:Briefing }").splitlines()[0]
-    'PREFIX kg: <https://w3id.org/codekg/ontology#>'
-    """
-    declared = {m.lower() for m in re.findall(r"PREFIX\s+([\w-]*):", sparql, re.IGNORECASE)}
-    missing = [
-        f"PREFIX {name}: <{ns}>" for name, ns in PREFIXES.items()
-        if name.lower() not in declared and re.search(rf"(?<![\w?$]){re.escape(name)}:", sparql)
-    ]
-    return "\n".join(missing + [sparql]) if missing else sparql
-
-
-def run_sparql(store, sparql: str, *, substitutions=None, source: str = "<query>") -> Results:
-    """Run SPARQL text against ``store`` (union default graph), or a remote endpoint.
+def run_sparql(target: ox.Store | QueryTarget, sparql: str, *, substitutions=None, source: str = "<query>") -> Results:
+    """Run SPARQL text against a store (the union of its graphs) or any :class:`~kg.target.QueryTarget`.
 
     Parameters
     ----------
-    store : pyoxigraph.Store or kg.remote.Endpoint
-        The embedded store, or any SPARQL 1.1 endpoint (SELECT and ASK).
+    target : pyoxigraph.Store or kg.target.QueryTarget
+        The embedded store, or a remote endpoint (:class:`kg.remote.Endpoint`).
+    sparql : str
+        SELECT, ASK, CONSTRUCT or DESCRIBE; kg's prefixes need no declaration.
+    substitutions : dict, optional
+        Variable -> candidate terms, bound in a ``VALUES`` block (:func:`with_values`).
+    source : str
+        Where the text came from, for error messages.
 
     Raises
     ------
     QueryError
         With ``source:line:column`` for a syntax error.
-    """
-    from kg.remote import Endpoint, results_from_json
 
-    if isinstance(store, Endpoint):
-        return results_from_json(store.query(with_prefixes(with_values(sparql, substitutions or {}))))
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> run_sparql(store, "ASK { ?s a kg:Briefing }").boolean
+    False
+    >>> run_sparql(store, "SELECT ?x WHERE {", source="mine.rq")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: mine.rq:1:18: SPARQL syntax error: ...
+    """
+    target = as_target(target)
     try:
-        result = store.query(
-            with_values(sparql, substitutions or {}),
-            prefixes=PREFIXES,
-            use_default_graph_as_union=True,
-        )
+        native = target.query(with_values(sparql, substitutions or {}))
     except SyntaxError as err:
         raise _syntax_error(err, source) from err
     except OSError as err:
         raise QueryError(f"{source}: query failed: {err}") from err
-    try:
-        if isinstance(result, ox.QueryBoolean):
-            return Results([], [], boolean=bool(result))
-        if isinstance(result, ox.QueryTriples):
-            return Results(["subject", "predicate", "object"], [], triples=list(result))
-        variables = [v.value for v in result.variables]
-        rows = [tuple(s[v] for v in variables) for s in result]
-    except (OSError, ValueError, TypeError) as err:  # evaluation errors surface while iterating
-        raise QueryError(f"{source}: query failed: {err}") from err
-    return Results(variables, rows)
+    return Results.from_native(native, source=source)
 
 
-def run(store, name: str, **params) -> Results:
-    """Run the named query ``name`` with ``params`` bound as RDF terms.
+def run(target: ox.Store | QueryTarget, name: str, **params) -> Results:
+    """Run the named query ``name`` against a store or a target, with ``params`` bound as RDF terms.
 
     Examples
     --------
@@ -416,11 +491,17 @@ def run(store, name: str, **params) -> Results:
     []
     """
     q = get(name)
-    return run_sparql(store, q.text, substitutions=bind(q, params), source=str(q.path))
+    return run_sparql(target, q.text, substitutions=bind(q, params), source=str(q.path))
 
 
 def iter_queries() -> Iterator[NamedQuery]:
-    """The named queries in name order."""
+    """The named queries in name order.
+
+    Examples
+    --------
+    >>> next(iter_queries()).name == min(named_queries())
+    True
+    """
     return iter(named_queries().values())
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from kg.errors import BriefingParseError, StoreError
 from kg.parse import parse_file
-from kg.store import build, documents, export, open_store, to_rdflib, triple_count
+from kg.export import export, to_rdflib
+from kg.store import build, documents, open_store, triple_count
 from kg.to_rdf import briefing_quads
 from kg.vocab import briefing_iri
 

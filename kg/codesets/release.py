@@ -226,7 +226,7 @@ def load_release(
         ``skipped`` is True when the same file (by SHA-256) was already
         loaded with the same release label (a callable label is not compared).
     """
-    from kg.store import BulkWriter
+    from kg.bulk import BulkWriter
 
     if (quads is None) == (nquads is None):
         raise TypeError("give exactly one of quads and nquads")

@@ -22,19 +22,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
 from kg.codesets import LoadReport, link_sites, load
-from kg.store import BuildReport, build
+from kg.store import BuildReport, Paths, build
 
 __all__ = ["build_all"]
 
 
 def build_all(
     store: ox.Store,
-    paths: Sequence[str | os.PathLike],
+    paths: Paths,
     codesets: Mapping[str, str | os.PathLike | None],
     *,
     progress: bool | None = None,
@@ -46,8 +46,9 @@ def build_all(
     ----------
     store : pyoxigraph.Store
         From :func:`kg.store.open_store`.
-    paths : sequence of path-like
-        Briefing files and folders, as for :func:`kg.store.build`.
+    paths : path-like, or iterable of path-like
+        Briefing files and folders, as for :func:`kg.store.build` (one
+        ``str`` is one path).
     codesets : mapping
         Code-set name -> file, as for :func:`kg.codesets.load`.
     progress : bool, optional
@@ -65,6 +66,15 @@ def build_all(
     CodeSetError
         After both sides have finished, if a code-set file was bad; the
         briefings and the other code sets are built all the same.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import open_store
+    >>> built, loaded = build_all(open_store(tempfile.mkdtemp()), str(examples_dir() / "77013.txt"), {}, progress=False)
+    >>> built.added, loaded
+    (['77013.txt'], [])
     """
     outcome: dict[str, object] = {}
 

@@ -95,6 +95,13 @@ def test_push_then_query_the_endpoint_and_push_again(tmp_path, store_dir):
         via_store = subprocess.run(args + ["--store", str(store_dir)], capture_output=True, text=True, timeout=120)
         assert via_endpoint.returncode == 0, via_endpoint.stderr
         assert json.loads(via_endpoint.stdout) == json.loads(via_store.stdout)
+        # the network commands and views take --endpoint too
+        for args in (["explain", "C22.0", "76942"], ["hubs", "--top", "3"], ["view", "77013", "-o", str(tmp_path / "v.html")]):
+            cmd = [sys.executable, "-m", "kg", *args]
+            via_endpoint = subprocess.run(cmd + ["--endpoint", endpoint.url], capture_output=True, text=True, timeout=120)
+            via_store = subprocess.run(cmd + ["--store", str(store_dir)], capture_output=True, text=True, timeout=120)
+            assert via_endpoint.returncode == 0, via_endpoint.stderr
+            assert (via_endpoint.stdout, via_endpoint.stderr) == (via_store.stdout, via_store.stderr) != ("", "")
 
 
 def test_cli_push(tmp_path, store_dir):

@@ -50,7 +50,14 @@ class QueryTarget(Protocol):
     """Something SPARQL runs against: see the module docstring."""
 
     def query(self, sparql: str) -> NativeResults:
-        """Run ``sparql``; raise :class:`SyntaxError` for bad SPARQL, a :class:`~kg.errors.KGError` otherwise."""
+        """Run ``sparql``; raise :class:`SyntaxError` for bad SPARQL, a :class:`~kg.errors.KGError` otherwise.
+
+        Examples
+        --------
+        >>> target: QueryTarget = StoreTarget(ox.Store())
+        >>> list(target.query("SELECT ?x WHERE { VALUES ?x { kg:monitors } }"))
+        [<QuerySolution x=<NamedNode value=https://w3id.org/codekg/ontology#monitors>>]
+        """
 
 
 class StoreTarget:

@@ -10,7 +10,11 @@ reads the store once into an :class:`networkx.MultiDiGraph`:
 * an edge runs in the relation's direction, is keyed by the relation's local
   name (``monitors``, ``indicationFor``...), so different relations between
   the same two codes stay distinct, and carries ``sources``: the
-  ``(file, line)`` pairs of the briefing rows that assert it.
+  ``(file, line)`` pairs of the briefing rows that assert it (a row that
+  negates a relation, ``kg:negated true``, gives no edge).
+
+It reads the store, or a remote endpoint (any :class:`kg.target.QueryTarget`),
+with the queries in ``kg/queries/internal/network/``.
 
 Examples
 --------
@@ -76,6 +80,7 @@ def _rows(target: QueryTarget, name: str, values: dict[str, Iterable[str]] | Non
     if values:
         text = with_values(text, {ox.Variable(v): [ox.NamedNode(iri) for iri in iris] for v, iris in values.items()})
     return run_sparql(target, text, source=f"kg/queries/internal/network/{name}.rq").rows
+
 
 def project(
     target: ox.Store | QueryTarget,

@@ -82,7 +82,8 @@ def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
 
 
 def child_dump(store_dir: Path, out: Path) -> dict:
-    from kg.store import export, open_store
+    from kg.export import export
+    from kg.store import open_store
 
     t = time.perf_counter()
     export(open_store(store_dir, read_only=True), str(out), "nq")

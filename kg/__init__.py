@@ -15,7 +15,8 @@ from kg.errors import BriefingParseError, CodeSetError, KGError, QueryError, Sto
 from kg.examples import examples_dir
 from kg.parse import Briefing, parse_file, parse_text
 from kg.query import Results, named_queries, run as query, run_sparql as sparql
-from kg.store import build, export, open_store, to_rdflib, triple_count
+from kg.export import export, to_rdflib
+from kg.store import build, open_store, triple_count
 from kg.view import view  # noqa: E402  (kg.view, the function, shadows the module name on purpose)
 
 __version__ = "0.1.0"

@@ -37,7 +37,7 @@ endpoint_option = click.option(
 
 
 def _target(endpoint: str | None, store_dir: Path):
-    """The remote endpoint if one is given, else the local store opened read-only."""
+    """The remote endpoint if one is given, else the local store opened read-only (a :mod:`kg.target`)."""
     if endpoint:
         from kg.remote import Endpoint
 
@@ -207,7 +207,7 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint:
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
     """Export the store (all graphs, or one) as RDF, or its network projection."""
     from kg.network import NETWORK_FORMATS
-    from kg.store import export as export_store
+    from kg.export import export as export_store
     from kg.store import open_store
 
     store = open_store(store_dir, read_only=True)
@@ -227,11 +227,10 @@ def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) ->
         click.echo(f"wrote {output}", err=True)
 
 
-def _graph(store_dir: Path, **options):
+def _graph(endpoint: str | None, store_dir: Path, **options):
     from kg.network import project
-    from kg.store import open_store
 
-    return project(open_store(store_dir, read_only=True), **options)
+    return project(_target(endpoint, store_dir), **options)
 
 
 def _name(G, n: str) -> str:
@@ -244,12 +243,13 @@ def _name(G, n: str) -> str:
 @click.argument("b")
 @click.option("--max-paths", default=10, show_default=True, help="At most this many paths.")
 @click.option("--hierarchies", is_flag=True, help="Also walk the code-set hierarchies (ICD-10-CM, NUCC).")
+@endpoint_option
 @store_option
-def explain(a: str, b: str, max_paths: int, hierarchies: bool, store_dir: Path) -> None:
+def explain(a: str, b: str, max_paths: int, hierarchies: bool, endpoint: str | None, store_dir: Path) -> None:
     """How are codes A and B connected? The shortest typed paths, with the document and line of each step."""
     from kg.network import explain as explain_paths
 
-    G = _graph(store_dir, hierarchies=hierarchies)
+    G = _graph(endpoint, store_dir, hierarchies=hierarchies)
     paths = explain_paths(G, a, b, max_paths=max_paths)
     if not paths:
         click.echo(f"no path between {a} and {b}")
@@ -265,12 +265,13 @@ def explain(a: str, b: str, max_paths: int, hierarchies: bool, store_dir: Path) 
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6))
 @click.option("--relation", "relations", multiple=True, type=click.Choice(list(BRIEFING_RELATIONS)),
               help="Only these relations (repeatable).")
+@endpoint_option
 @store_option
-def neighbours(code: str, depth: int, relations: tuple[str, ...], store_dir: Path) -> None:
+def neighbours(code: str, depth: int, relations: tuple[str, ...], endpoint: str | None, store_dir: Path) -> None:
     """The codes within DEPTH hops of CODE, and the edges between them."""
     from kg.network import neighbours as around
 
-    G = _graph(store_dir)
+    G = _graph(endpoint, store_dir)
     H = around(G, code, depth=depth, relations=relations or None)
     for u, v, k in sorted(H.edges(keys=True), key=lambda e: (e[2], H.nodes[e[0]]["notation"], H.nodes[e[1]]["notation"])):
         click.echo(f"{H.nodes[u]['notation']}\t{k}\t{H.nodes[v]['notation']}")
@@ -281,12 +282,13 @@ def neighbours(code: str, depth: int, relations: tuple[str, ...], store_dir: Pat
 @click.option("--type", "node_type", type=click.Choice(list(NODE_TYPES)))
 @click.option("--measure", type=click.Choice(["degree", "pagerank"]), default="degree", show_default=True)
 @click.option("--top", default=10, show_default=True)
+@endpoint_option
 @store_option
-def hubs(node_type: str | None, measure: str, top: int, store_dir: Path) -> None:
+def hubs(node_type: str | None, measure: str, top: int, endpoint: str | None, store_dir: Path) -> None:
     """The most connected codes (degree or PageRank), optionally of one type."""
     from kg.network import hubs as rank
 
-    G = _graph(store_dir)
+    G = _graph(endpoint, store_dir)
     for n, score in rank(G, node_type=node_type, measure=measure, top=top):
         click.echo(f"{score:10.4f}  {_name(G, n)}")
 
@@ -294,12 +296,13 @@ def hubs(node_type: str | None, measure: str, top: int, store_dir: Path) -> None
 @main.command()
 @click.argument("code")
 @click.option("--top", default=10, show_default=True)
+@endpoint_option
 @store_option
-def similar(code: str, top: int, store_dir: Path) -> None:
+def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
     """Procedures most like CODE: shared diagnoses, modifiers and specialties (Jaccard)."""
     from kg.network import similar as rank
 
-    G = _graph(store_dir)
+    G = _graph(endpoint, store_dir)
     for n, score in rank(G, code, top=top):
         click.echo(f"{score:6.3f}  {_name(G, n)}")
 
@@ -366,8 +369,9 @@ def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, s
 @click.option("--physics/--no-physics", default=None, help="vis-network physics (default: on up to 300 nodes).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="kg-view.html",
               show_default=True, help="The HTML file to write.")
+@endpoint_option
 @store_option
-def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, physics, output, store_dir) -> None:
+def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, physics, output, endpoint, store_dir) -> None:
     """Write an interactive, self-contained HTML view of the graph.
 
     \b
@@ -377,14 +381,13 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
     kg view --sparql my.rq                    # what your CONSTRUCT or SELECT returns
     kg view --audit -o audit.html             # the audit findings on the graph
     """
-    from kg.store import open_store
     from kg.view import view as make_view
 
     modes = [code is not None, whole, query_name is not None, sparql is not None, audit]
     if sum(modes) != 1:
         raise click.UsageError("give one of CODE, --all, --query NAME, --sparql FILE or --audit")
     values = _param_values(params)
-    store = open_store(store_dir, read_only=True)
+    store = _target(endpoint, store_dir)
     page = make_view(
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
         sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,

@@ -54,3 +54,7 @@ class StoreError(KGError):
 
 class CodeSetError(KGError):
     """An official code-set file cannot be read (wrong columns, bad row)."""
+
+
+class RemoteError(KGError):
+    """A remote SPARQL endpoint could not be reached, refused the request, or answered nonsense."""

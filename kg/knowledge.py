@@ -14,15 +14,12 @@ True
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 
+from kg.queries import internal_query
 from kg.vocab import PREFIXES
 
 __all__ = ["AddOnCodes", "add_on_codes"]
-
-_QUERIES = Path(__file__).parent / "queries" / "internal"
 
 
 class AddOnCodes:
@@ -62,10 +59,10 @@ def add_on_codes(store: ox.Store) -> AddOnCodes | None:
     >>> add_on_codes(store)("22552")
     True
     """
-    loaded = store.query((_QUERIES / "add-on-sources.rq").read_text(), prefixes=PREFIXES,
+    loaded = store.query(internal_query("add-on-sources"), prefixes=PREFIXES,
                          use_default_graph_as_union=True)
     if not bool(loaded):
         return None
-    rows = store.query((_QUERIES / "add-on-codes.rq").read_text(), prefixes=PREFIXES,
+    rows = store.query(internal_query("add-on-codes"), prefixes=PREFIXES,
                        use_default_graph_as_union=True)
     return AddOnCodes(r["notation"].value for r in rows)

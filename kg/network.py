@@ -10,7 +10,11 @@ reads the store once into an :class:`networkx.MultiDiGraph`:
 * an edge runs in the relation's direction, is keyed by the relation's local
   name (``monitors``, ``indicationFor``...), so different relations between
   the same two codes stay distinct, and carries ``sources``: the
-  ``(file, line)`` pairs of the briefing rows that assert it.
+  ``(file, line)`` pairs of the briefing rows that assert it (a row that
+  negates a relation, ``kg:negated true``, gives no edge).
+
+It reads the store, or a remote endpoint (any :class:`kg.target.QueryTarget`),
+with the queries in ``kg/queries/internal/network/``.
 
 Examples
 --------
@@ -40,7 +44,9 @@ import kg.model as _model
 from kg.errors import KGError
 from kg.model import NODE_TYPES
 from kg.parse import code_candidates
-from kg.vocab import KG, PREFIXES, code_iri, node_type_of
+from kg.query import internal_query, run_sparql, with_values
+from kg.target import QueryTarget, as_target
+from kg.vocab import KG, class_iri, code_iri, node_type_of
 
 __all__ = [
     "CODE_RELATIONS",
@@ -65,56 +71,19 @@ CODE_RELATIONS = _model.CODE_RELATIONS
 FACT_RELATIONS = _model.ATTRIBUTE_RELATIONS
 """Relations from a procedure to its modifiers, specialties, payers and sites (:data:`kg.model.ATTRIBUTE_RELATIONS`)."""
 
-_EDGES = """
-SELECT ?s ?rel ?o ?file ?line WHERE {
-  GRAPH ?g {
-    ?e a kg:AssertedRelation ; kg:subjectCode ?s ; kg:relation ?rel ; kg:objectCode ?o ; kg:line ?line .
-    ?g kg:sourceFile ?file .
-  }
-}
-"""
+_TYPES = {class_iri(name): name for name in NODE_TYPES}
 
-_FACTS = """
-SELECT ?s ?rel ?o ?file ?line WHERE {
-  VALUES ?rel { kg:coveredByPayer kg:siteOfService }
-  GRAPH ?g { ?s ?rel ?o . ?g kg:sourceFile ?file ; kg:line ?line }
-}
-"""
 
-_NODE_TYPES = """
-SELECT DISTINCT ?n ?type WHERE {
-  VALUES ?type { %s }
-  GRAPH ?g { ?g a kg:Briefing . ?n a ?type }
-}
-""" % " ".join(f"kg:{t.owl_class}" for t in NODE_TYPES.values())
-
-_NODE_CODES = """
-SELECT DISTINCT ?n ?notation ?scheme WHERE { GRAPH ?g { ?g a kg:Briefing . ?n skos:notation ?notation ; skos:inScheme ?scheme } }
-"""
-
-_NODE_LABELS = """
-SELECT DISTINCT ?n ?label WHERE { GRAPH ?g { ?g a kg:Briefing . ?n rdfs:label ?label } }
-"""
-
-_OFFICIAL_LABELS = """
-SELECT ?n ?label WHERE { GRAPH ?g { ?g a kg:CodeSetRelease . ?n skos:prefLabel ?label } }
-"""
-
-_BROADER = """
-SELECT ?s ?o ?file WHERE {
-  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:sourceFile ?file . ?s skos:broader ?o }
-}
-"""
-
-_NCCI = """
-SELECT ?s ?o ?file WHERE {
-  GRAPH ?g { ?g a kg:CodeSetRelease ; kg:context "practitioner" ; kg:sourceFile ?file . ?rule a kg:NCCIEditRule . ?s ?rule ?o }
-}
-"""
+def _rows(target: QueryTarget, name: str, values: dict[str, Iterable[str]] | None = None):
+    """The rows of internal query ``network/<name>``, with registry IRIs bound in its VALUES block."""
+    text = internal_query(f"network/{name}")
+    if values:
+        text = with_values(text, {ox.Variable(v): [ox.NamedNode(iri) for iri in iris] for v, iris in values.items()})
+    return run_sparql(target, text, source=f"kg/queries/internal/network/{name}.rq").rows
 
 
 def project(
-    store: ox.Store,
+    target: ox.Store | QueryTarget,
     *,
     relations: Iterable[str] | None = None,
     hierarchies: bool = False,
@@ -124,8 +93,8 @@ def project(
 
     Parameters
     ----------
-    store : pyoxigraph.Store
-        A built store.
+    target : pyoxigraph.Store or kg.target.QueryTarget
+        A built store, or a remote endpoint (:class:`kg.remote.Endpoint`) that holds one.
     relations : iterable of str, optional
         Keep only these relations (local names, e.g. ``["monitors"]``). By
         default all briefing relations: :data:`CODE_RELATIONS` and
@@ -139,7 +108,8 @@ def project(
     Returns
     -------
     networkx.MultiDiGraph
-        Keyed by IRI; see the module docstring for attributes.
+        Keyed by IRI; see the module docstring for attributes. A negated
+        asserted relation (``kg:negated true``) is no edge.
 
     Examples
     --------
@@ -152,47 +122,45 @@ def project(
     >>> [(G.nodes[u]["notation"], k, G.nodes[v]["notation"]) for u, v, k in G.edges(keys=True)]
     [('77013', 'monitors', '49405')]
     """
+    target = as_target(target)
     wanted = set(relations) if relations is not None else set(CODE_RELATIONS + FACT_RELATIONS)
     G = nx.MultiDiGraph()
     sources: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
-    for query in (_EDGES, _FACTS):
-        for r in store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True):
-            rel = r["rel"].value.rsplit("#", 1)[1]
-            if rel in wanted:
-                sources[(r["s"].value, rel, r["o"].value)].add((r["file"].value, int(r["line"].value)))
+    facts = {"rel": [str(KG[r]) for r in FACT_RELATIONS]}
+    for s, rel, o, file, line in _rows(target, "edges") + _rows(target, "facts", facts):
+        name = rel.value.rsplit("#", 1)[1]
+        if name in wanted:
+            sources[(s.value, name, o.value)].add((file.value, int(line.value)))
     if hierarchies:
-        for r in store.query(_BROADER, prefixes=PREFIXES, use_default_graph_as_union=True):
-            sources[(r["s"].value, "broader", r["o"].value)].add((r["file"].value, 0))
+        for s, o, file in _rows(target, "broader"):
+            sources[(s.value, "broader", o.value)].add((file.value, 0))
     if ncci:
-        for r in store.query(_NCCI, prefixes=PREFIXES, use_default_graph_as_union=True):
-            sources[(r["s"].value, "includedIn", r["o"].value)].add(("NCCI", 0))
+        for s, o, _ in _rows(target, "ncci"):
+            sources[(s.value, "includedIn", o.value)].add(("NCCI", 0))
     for (s, rel, o), srcs in sources.items():
         G.add_edge(s, o, key=rel, relation=rel, sources=sorted(srcs))
-    _annotate_nodes(store, G)
+    _annotate_nodes(target, G)
     return G
 
 
-def _annotate_nodes(store: ox.Store, G: nx.MultiDiGraph) -> None:
-    def rows(query):
-        return store.query(query, prefixes=PREFIXES)
-
+def _annotate_nodes(target: QueryTarget, G: nx.MultiDiGraph) -> None:
     attrs = {n: {"type": "code", "notation": "", "label": "", "system": ""} for n in G.nodes}
-    for r in rows(_NODE_TYPES):
-        a = attrs.get(r["n"].value)
+    for n, node_type in _rows(target, "node-types", {"type": list(_TYPES)}):
+        a = attrs.get(n.value)
         if a is not None:
-            a["type"] = node_type_of(r["type"].value)
-    for r in rows(_NODE_CODES):
-        a = attrs.get(r["n"].value)
+            a["type"] = node_type_of(node_type.value)
+    for n, notation, scheme in _rows(target, "node-codes"):
+        a = attrs.get(n.value)
         if a is not None:
-            a["notation"], a["system"] = r["notation"].value, r["scheme"].value.rsplit("#", 1)[1]
-    for r in rows(_NODE_LABELS):
-        a = attrs.get(r["n"].value)
+            a["notation"], a["system"] = notation.value, scheme.value.rsplit("#", 1)[1]
+    for n, label in _rows(target, "node-labels"):
+        a = attrs.get(n.value)
         if a is not None and not a["label"]:
-            a["label"] = r["label"].value
-    for r in rows(_OFFICIAL_LABELS):  # the official label, where a code set is loaded, wins
-        a = attrs.get(r["n"].value)
+            a["label"] = label.value
+    for n, label in _rows(target, "official-labels"):  # the official label, where a code set is loaded, wins
+        a = attrs.get(n.value)
         if a is not None:
-            a["label"] = r["label"].value
+            a["label"] = label.value
     for n, a in attrs.items():
         if not a["notation"]:
             a["notation"] = a["label"] or n.rsplit("/", 1)[-1]
@@ -206,6 +174,19 @@ def node_for(G: nx.MultiDiGraph, code: str) -> str:
     ------
     KGError
         If no node of the graph is that code.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node(code_iri("ICD10CM", "C22.0"), notation="C22.0")
+    >>> node_for(G, "c22.0")
+    'http://purl.bioontology.org/ontology/ICD10CM/C22.0'
+    >>> node_for(G, "C22.0") == node_for(G, "c22.0")
+    True
+    >>> node_for(G, "99999")
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: '99999' is not in the graph; check the code, or build the briefing that mentions it
     """
     for system, c in code_candidates(code):
         iri = code_iri(system, c)
@@ -231,6 +212,14 @@ class Step:
     sources: tuple[tuple[str, int], ...]
 
     def describe(self, G: nx.MultiDiGraph) -> str:
+        """One line: the two codes, the relation, and the rows that assert it.
+
+        Examples
+        --------
+        >>> G = nx.MultiDiGraph([("a", "b")]); G.nodes["a"]["notation"] = "77013"; G.nodes["b"]["notation"] = "49405"
+        >>> Step("a", "monitors", "b", True, (("77013.txt", 51),)).describe(G)
+        '77013 -monitors-> 49405  [77013.txt:51]'
+        """
         a, b = G.nodes[self.source]["notation"], G.nodes[self.target]["notation"]
         where = ", ".join(f"{f}:{line}" for f, line in self.sources)
         return f"{a} -{self.relation}-> {b}  [{where}]"
@@ -418,7 +407,13 @@ def similar(G: nx.MultiDiGraph, code: str, *, top: int = 10) -> list[tuple[str, 
 
 
 def components(G: nx.MultiDiGraph) -> list[set[str]]:
-    """Weakly connected components, largest first."""
+    """Weakly connected components, largest first.
+
+    Examples
+    --------
+    >>> [sorted(c) for c in components(nx.MultiDiGraph([("a", "b"), ("c", "b"), ("x", "y")]))]
+    [['a', 'b', 'c'], ['x', 'y']]
+    """
     return sorted((set(c) for c in nx.weakly_connected_components(G)), key=lambda c: (-len(c), sorted(c)))
 
 
@@ -433,7 +428,17 @@ def _flat(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def write(G: nx.MultiDiGraph, path, fmt: str) -> None:
-    """Write ``G`` for Gephi (``gexf``), Cytoscape (``graphml``) or D3 (``nodelink-json``)."""
+    """Write ``G`` for Gephi (``gexf``), Cytoscape (``graphml``) or D3 (``nodelink-json``).
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> G = nx.MultiDiGraph(); _ = G.add_edge("a", "b", key="monitors", sources=[("77013.txt", 51)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.json")
+    >>> write(G, path, "nodelink-json")
+    >>> json.load(open(path))["links"][0]["sources"]
+    '77013.txt:51'
+    """
     try:
         writer = NETWORK_FORMATS[fmt]
     except KeyError:
@@ -456,5 +461,12 @@ NETWORK_FORMATS = {
 
 
 def type_counts(G: nx.MultiDiGraph) -> Counter:
-    """How many nodes of each type the graph holds."""
+    """How many nodes of each type the graph holds.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(); G.add_node("a", type="procedure"); G.add_node("b", type="procedure"); G.add_node("c")
+    >>> type_counts(G)
+    Counter({'procedure': 2, 'code': 1})
+    """
     return Counter(d.get("type", "code") for _, d in G.nodes(data=True))

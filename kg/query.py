@@ -15,6 +15,16 @@ query's ``WHERE`` group (the same text works against any SPARQL 1.1
 endpoint); a value is serialised as an N-Triples term, never pasted into the
 query as text, so it cannot change what a query does.
 
+Queries run against a *target* (:mod:`kg.target`): the embedded store, or a
+remote endpoint (:class:`kg.remote.Endpoint`); both answer with pyoxigraph's
+result objects, which :meth:`Results.from_native` turns into :class:`Results`.
+
+kg's own queries (the network projection's, the store's, the audit's) are
+``.rq`` files too, in ``kg/queries/internal/<module>/``, marked
+``# internal: true`` and left out of :func:`named_queries`; read one with
+:func:`internal_query` (``internal_query("network/edges")``), see
+:mod:`kg.queries`.
+
 Examples
 --------
 >>> "monitors" in named_queries()
@@ -31,10 +41,7 @@ True
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -45,21 +52,25 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.parse import code_candidates
-from kg.vocab import KG, PREFIXES, code_iri
+from kg.queries import QUERY_DIR, internal_query
+from kg.results import FORMATS, Results, compact
+from kg.target import QueryTarget, as_target
+from kg.vocab import KG, code_iri
 
 __all__ = [
     "NamedQuery",
     "Param",
     "Results",
+    "compact",
     "named_queries",
     "run",
     "run_sparql",
     "bind",
+    "internal_query",
     "with_values",
     "FORMATS",
 ]
 
-QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
@@ -129,12 +140,30 @@ def _load(path: Path) -> NamedQuery:
 
 @lru_cache(maxsize=1)
 def named_queries() -> dict[str, NamedQuery]:
-    """All named queries, by name (the file stem), sorted."""
+    """All named queries, by name (the file stem), sorted.
+
+    Examples
+    --------
+    >>> named_queries()["monitors"].params[0].name
+    'code'
+    >>> any(name.startswith("internal") for name in named_queries())
+    False
+    """
     return {q.name: q for q in map(_load, sorted(QUERY_DIR.glob("*.rq")))}
 
 
 def get(name: str) -> NamedQuery:
-    """The named query ``name``, or a :class:`QueryError` listing the names."""
+    """The named query ``name``, or a :class:`QueryError` listing the names.
+
+    Examples
+    --------
+    >>> get("stats").title != ""
+    True
+    >>> get("nope")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: no named query 'nope'; 'kg queries' lists them: ...
+    """
     try:
         return named_queries()[name]
     except KeyError:
@@ -205,110 +234,6 @@ def bind(query: NamedQuery, params: Mapping[str, object]) -> Binding:
     return out
 
 
-@dataclass
-class Results:
-    """The outcome of a query: SELECT rows, an ASK boolean, or CONSTRUCT triples."""
-
-    variables: list[str]
-    rows: list[tuple[object, ...]]
-    boolean: bool | None = None
-    triples: list[ox.Triple] | None = None
-
-    def __len__(self) -> int:
-        return len(self.rows) if self.triples is None else len(self.triples)
-
-    def records(self) -> list[dict[str, str | None]]:
-        """Rows as dicts of compact strings (prefixed IRIs, literal values)."""
-        return [{v: compact(t) for v, t in zip(self.variables, row)} for row in self.rows]
-
-    def to_json(self) -> str:
-        """W3C SPARQL 1.1 Query Results JSON."""
-        if self.boolean is not None:
-            return json.dumps({"head": {}, "boolean": self.boolean})
-        bindings = []
-        for row in self.rows:
-            b = {}
-            for v, t in zip(self.variables, row):
-                if t is not None:
-                    b[v] = _json_term(t)
-            bindings.append(b)
-        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
-
-    def to_csv(self) -> str:
-        """W3C SPARQL 1.1 CSV results: full IRIs, plain literal values."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(self.variables)
-        for row in self.rows:
-            w.writerow(["" if t is None else t.value for t in row])
-        return buf.getvalue()
-
-    def to_table(self) -> str:
-        """An aligned text table for the terminal."""
-        if self.boolean is not None:
-            return "true" if self.boolean else "false"
-        if not self.variables:
-            return "(no columns)"
-        cells = [[compact(t) or "" for t in row] for row in self.rows]
-        widths = [max([len(v)] + [min(len(r[i]), 80) for r in cells]) for i, v in enumerate(self.variables)]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(self.variables, widths)).rstrip()]
-        lines.append("  ".join("-" * w for w in widths))
-        for r in cells:
-            lines.append("  ".join(_clip(c, w).ljust(w) for c, w in zip(r, widths)).rstrip())
-        lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
-        return "\n".join(lines)
-
-    def to_df(self):
-        """A pandas DataFrame of :meth:`records` (needs pandas)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.records(), columns=self.variables)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _json_term(t) -> dict[str, str]:
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            d["datatype"] = t.datatype.value
-        return d
-    return {"type": "triple", "value": str(t)}
-
-
-_PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: len(kv[1]), reverse=True)
-
-
-def compact(term) -> str | None:
-    """A short display form: ``cpt:77013`` for IRIs, the value for literals.
-
-    Examples
-    --------
-    >>> compact(ox.NamedNode("https://w3id.org/codekg/ontology#monitors"))
-    'kg:monitors'
-    >>> compact(ox.Literal("77013"))
-    '77013'
-    """
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        for prefix, ns in _PREFIX_ORDER:
-            if term.value.startswith(ns) and len(term.value) > len(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
-        return term.value
-    if isinstance(term, ox.Literal):
-        return term.value
-    return str(term)
-
-
 def _syntax_error(err: SyntaxError, source: str) -> QueryError:
     msg = str(err)
     m = re.match(r"error at (\d+):(\d+):\s*(.*)", msg, re.S)
@@ -350,63 +275,47 @@ def with_values(sparql: str, bindings: Binding) -> str:
     return f"{sparql[:m.end()]} VALUES ({names}) {{ {rows} }}{sparql[m.end():]}"
 
 
-def with_prefixes(sparql: str) -> str:
-    """``sparql`` with PREFIX lines for every kg prefix it uses but does not declare.
-
-    Examples
-    --------
-    >>> with_prefixes("SELECT * WHERE { ?s a kg:Briefing }").splitlines()[0]
-    'PREFIX kg: <https://w3id.org/codekg/ontology#>'
-    """
-    declared = {m.lower() for m in re.findall(r"PREFIX\s+([\w-]*):", sparql, re.IGNORECASE)}
-    missing = [
-        f"PREFIX {name}: <{ns}>" for name, ns in PREFIXES.items()
-        if name.lower() not in declared and re.search(rf"(?<![\w?$]){re.escape(name)}:", sparql)
-    ]
-    return "\n".join(missing + [sparql]) if missing else sparql
-
-
-def run_sparql(store, sparql: str, *, substitutions=None, source: str = "<query>") -> Results:
-    """Run SPARQL text against ``store`` (union default graph), or a remote endpoint.
+def run_sparql(target: ox.Store | QueryTarget, sparql: str, *, substitutions=None, source: str = "<query>") -> Results:
+    """Run SPARQL text against a store (the union of its graphs) or any :class:`~kg.target.QueryTarget`.
 
     Parameters
     ----------
-    store : pyoxigraph.Store or kg.remote.Endpoint
-        The embedded store, or any SPARQL 1.1 endpoint (SELECT and ASK).
+    target : pyoxigraph.Store or kg.target.QueryTarget
+        The embedded store, or a remote endpoint (:class:`kg.remote.Endpoint`).
+    sparql : str
+        SELECT, ASK, CONSTRUCT or DESCRIBE; kg's prefixes need no declaration.
+    substitutions : dict, optional
+        Variable -> candidate terms, bound in a ``VALUES`` block (:func:`with_values`).
+    source : str
+        Where the text came from, for error messages.
 
     Raises
     ------
     QueryError
         With ``source:line:column`` for a syntax error.
-    """
-    from kg.remote import Endpoint, results_from_json
 
-    if isinstance(store, Endpoint):
-        return results_from_json(store.query(with_prefixes(with_values(sparql, substitutions or {}))))
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> run_sparql(store, "ASK { ?s a kg:Briefing }").boolean
+    False
+    >>> run_sparql(store, "SELECT ?x WHERE {", source="mine.rq")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: mine.rq:1:18: SPARQL syntax error: ...
+    """
+    target = as_target(target)
     try:
-        result = store.query(
-            with_values(sparql, substitutions or {}),
-            prefixes=PREFIXES,
-            use_default_graph_as_union=True,
-        )
+        native = target.query(with_values(sparql, substitutions or {}))
     except SyntaxError as err:
         raise _syntax_error(err, source) from err
     except OSError as err:
         raise QueryError(f"{source}: query failed: {err}") from err
-    try:
-        if isinstance(result, ox.QueryBoolean):
-            return Results([], [], boolean=bool(result))
-        if isinstance(result, ox.QueryTriples):
-            return Results(["subject", "predicate", "object"], [], triples=list(result))
-        variables = [v.value for v in result.variables]
-        rows = [tuple(s[v] for v in variables) for s in result]
-    except (OSError, ValueError, TypeError) as err:  # evaluation errors surface while iterating
-        raise QueryError(f"{source}: query failed: {err}") from err
-    return Results(variables, rows)
+    return Results.from_native(native, source=source)
 
 
-def run(store, name: str, **params) -> Results:
-    """Run the named query ``name`` with ``params`` bound as RDF terms.
+def run(target: ox.Store | QueryTarget, name: str, **params) -> Results:
+    """Run the named query ``name`` against a store or a target, with ``params`` bound as RDF terms.
 
     Examples
     --------
@@ -416,17 +325,15 @@ def run(store, name: str, **params) -> Results:
     []
     """
     q = get(name)
-    return run_sparql(store, q.text, substitutions=bind(q, params), source=str(q.path))
+    return run_sparql(target, q.text, substitutions=bind(q, params), source=str(q.path))
 
 
 def iter_queries() -> Iterator[NamedQuery]:
-    """The named queries in name order."""
+    """The named queries in name order.
+
+    Examples
+    --------
+    >>> next(iter_queries()).name == min(named_queries())
+    True
+    """
     return iter(named_queries().values())
-
-
-FORMATS = {
-    "table": Results.to_table,
-    "csv": Results.to_csv,
-    "json": Results.to_json,
-}
-"""``kg query --format`` choices -> renderer."""

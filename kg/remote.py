@@ -18,12 +18,25 @@ history and process lists. They come from the environment:
 
 Requests time out (``timeout`` seconds) and are retried with exponential
 backoff on connection errors and on 429/502/503/504 answers.
+
+An :class:`Endpoint` is a :class:`kg.target.QueryTarget`: its
+:meth:`~Endpoint.query` returns the same pyoxigraph result objects as the
+embedded store, read from the SPARQL JSON, XML or TSV answer by
+:func:`pyoxigraph.parse_query_results` (and from N-Triples or Turtle for a
+CONSTRUCT), so every function that takes a store also takes an endpoint.
+
+Examples
+--------
+>>> import io
+>>> answer = b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "3"}}]}}'
+>>> ep = Endpoint("http://example.invalid/query", headers={}, opener=lambda req, timeout: io.BytesIO(answer))
+>>> [s["n"].value for s in ep.query("SELECT ?n WHERE { ?s kg:line ?n }")]
+['3']
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import time
 import urllib.error
@@ -34,15 +47,18 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.errors import KGError
+from kg.errors import RemoteError
+from kg.target import NativeResults, with_prefixes
 
-__all__ = ["Endpoint", "RemoteError", "auth_headers", "push", "results_from_json"]
+__all__ = ["ACCEPT", "Endpoint", "auth_headers", "push", "read_answer"]
 
 _RETRY_STATUS = {429, 502, 503, 504}
 
-
-class RemoteError(KGError):
-    """A remote endpoint could not be reached, or refused the request."""
+ACCEPT = (
+    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+    "text/tab-separated-values;q=0.8, application/n-triples;q=0.7, text/turtle;q=0.6"
+)
+"""What a query asks for: results formats pyoxigraph parses, then RDF for CONSTRUCT and DESCRIBE."""
 
 
 def auth_headers(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -104,14 +120,24 @@ class Endpoint:
         if self.graph_store is None and self.url.rstrip("/").endswith("/query"):
             self.graph_store = self.url.rstrip("/")[: -len("query")] + "store"
 
-    def request(self, method: str, url: str, data: bytes | None, headers: dict[str, str]) -> bytes:
-        """Send one request, retrying transient failures; return the body."""
+    def request(self, method: str, url: str, data: bytes | None, headers: dict[str, str]) -> tuple[bytes, str]:
+        """Send one request, retrying transient failures; return the body and its media type.
+
+        Examples
+        --------
+        >>> import io
+        >>> ep = Endpoint("http://example.invalid/query", headers={}, opener=lambda req, timeout: io.BytesIO(b"ok"))
+        >>> ep.request("GET", ep.url, None, {})
+        (b'ok', '')
+        """
         attempt = 0
         while True:
             req = urllib.request.Request(url, data=data, method=method, headers={**self.headers, **headers})
             try:
                 with self.opener(req, timeout=self.timeout) as response:
-                    return response.read()
+                    headers_in = getattr(response, "headers", None)
+                    media_type = (headers_in.get("Content-Type") or "") if headers_in is not None else ""
+                    return response.read(), media_type.split(";")[0].strip().lower()
             except urllib.error.HTTPError as err:
                 body = err.read().decode("utf-8", "replace").strip()
                 if err.code in _RETRY_STATUS and attempt < self.retries:
@@ -127,20 +153,44 @@ class Endpoint:
                 reason = getattr(err, "reason", err)
                 raise RemoteError(f"{method} {url}: cannot reach the endpoint after {attempt + 1} attempts: {reason}") from err
 
-    def query(self, sparql: str) -> dict:
-        """POST a query; return the decoded SPARQL JSON results."""
-        body = self.request(
-            "POST", self.url, sparql.encode("utf-8"),
-            {"Content-Type": "application/sparql-query; charset=utf-8",
-             "Accept": "application/sparql-results+json"},
+    def query(self, sparql: str) -> NativeResults:
+        """POST a query (kg's prefixes need no declaration); return pyoxigraph results.
+
+        A SELECT gives :class:`pyoxigraph.QuerySolutions`, an ASK a
+        :class:`pyoxigraph.QueryBoolean`, a CONSTRUCT a list of triples.
+
+        Raises
+        ------
+        RemoteError
+            If the endpoint cannot be reached, refuses the query, or answers
+            in a form that is not query results.
+
+        Examples
+        --------
+        >>> import io
+        >>> ep = Endpoint("http://example.invalid/query", headers={},
+        ...               opener=lambda req, timeout: io.BytesIO(b'{"head": {}, "boolean": true}'))
+        >>> bool(ep.query("ASK { ?s ?p ?o }"))
+        True
+        """
+        body, media_type = self.request(
+            "POST", self.url, with_prefixes(sparql).encode("utf-8"),
+            {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": ACCEPT},
         )
-        try:
-            return json.loads(body)
-        except ValueError as err:
-            raise RemoteError(f"{self.url}: the answer is not SPARQL JSON results: {body[:200]!r}") from err
+        return read_answer(body, media_type, source=self.url)
 
     def put_graph(self, graph: str, ntriples: bytes) -> None:
-        """Replace named graph ``graph`` with the given N-Triples."""
+        """Replace named graph ``graph`` with the given N-Triples (Graph Store Protocol ``PUT``).
+
+        Examples
+        --------
+        >>> import io
+        >>> sent = []
+        >>> ep = Endpoint("http://h:7878/query", headers={}, opener=lambda req, timeout: sent.append(req) or io.BytesIO())
+        >>> ep.put_graph("https://w3id.org/codekg/briefing/77013.txt", b"")
+        >>> sent[0].get_method(), sent[0].full_url
+        ('PUT', 'http://h:7878/store?graph=https%3A%2F%2Fw3id.org%2Fcodekg%2Fbriefing%2F77013.txt')
+        """
         if not self.graph_store:
             raise RemoteError("no Graph Store Protocol URL: pass --graph-store")
         sep = "&" if "?" in self.graph_store else "?"
@@ -148,37 +198,43 @@ class Endpoint:
         self.request("PUT", url, ntriples, {"Content-Type": "application/n-triples"})
 
 
-def _term(value: dict):
-    kind = value["type"]
-    if kind == "uri":
-        return ox.NamedNode(value["value"])
-    if kind == "bnode":
-        return ox.BlankNode(value["value"])
-    if "xml:lang" in value:
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    if "datatype" in value:
-        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-    return ox.Literal(value["value"])
+def read_answer(body: bytes, media_type: str = "", *, source: str = "<answer>") -> NativeResults:
+    """Read an endpoint's answer with pyoxigraph: query results (JSON, XML, TSV) or RDF triples.
 
+    Without a media type, a body that opens with ``{`` is read as JSON and
+    one that opens with ``<`` as XML.
 
-def results_from_json(data: dict):
-    """Turn W3C SPARQL JSON results into :class:`kg.query.Results`.
+    Raises
+    ------
+    RemoteError
+        If the answer is in no format kg reads, or does not parse.
 
     Examples
     --------
-    >>> r = results_from_json({"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}})
-    >>> r.records()
-    [{'x': '1'}]
+    >>> r = read_answer(b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "http://a"}}]}}')
+    >>> [s["x"] for s in r]
+    [<NamedNode value=http://a>]
+    >>> read_answer(b"<http://a> <http://b> <http://c> .", "application/n-triples")
+    [<Triple subject=<NamedNode value=http://a> predicate=<NamedNode value=http://b> object=<NamedNode value=http://c>>]
+    >>> read_answer(b"oops", "text/html", source="http://h/query")
+    Traceback (most recent call last):
+    ...
+    kg.errors.RemoteError: http://h/query: the answer (text/html) is not SPARQL results or RDF: b'oops'
     """
-    from kg.query import Results
-
-    if "boolean" in data:
-        return Results([], [], boolean=bool(data["boolean"]))
-    variables = list(data.get("head", {}).get("vars", []))
-    rows = []
-    for b in data.get("results", {}).get("bindings", []):
-        rows.append(tuple(_term(b[v]) if v in b else None for v in variables))
-    return Results(variables, rows)
+    results_format = ox.QueryResultsFormat.from_media_type(media_type) if media_type else None
+    rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type and results_format is None else None
+    if not media_type:
+        start = body.lstrip()[:1]
+        results_format = {b"{": ox.QueryResultsFormat.JSON, b"<": ox.QueryResultsFormat.XML}.get(start)
+    try:
+        if results_format is not None:
+            return ox.parse_query_results(body, results_format)
+        if rdf_format is not None:
+            return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, rdf_format)]
+    except (SyntaxError, ValueError) as err:
+        raise RemoteError(f"{source}: the answer ({media_type or 'no media type'}) does not parse: {err}") from err
+    raise RemoteError(
+        f"{source}: the answer ({media_type or 'no media type'}) is not SPARQL results or RDF: {body[:200]!r}")
 
 
 def push(store: ox.Store, endpoint: Endpoint, *, progress: bool | None = None) -> list[tuple[str, int]]:
@@ -186,6 +242,16 @@ def push(store: ox.Store, endpoint: Endpoint, *, progress: bool | None = None) -
 
     Returns the graphs pushed and their sizes. Pushing again replaces each
     graph, so the remote store never holds duplicates.
+
+    Examples
+    --------
+    >>> import io
+    >>> store = ox.Store()
+    >>> store.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o"), ox.NamedNode("http://g")))
+    >>> sent = []
+    >>> ep = Endpoint("http://h:7878/query", headers={}, opener=lambda req, timeout: sent.append(req.data) or io.BytesIO())
+    >>> push(store, ep, progress=False), sent
+    ([('http://g', 1)], [b'<http://s> <http://p> "o" .\\n'])
     """
     from tqdm import tqdm
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.store import ontology_dir, to_rdflib_graph
+from kg.export import to_rdflib_graph
+from kg.store import ontology_dir
 
 __all__ = ["ShapesReport", "validate"]
 

@@ -15,7 +15,10 @@ and reorder, so an exact comparison would flag almost everything. A label is
 * the character-level similarity of the normalised strings (difflib), scaled
   by 0.9 so that it only decides close spellings.
 
-``tests/test_similarity.py`` pins the threshold on a table of real pairs.
+The audit (:mod:`kg.audit`) reports a ``label-mismatch`` below the
+threshold; ``tests/test_audit.py`` pins which real pairs of the example
+briefings and the audit fixtures (``tests/data/audit``) fall below it
+against the official code sets, and which do not.
 
 Examples
 --------
@@ -33,7 +36,7 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-__all__ = ["LABEL_THRESHOLD", "label_similarity", "is_fair_paraphrase"]
+__all__ = ["LABEL_THRESHOLD", "label_similarity"]
 
 LABEL_THRESHOLD = 0.5
 
@@ -108,8 +111,3 @@ def label_similarity(briefing: str, official: str) -> float:
     contained = len(a & b) / len(a) if len(a) >= 2 else 0.0
     chars = SequenceMatcher(None, _normal(briefing), _normal(official)).ratio() * 0.9
     return round(max(dice, contained, chars), 4)
-
-
-def is_fair_paraphrase(briefing: str, *officials: str) -> bool:
-    """True if ``briefing`` is close enough to any of the official labels."""
-    return any(label_similarity(briefing, o) >= LABEL_THRESHOLD for o in officials if o)

@@ -14,6 +14,10 @@ document is dropped and rewritten with its marker in one transaction. So a
 crash never leaves half a document that looks whole: at worst a graph has no
 marker (or a replaced document is missing), and the next build rewrites it.
 
+Writing the store out (RDF files, rdflib) is :mod:`kg.export`; the
+background bulk loader is :mod:`kg.bulk`. The store's own queries are
+``kg/queries/internal/store/*.rq`` (:func:`kg.queries.internal_query`).
+
 Examples
 --------
 >>> import tempfile
@@ -29,50 +33,77 @@ True
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import os
-import queue
 import re
-import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 import pyoxigraph as ox
 
+from kg.bulk import BulkWriter
 from kg.errors import BriefingParseError, KGError, StoreError
-from kg.parse import parse_bytes
 from kg.knowledge import add_on_codes
+from kg.parse import parse_bytes
+from kg.queries import internal_query
 from kg.relations import AddOnKnowledge
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, PREFIXES, briefing_iri
 
 __all__ = [
     "BuildReport",
-    "BulkWriter",
     "DEFAULT_STORE",
+    "Paths",
+    "as_paths",
     "build",
     "briefing_files",
     "documents",
-    "export",
-    "EXPORT_FORMATS",
     "ontology_dir",
     "open_store",
     "store_path",
     "triple_count",
-    "to_rdflib",
-    "to_rdflib_graph",
 ]
 
 DEFAULT_STORE = "kg-store"
 BRIEFING_SUFFIXES = (".txt", ".md")
 
+Paths = Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]]
+"""One file or folder, or an iterable of them: what :func:`build` and :func:`briefing_files` take."""
+
+
+def as_paths(paths: Paths) -> list[Path]:
+    """``paths`` as a list: one path (a ``str`` or ``os.PathLike``) becomes a list of one.
+
+    A string is one path, never the characters of one.
+
+    Examples
+    --------
+    >>> as_paths("briefings")
+    [PosixPath('briefings')]
+    >>> as_paths([Path("a.txt"), "b"])
+    [PosixPath('a.txt'), PosixPath('b')]
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        return [Path(paths)]
+    if isinstance(paths, bytes):
+        raise StoreError(f"{paths!r}: give paths as str or pathlib.Path, not bytes")
+    return [Path(p) for p in paths]
+
 
 def store_path(path: str | os.PathLike | None = None) -> Path:
-    """The store directory: ``path``, else ``$KG_STORE``, else ``./kg-store``."""
+    """The store directory: ``path``, else ``$KG_STORE``, else ``./kg-store``.
+
+    Examples
+    --------
+    >>> store_path("my-store")
+    PosixPath('my-store')
+    >>> import os; os.environ.get("KG_STORE") or str(store_path())
+    'kg-store'
+    """
     return Path(path or os.environ.get("KG_STORE") or DEFAULT_STORE)
 
 
@@ -91,6 +122,17 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
     ------
     StoreError
         If the store is held by another writer, or (read-only) does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = tempfile.mkdtemp()
+    >>> len(open_store(path))
+    0
+    >>> open_store(tempfile.mkdtemp(), read_only=True)
+    Traceback (most recent call last):
+    ...
+    kg.errors.StoreError: ...: no kg store here; run 'kg build' first or pass --store
     """
     path = store_path(path)
     if read_only:
@@ -113,7 +155,13 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
 
 def ontology_dir() -> Path:
     """Where ``kg.ttl`` and ``shapes.ttl`` are: the repository's ``ontology/``
-    in a source checkout, or the copy inside an installed wheel."""
+    in a source checkout, or the copy inside an installed wheel.
+
+    Examples
+    --------
+    >>> (ontology_dir() / "shapes.ttl").is_file()
+    True
+    """
     here = Path(__file__).resolve().parent
     for candidate in (here.parent / "ontology", here / "_ontology"):
         if (candidate / "kg.ttl").is_file():
@@ -134,30 +182,49 @@ class BuildReport:
 
     @property
     def ok(self) -> bool:
+        """True when every document was built.
+
+        Examples
+        --------
+        >>> BuildReport().ok, BuildReport(errors=[KGError("x")]).ok
+        (True, False)
+        """
         return not self.errors
 
 
 _NOT_BRIEFINGS = re.compile(r"(?i)(?:readme|license|licence|changelog|contributing)(?:\.\w+)?$")
 
 
-def briefing_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Expand files and folders into briefing files, sorted within each folder.
+def briefing_files(paths: Paths) -> list[Path]:
+    """Expand files and folders (one, or an iterable of them) into briefing files, sorted within each folder.
 
     Folders are searched recursively for ``*.txt`` and ``*.md``, except a
     folder's own README, LICENSE or CHANGELOG; files named explicitly are
     taken whatever their extension.
 
+    Raises
+    ------
+    StoreError
+        For a path that does not exist.
+
     Examples
     --------
+    >>> from kg.examples import examples_dir
+    >>> [p.name for p in briefing_files(str(examples_dir()))][:2]
+    ['20982.txt', '32998.txt']
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
     >>> for name in ("77013.txt", "README.md", "notes.csv"):
     ...     _ = (d / name).write_text("x")
     >>> [p.name for p in briefing_files([d])]
     ['77013.txt']
+    >>> briefing_files(["no/such/dir"])
+    Traceback (most recent call last):
+    ...
+    kg.errors.StoreError: no/such/dir: no such file or folder
     """
     files: list[Path] = []
-    for p in map(Path, paths):
+    for p in as_paths(paths):
         if p.is_dir():
             found = []
             for folder, _, names in os.walk(p):
@@ -278,75 +345,9 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None) -> Itera
                 f.cancel()
 
 
-class BulkWriter:
-    """Bulk-loads N-Quads chunks into a store from a background thread.
-
-    pyoxigraph releases the GIL while it loads, so making the next chunk
-    (parsing briefings, reading a code-set file) overlaps with writing the
-    last. At most one chunk waits while another is written. Each chunk is
-    one bulk load (one RocksDB ingestion), followed by its ``then`` quads in
-    a transaction: markers that say the chunk is whole.
-
-    Examples
-    --------
-    >>> store = ox.Store()
-    >>> with BulkWriter(store) as w:
-    ...     w.put(b'<http://s> <http://p> "o" <http://g> .\\n')
-    >>> len(store)
-    1
-    """
-
-    def __init__(self, store: ox.Store, *, bulk: bool = True) -> None:
-        self._store = store
-        self._bulk = bulk
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="kg-bulk-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            if self._error is not None:
-                continue
-            data, then = chunk
-            try:
-                if self._bulk:
-                    self._store.bulk_load(data, ox.RdfFormat.N_QUADS, lenient=True)
-                else:
-                    self._store.load(data, ox.RdfFormat.N_QUADS)
-                if then:
-                    self._store.extend(then)
-            except BaseException as err:  # re-raised in the thread that puts
-                self._error = err
-
-    def put(self, data: bytes, then: Sequence[ox.Quad] = ()) -> None:
-        """Queue N-Quads ``data`` (kg-made: IRIs are not re-validated), then ``then``."""
-        self.check()
-        self._queue.put((data, then))
-
-    def check(self) -> None:
-        """Raise :class:`~kg.errors.StoreError` if a write has failed."""
-        if self._error is not None:
-            raise StoreError(f"writing to the store failed: {self._error}") from self._error
-
-    def close(self, *, check: bool = True) -> None:
-        """Wait until everything queued is written."""
-        self._queue.put(None)
-        self._thread.join()
-        if check:
-            self.check()
-
-    def __enter__(self) -> BulkWriter:
-        return self
-
-    def __exit__(self, kind, value, tb) -> None:
-        # on an error in hand, what was queued is still written, and that error is the one to see
-        self.close(check=kind is None)
-
-
 def build(
     store: ox.Store,
-    paths: Sequence[str | os.PathLike],
+    paths: Paths,
     *,
     progress: bool | None = None,
     batch_quads: int = 500_000,
@@ -360,8 +361,9 @@ def build(
     ----------
     store : pyoxigraph.Store
         From :func:`open_store`.
-    paths : sequence of path-like
-        Briefing files and folders of briefings.
+    paths : path-like, or iterable of path-like
+        A briefing file or a folder of briefings, or several (``"briefings"``,
+        ``Path("a.txt")``, ``["a.txt", "more/"]``).
     progress : bool, optional
         Show a progress bar on stderr; by default only on a terminal.
     batch_quads : int
@@ -393,6 +395,17 @@ def build(
     batch. A build that is killed leaves whole documents, and perhaps graphs
     without a marker, which :func:`documents` does not list and the next
     build replaces.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> build(store, examples_dir() / "77013.txt", progress=False).added
+    ['77013.txt']
+    >>> report = build(store, str(examples_dir()), progress=False)
+    >>> report.unchanged, len(report.added) >= 8
+    (['77013.txt'], True)
     """
     from tqdm import tqdm
 
@@ -471,99 +484,30 @@ def build(
 
 
 def documents(store: ox.Store) -> list[str]:
-    """IRIs of the briefings in the store, sorted."""
-    q = "SELECT ?g WHERE { GRAPH ?g { ?g a kg:Briefing } } ORDER BY ?g"
-    return [s["g"].value for s in store.query(q, prefixes=PREFIXES)]
-
-
-def triple_count(store: ox.Store) -> int:
-    """Distinct triples in the union of all graphs (what queries see)."""
-    q = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-    return int(next(iter(store.query(q, use_default_graph_as_union=True)))["n"].value)
-
-
-EXPORT_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-"""``kg export --format`` choices -> pyoxigraph format."""
-
-
-def export(store: ox.Store, output, fmt: str, *, graph: str | None = None) -> None:
-    """Write the store, or one named graph, to ``output`` (a path or binary file).
-
-    Triple formats (``ttl``, ``nt``) without ``graph`` get the union of all
-    graphs, each triple once. Quad formats keep the named graphs.
-
-    Examples
-    --------
-    >>> import io, tempfile
-    >>> from kg.examples import examples_dir
-    >>> store = open_store(tempfile.mkdtemp())
-    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
-    >>> out = io.BytesIO()
-    >>> export(store, out, "nt", graph="https://w3id.org/codekg/briefing/77013.txt")
-    >>> b"<http://purl.bioontology.org/ontology/CPT/77013>" in out.getvalue()
-    True
-    """
-    try:
-        rdf_format = EXPORT_FORMATS[fmt]
-    except KeyError:
-        raise KGError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}") from None
-    if graph is not None:
-        g = ox.NamedNode(graph)
-        if not store.contains_named_graph(g):
-            raise KGError(f"no graph {graph} in the store; 'kg query documents' lists the briefing graphs")
-        if rdf_format.supports_datasets:
-            quads = store.quads_for_pattern(None, None, None, g)
-            ox.serialize(quads, output, rdf_format, prefixes=PREFIXES)
-        else:
-            store.dump(output, rdf_format, from_graph=g, prefixes=PREFIXES)
-        return
-    if rdf_format.supports_datasets:
-        store.dump(output, rdf_format, prefixes=PREFIXES)
-        return
-    triples = store.query(
-        "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
-        use_default_graph_as_union=True,
-    )
-    ox.serialize(triples, output, rdf_format, prefixes=PREFIXES)
-
-
-def to_rdflib(store: ox.Store):
-    """The whole store as an :class:`rdflib.Dataset`, named graphs kept.
-
-    rdflib is slower than the store by orders of magnitude; this is for
-    interoperability (rdflib plugins, pyshacl, small graphs), not for scale.
+    """IRIs of the briefings in the store (whole ones: their marker is written), sorted.
 
     Examples
     --------
     >>> import tempfile
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
-    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
-    >>> ds = to_rdflib(store)
-    >>> any(str(g.identifier).endswith("/77013.txt") for g in ds.graphs())
-    True
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> documents(store)
+    ['https://w3id.org/codekg/briefing/77013.txt']
     """
-    from rdflib import Dataset
-
-    ds = Dataset()
-    ds.parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
-    return ds
+    return [s["g"].value for s in store.query(internal_query("store/documents"), prefixes=PREFIXES)]
 
 
-def to_rdflib_graph(store: ox.Store):
-    """The union of all graphs as one :class:`rdflib.Graph`, each triple once."""
-    from rdflib import Graph
+def triple_count(store: ox.Store) -> int:
+    """Distinct triples in the union of all graphs (what queries see).
 
-    g = Graph()
-    data = io.BytesIO()
-    export(store, data, "nt")
-    g.parse(data=data.getvalue(), format="nt")
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    return g
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> s, p = ox.NamedNode("http://s"), ox.NamedNode("http://p")
+    >>> store.extend([ox.Quad(s, p, ox.Literal("o"), ox.NamedNode(g)) for g in ("http://g1", "http://g2")])
+    >>> len(store), triple_count(store)
+    (2, 1)
+    """
+    q = internal_query("store/triple-count")
+    return int(next(iter(store.query(q, use_default_graph_as_union=True)))["n"].value)

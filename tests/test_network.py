@@ -130,3 +130,25 @@ def test_cli_explain_similar_hubs_neighbours(example_store_dir):
     assert r.returncode == 0 and "77013\tmonitors\t49405" in r.stdout
     r = _kg("explain", "C22.0", "XX", *s)
     assert r.returncode == 1 and "not in the graph" in r.stderr
+
+
+def test_a_negated_asserted_relation_is_no_edge(tmp_path):
+    import pyoxigraph as ox
+
+    from kg.examples import examples_dir
+    from kg.store import build, open_store
+    from kg.vocab import KG, briefing_iri, code_iri
+
+    store = open_store(tmp_path / "s")
+    assert build(store, examples_dir() / "77013.txt", progress=False).ok
+    g = ox.NamedNode(briefing_iri("77013.txt"))
+    row = ox.NamedNode(briefing_iri("77013.txt") + "#L51")  # 77013 monitors 49405
+    s, p, o = ox.NamedNode(code_iri("CPT", "77013")), ox.NamedNode(str(KG.monitors)), ox.NamedNode(code_iri("CPT", "49405"))
+    assert project(store).has_edge(s.value, o.value, key="monitors")
+    # what a "does not monitor" row becomes: the qualified node, negated, and no direct triple
+    store.remove(ox.Quad(s, p, o, g))
+    store.add(ox.Quad(row, ox.NamedNode(str(KG.negated)), ox.Literal(True), g))
+    G = project(store)
+    assert not G.has_edge(s.value, o.value, key="monitors")
+    assert G.has_edge(s.value, code_iri("MOD", "26"), key="hasModifier")
+    assert any(k == "coveredByPayer" for *_, k in G.edges(keys=True))

@@ -7,7 +7,9 @@ import urllib.error
 
 import pytest
 
-from kg.remote import Endpoint, RemoteError, auth_headers
+from kg.errors import RemoteError
+from kg.query import run_sparql
+from kg.remote import Endpoint, auth_headers, read_answer
 
 
 class _Flaky:
@@ -30,7 +32,7 @@ def test_retries_transient_failures_with_backoff(monkeypatch):
     monkeypatch.setattr("kg.remote.time.sleep", sleeps.append)
     opener = _Flaky([503, 502, 200])
     ep = Endpoint("http://example.invalid/query", opener=opener, retries=3, backoff=0.5, timeout=7, headers={})
-    assert ep.query("ASK {}") == {"head": {}, "boolean": True}
+    assert bool(ep.query("ASK {}")) is True
     assert sleeps == [0.5, 1.0]
     assert all(t == 7 for _, t in opener.requests)
 
@@ -70,3 +72,61 @@ def test_graph_store_defaults_for_oxigraph_and_rejects_non_http():
     assert Endpoint("http://h:3030/ds/sparql", headers={}).graph_store is None
     with pytest.raises(RemoteError, match="not an http"):
         Endpoint("file:///etc/passwd", headers={})
+
+
+class _Answer(io.BytesIO):
+    """A response with a Content-Type header, as urllib gives."""
+
+    def __init__(self, body: bytes, media_type: str):
+        super().__init__(body)
+        self.headers = {"Content-Type": media_type}
+
+
+def _endpoint(body: bytes, media_type: str, sent: list | None = None) -> Endpoint:
+    def opener(req, timeout):
+        if sent is not None:
+            sent.append(req)
+        return _Answer(body, media_type)
+
+    return Endpoint("http://example.invalid/query", opener=opener, headers={})
+
+
+XML_SELECT = b"""<?xml version="1.0"?>
+<sparql xmlns="http://www.w3.org/2005/sparql-results#">
+  <head><variable name="code"/><variable name="line"/></head>
+  <results><result>
+    <binding name="code"><uri>http://purl.bioontology.org/ontology/CPT/77013</uri></binding>
+    <binding name="line"><literal datatype="http://www.w3.org/2001/XMLSchema#integer">51</literal></binding>
+  </result></results>
+</sparql>"""
+
+
+def test_results_in_xml_json_and_tsv_read_alike():
+    json_body = (b'{"head": {"vars": ["code", "line"]}, "results": {"bindings": [{"code": {"type": "uri", '
+                 b'"value": "http://purl.bioontology.org/ontology/CPT/77013"}, "line": {"type": "literal", '
+                 b'"datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "51"}}]}}')
+    tsv_body = b"?code\t?line\n<http://purl.bioontology.org/ontology/CPT/77013>\t51\n"
+    got = [run_sparql(_endpoint(body, mt), "SELECT * WHERE { ?code kg:line ?line }").records()
+           for body, mt in ((XML_SELECT, "application/sparql-results+xml"),
+                            (json_body, "application/sparql-results+json; charset=utf-8"),
+                            (tsv_body, "text/tab-separated-values"))]
+    assert got == [[{"code": "cpt:77013", "line": "51"}]] * 3
+
+
+def test_construct_answers_are_triples_and_prefixes_are_declared():
+    sent = []
+    ep = _endpoint(b"<http://a> <http://b> <http://c> .\n", "application/n-triples", sent)
+    res = run_sparql(ep, "CONSTRUCT { ?s kg:monitors ?o } WHERE { ?s kg:monitors ?o }")
+    assert [t.object.value for t in res.triples] == ["http://c"]
+    body = sent[0].data.decode()
+    assert body.startswith("PREFIX kg: <https://w3id.org/codekg/ontology#>")
+    assert "application/sparql-results+json" in sent[0].get_header("Accept")
+
+
+def test_an_answer_that_is_not_results_is_a_clear_error():
+    with pytest.raises(RemoteError, match="not SPARQL results or RDF"):
+        _endpoint(b"<html>busy</html>", "text/html").query("ASK {}")
+    with pytest.raises(RemoteError, match="does not parse"):
+        _endpoint(b'{"head": ', "application/sparql-results+json").query("ASK {}")
+    with pytest.raises(RemoteError, match="CSV|not supported|does not parse"):
+        read_answer(b"x\r\n1\r\n", "text/csv")

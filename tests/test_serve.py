@@ -10,9 +10,9 @@ import pytest
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from kg.errors import StoreError
+from kg.errors import RemoteError, StoreError
 from kg.query import bind, named_queries, run, with_values
-from kg.remote import Endpoint, RemoteError, push
+from kg.remote import Endpoint, push
 from kg.serve import free_port, start
 from kg.store import build, open_store
 from kg.examples import examples_dir
@@ -72,8 +72,8 @@ def test_update_is_refused(server):
 
 
 def _count(endpoint: Endpoint) -> int:
-    data = endpoint.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return int(data["results"]["bindings"][0]["n"]["value"])
+    solutions = endpoint.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return int(next(iter(solutions))["n"].value)
 
 
 def test_push_then_query_the_endpoint_and_push_again(tmp_path, store_dir):
@@ -95,6 +95,13 @@ def test_push_then_query_the_endpoint_and_push_again(tmp_path, store_dir):
         via_store = subprocess.run(args + ["--store", str(store_dir)], capture_output=True, text=True, timeout=120)
         assert via_endpoint.returncode == 0, via_endpoint.stderr
         assert json.loads(via_endpoint.stdout) == json.loads(via_store.stdout)
+        # the network commands and views take --endpoint too
+        for args in (["explain", "C22.0", "76942"], ["hubs", "--top", "3"], ["view", "77013", "-o", str(tmp_path / "v.html")]):
+            cmd = [sys.executable, "-m", "kg", *args]
+            via_endpoint = subprocess.run(cmd + ["--endpoint", endpoint.url], capture_output=True, text=True, timeout=120)
+            via_store = subprocess.run(cmd + ["--store", str(store_dir)], capture_output=True, text=True, timeout=120)
+            assert via_endpoint.returncode == 0, via_endpoint.stderr
+            assert (via_endpoint.stdout, via_endpoint.stderr) == (via_store.stdout, via_store.stderr) != ("", "")
 
 
 def test_cli_push(tmp_path, store_dir):
@@ -126,11 +133,34 @@ def test_cli_serve_prints_urls_and_serves(store_dir):
         assert first.strip() == f"query UI:     http://127.0.0.1:{port}/"
         lines = [proc.stdout.readline() for _ in range(4)]
         assert any("monitors" not in l and "/query" in l for l in lines)
-        data = Endpoint(f"http://127.0.0.1:{port}/query", retries=0).query("ASK { ?s ?p ?o }")
-        assert data["boolean"] is True
+        assert bool(Endpoint(f"http://127.0.0.1:{port}/query", retries=0).query("ASK { ?s ?p ?o }")) is True
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     # SIGTERM to kg serve stops the Oxigraph server it started
     with pytest.raises(RemoteError, match="cannot reach"):
         Endpoint(f"http://127.0.0.1:{port}/query", retries=0, timeout=2).query("ASK { ?s ?p ?o }")
+
+
+def test_network_audit_and_view_read_an_endpoint_as_they_read_the_store(tmp_path, shared_data):
+    from pathlib import Path
+
+    from kg.audit import audit
+    from kg.codesets import load
+    from kg.network import project
+    from kg.view import view
+
+    local = open_store(tmp_path / "local")
+    assert build(local, [examples_dir(), Path(__file__).parent / "data" / "audit"], progress=False).ok
+    load(local, {"nucc": shared_data / "nucc_taxonomy_251.csv"}, progress=False)  # small: a label-mismatch or two
+    with start(tmp_path / "remote", bind=f"127.0.0.1:{free_port()}", read_write=True) as remote_server:
+        endpoint = Endpoint(remote_server.query_url)
+        push(local, endpoint, progress=False)
+        G, H = project(endpoint), project(local)
+        assert sorted(G.edges(keys=True, data="sources")) == sorted(H.edges(keys=True, data="sources"))
+        assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
+        assert G.number_of_edges() > 50
+        findings = audit(local)
+        assert findings and audit(endpoint) == findings
+        remote_page, local_page = view(endpoint, "77013"), view(local, "77013")
+        assert (remote_page.node_count, remote_page.edge_count) == (local_page.node_count, local_page.edge_count) != (0, 0)

@@ -16,7 +16,8 @@ import pytest
 
 from kg.errors import BriefingParseError, StoreError
 from kg.parse import parse_file
-from kg.store import build, documents, export, open_store, to_rdflib, triple_count
+from kg.export import export, to_rdflib
+from kg.store import build, documents, open_store, triple_count
 from kg.to_rdf import briefing_quads
 from kg.vocab import briefing_iri
 
@@ -193,3 +194,17 @@ def test_crash_mid_build_leaves_whole_documents_only(tmp_path, corpus, batch, me
     assert len(documents(store)) == len(expected)
     for iri, size in expected.items():
         assert _graph_size(store, iri) == size, iri
+
+
+def test_one_path_as_str_or_path_is_one_path_not_its_characters(tmp_path, corpus):
+    from kg.pipeline import build_all
+
+    as_list = build(open_store(tmp_path / "a"), [corpus], progress=False).added
+    assert as_list
+    assert build(open_store(tmp_path / "b"), str(corpus), progress=False).added == as_list
+    assert build(open_store(tmp_path / "c"), corpus, progress=False).added == as_list
+    assert build(open_store(tmp_path / "d"), (p for p in [corpus]), progress=False).added == as_list
+    built, _ = build_all(open_store(tmp_path / "e"), str(corpus), {}, progress=False)
+    assert built.added == as_list
+    with pytest.raises(StoreError, match="not bytes"):
+        build(open_store(tmp_path / "f"), bytes(corpus), progress=False)

@@ -22,8 +22,9 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from kg.examples import examples_dir
 from kg.errors import BriefingParseError
 from kg.parse import Briefing, code_system, parse_file, parse_text
+from kg.export import to_rdflib
 from kg.relations import GENERIC, classify_diagnosis, classify_procedure, primary, read_row
-from kg.store import build, open_store, to_rdflib
+from kg.store import build, open_store
 from kg.to_rdf import Lit, briefing_nquads, briefing_quads, nquads
 from kg.vocab import KG, PREFIXES, briefing_iri
 

@@ -266,7 +266,7 @@ def load_release(
     ...              quads=quads, progress=False).skipped
     True
     """
-    from kg.store import BulkWriter
+    from kg.bulk import BulkWriter
 
     if (quads is None) == (nquads is None):
         raise TypeError("give exactly one of quads and nquads")

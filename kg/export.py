@@ -1,0 +1,121 @@
+"""Writing the store out: RDF files, and rdflib objects.
+
+Examples
+--------
+>>> import io, tempfile
+>>> from kg.examples import examples_dir
+>>> from kg.store import build, open_store
+>>> store = open_store(tempfile.mkdtemp())
+>>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+>>> out = io.BytesIO()
+>>> export(store, out, "ttl")
+>>> b"cpt:77013" in out.getvalue()
+True
+"""
+
+from __future__ import annotations
+
+import io
+
+import pyoxigraph as ox
+
+from kg.errors import KGError
+from kg.queries import internal_query
+from kg.vocab import PREFIXES
+
+__all__ = ["EXPORT_FORMATS", "export", "to_rdflib", "to_rdflib_graph"]
+
+
+EXPORT_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+"""``kg export --format`` choices -> pyoxigraph format."""
+
+
+def export(store: ox.Store, output, fmt: str, *, graph: str | None = None) -> None:
+    """Write the store, or one named graph, to ``output`` (a path or binary file).
+
+    Triple formats (``ttl``, ``nt``) without ``graph`` get the union of all
+    graphs, each triple once. Quad formats keep the named graphs.
+
+    Examples
+    --------
+    >>> import io, tempfile
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build, open_store
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
+    >>> out = io.BytesIO()
+    >>> export(store, out, "nt", graph="https://w3id.org/codekg/briefing/77013.txt")
+    >>> b"<http://purl.bioontology.org/ontology/CPT/77013>" in out.getvalue()
+    True
+    """
+    try:
+        rdf_format = EXPORT_FORMATS[fmt]
+    except KeyError:
+        raise KGError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}") from None
+    if graph is not None:
+        g = ox.NamedNode(graph)
+        if not store.contains_named_graph(g):
+            raise KGError(f"no graph {graph} in the store; 'kg query documents' lists the briefing graphs")
+        if rdf_format.supports_datasets:
+            quads = store.quads_for_pattern(None, None, None, g)
+            ox.serialize(quads, output, rdf_format, prefixes=PREFIXES)
+        else:
+            store.dump(output, rdf_format, from_graph=g, prefixes=PREFIXES)
+        return
+    if rdf_format.supports_datasets:
+        store.dump(output, rdf_format, prefixes=PREFIXES)
+        return
+    triples = store.query(internal_query("store/union-triples"), use_default_graph_as_union=True)
+    ox.serialize(triples, output, rdf_format, prefixes=PREFIXES)
+
+
+def to_rdflib(store: ox.Store):
+    """The whole store as an :class:`rdflib.Dataset`, named graphs kept.
+
+    rdflib is slower than the store by orders of magnitude; this is for
+    interoperability (rdflib plugins, pyshacl, small graphs), not for scale.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build, open_store
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
+    >>> ds = to_rdflib(store)
+    >>> any(str(g.identifier).endswith("/77013.txt") for g in ds.graphs())
+    True
+    """
+    from rdflib import Dataset
+
+    ds = Dataset()
+    ds.parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
+    return ds
+
+
+def to_rdflib_graph(store: ox.Store):
+    """The union of all graphs as one :class:`rdflib.Graph`, each triple once.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> s, p = ox.NamedNode("http://s"), ox.NamedNode("http://p")
+    >>> store.extend([ox.Quad(s, p, ox.Literal("o"), ox.NamedNode(g)) for g in ("http://g1", "http://g2")])
+    >>> len(to_rdflib_graph(store))
+    1
+    """
+    from rdflib import Graph
+
+    g = Graph()
+    data = io.BytesIO()
+    export(store, data, "nt")
+    g.parse(data=data.getvalue(), format="nt")
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    return g

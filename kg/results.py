@@ -1,0 +1,201 @@
+"""What a query gives back: :class:`Results`, and its renderings (table, CSV, JSON, pandas).
+
+Every :class:`~kg.target.QueryTarget` answers with pyoxigraph's own result
+objects; :meth:`Results.from_native` reads them, whatever answered, so the
+renderings below are the same for the embedded store and a remote endpoint.
+:mod:`kg.query` re-exports :class:`Results`, :func:`compact` and :data:`FORMATS`.
+
+Examples
+--------
+>>> r = Results.from_native(ox.Store().query("SELECT ?code WHERE { VALUES ?code { 'a' 'b' } }"))
+>>> [row["code"] for row in r.records()]
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError
+from kg.target import NativeResults
+from kg.vocab import PREFIXES
+
+__all__ = ["FORMATS", "Results", "compact"]
+
+
+@dataclass
+class Results:
+    """The outcome of a query: SELECT rows, an ASK boolean, or CONSTRUCT triples."""
+
+    variables: list[str]
+    rows: list[tuple[object, ...]]
+    boolean: bool | None = None
+    triples: list[ox.Triple] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.triples is None else len(self.triples)
+
+    @classmethod
+    def from_native(cls, native: NativeResults, *, source: str = "<query>") -> Results:
+        """What a :class:`~kg.target.QueryTarget` answered, as :class:`Results`.
+
+        Raises
+        ------
+        QueryError
+            For an error that surfaces while the solutions are read.
+
+        Examples
+        --------
+        >>> r = Results.from_native(ox.Store().query("SELECT ?x WHERE { VALUES ?x { 1 } }"))
+        >>> r.variables, r.records()
+        (['x'], [{'x': '1'}])
+        >>> Results.from_native(ox.Store().query("ASK {}")).boolean
+        True
+        """
+        try:
+            if isinstance(native, ox.QueryBoolean):
+                return cls([], [], boolean=bool(native))
+            if not isinstance(native, ox.QuerySolutions):
+                return cls(["subject", "predicate", "object"], [], triples=list(native))
+            variables = [v.value for v in native.variables]
+            rows = [tuple(s[v] for v in variables) for s in native]
+        except (OSError, ValueError, TypeError, SyntaxError) as err:  # evaluation errors surface while iterating
+            raise QueryError(f"{source}: query failed: {err}") from err
+        return cls(variables, rows)
+
+    def records(self) -> list[dict[str, str | None]]:
+        """Rows as dicts of compact strings (prefixed IRIs, literal values).
+
+        Examples
+        --------
+        >>> Results(["code"], [(ox.NamedNode("http://purl.bioontology.org/ontology/CPT/77013"),)]).records()
+        [{'code': 'cpt:77013'}]
+        """
+        return [{v: compact(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+    def to_json(self) -> str:
+        """W3C SPARQL 1.1 Query Results JSON.
+
+        Examples
+        --------
+        >>> Results(["x"], [(ox.Literal("1"),), (None,)]).to_json()
+        '{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}, {}]}}'
+        """
+        if self.boolean is not None:
+            return json.dumps({"head": {}, "boolean": self.boolean})
+        bindings = []
+        for row in self.rows:
+            b = {}
+            for v, t in zip(self.variables, row):
+                if t is not None:
+                    b[v] = _json_term(t)
+            bindings.append(b)
+        return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        """W3C SPARQL 1.1 CSV results: full IRIs, plain literal values.
+
+        Examples
+        --------
+        >>> Results(["x", "y"], [(ox.NamedNode("http://a"), None)]).to_csv()
+        'x,y\\r\\nhttp://a,\\r\\n'
+        """
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(self.variables)
+        for row in self.rows:
+            w.writerow(["" if t is None else t.value for t in row])
+        return buf.getvalue()
+
+    def to_table(self) -> str:
+        """An aligned text table for the terminal.
+
+        Examples
+        --------
+        >>> print(Results(["code", "n"], [(ox.Literal("77013"), ox.Literal("2"))]).to_table())
+        code   n
+        -----  -
+        77013  2
+        (1 row)
+        """
+        if self.boolean is not None:
+            return "true" if self.boolean else "false"
+        if not self.variables:
+            return "(no columns)"
+        cells = [[compact(t) or "" for t in row] for row in self.rows]
+        widths = [max([len(v)] + [min(len(r[i]), 80) for r in cells]) for i, v in enumerate(self.variables)]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(self.variables, widths)).rstrip()]
+        lines.append("  ".join("-" * w for w in widths))
+        for r in cells:
+            lines.append("  ".join(_clip(c, w).ljust(w) for c, w in zip(r, widths)).rstrip())
+        lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+        return "\n".join(lines)
+
+    def to_df(self):
+        """A pandas DataFrame of :meth:`records` (needs pandas).
+
+        Examples
+        --------
+        >>> Results(["x"], [(ox.Literal("1"),)]).to_df().to_dict("records")
+        [{'x': '1'}]
+        """
+        import pandas as pd
+
+        return pd.DataFrame(self.records(), columns=self.variables)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _json_term(t) -> dict[str, str]:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            d["datatype"] = t.datatype.value
+        return d
+    return {"type": "triple", "value": str(t)}
+
+
+_PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: len(kv[1]), reverse=True)
+
+
+def compact(term) -> str | None:
+    """A short display form: ``cpt:77013`` for IRIs, the value for literals.
+
+    Examples
+    --------
+    >>> compact(ox.NamedNode("https://w3id.org/codekg/ontology#monitors"))
+    'kg:monitors'
+    >>> compact(ox.Literal("77013"))
+    '77013'
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        for prefix, ns in _PREFIX_ORDER:
+            if term.value.startswith(ns) and len(term.value) > len(ns):
+                return f"{prefix}:{term.value[len(ns):]}"
+        return term.value
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+FORMATS = {
+    "table": Results.to_table,
+    "csv": Results.to_csv,
+    "json": Results.to_json,
+}
+"""``kg query --format`` choices -> renderer."""

@@ -253,7 +253,7 @@ def _negation(row: _Row, clause: Clause, rule: Rule, m: re.Match[str], consumed:
     return None
 
 
-_ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:is|are|was|were|may|can|should|must|will)\s+)?(?:also\s+)?$",
+_ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:is|are|was|were|may|can|should|must|will)\s+(?:also\s+)?|also\s+)$",
                        re.IGNORECASE)
 
 

@@ -67,8 +67,9 @@ PROCEDURE_RULES: tuple[Rule, ...] = (
          tier=3, negatable=False, consumes=True),
     Rule("ncci-bundles", "includedIn", r"\bbundles (?P<L>{C}) (?:into|with) (?P<R>{C})", tier=3),
     Rule("included-in", "includedIn",
-         r"\b(?:(?:is|are) (?:(?:always|typically|usually|generally|already) )?)?(?:included|bundled|packaged|incorporated)"
-         r"(?: (?:in|into|with)\b)?|\bincluded when performed\b"
+         r"\b(?:is|are) (?:(?:always|typically|usually|generally|already) )?(?:included|bundled|packaged|incorporated)\b"
+         r"(?: (?:in|into|with)\b)?|\b(?:included|bundled|packaged|incorporated) (?:in|into|with)\b"
+         r"|\bincluded when performed\b"
          r"|\b(?:a |the )?(?:technical |professional )?component of\b|\b(?:is |are )?(?:measured as )?part of\b",
          tier=3),
     Rule("bundled-label", "includedIn", r"^(?:included|bundled|packaged)\b(?= *$)", tier=3, label=True),
@@ -76,7 +77,7 @@ PROCEDURE_RULES: tuple[Rule, ...] = (
     Rule("ncci-bundled", "includedIn", r"\bncci[- ]bundled\b", tier=3),
     # --- 2. explicit billing statements (tier 2)
     Rule("not-together", "mutuallyExclusiveWith",
-         r"\b(?:not|never) (?:be )?(?:billed|reported|coded|used|paid) (?:(?:[\w-]+ ){0,3}together\b"
+         r"\b(?:not|never) (?:be )?(?:billed|reported|coded|used|paid) (?:(?:[\w-]+ ){0,4}together\b"
          r"|on the same (?:date|day|claim|night)(?: of service)?(?: as)?\b|with\b)"
          r"|\bdo not (?:bill|report) " + C + r" with\b",
          consumes=True, negatable=False),
@@ -163,7 +164,7 @@ DIAGNOSIS_RULES: tuple[Rule, ...] = (
          tier=2),
     Rule("post-procedural", "complicationOf", r"^(?:post-?operative|post-?procedural|post-dural)\b", tier=2, first=True),
     Rule("indication", "indicationFor",
-         r"\bindicat(?:ion|ed)\b|\bsupport(?:s|ing)?\b|\bmedical necessity\b|\b(?:primary|principal) (?:\w+ )?"
+         r"\bindicat(?:ion|ed)\b|\bsupport(?:s|ing)?\b|\btreated for\b|\bpalliat\w*|\bmedical necessity\b|\b(?:primary|principal) (?:\w+ )?"
          r"(?:diagnosis|reason|indication)\b|\bfirst-listed\b|\breason for\b|\btreated (?:with|by)\b"
          r"|\brequir(?:es|ing)\b|\bestablish(?:es)? the diagnosis\b|\bevaluation\b|\bevaluated for\b|\bworkup\b"
          r"|\bmonitoring (?:of|for)\b|\b(?:disease|rhythm|rate|hemodynamic|periodic) monitoring\b|^monitoring\b"

@@ -32,10 +32,15 @@ def test_the_errors_of_the_real_77013_briefing(findings):
         ("unknown-code", "2086P0205X"),  # in no NUCC release
         ("not-in-fee-schedule", "10022"),
         ("not-in-fee-schedule", "74350"),
-        ("modifier-conflict", "80"),  # MPFS assistant-surgeon indicator 0
+        ("modifier-conflict", "80"),  # MPFS assistant-surgeon indicator 0: documentation
+        ("modifier-conflict", "62"),  # co-surgeon indicator 0: not permitted
+        ("modifier-conflict", "78"),  # global days XXX: no postoperative period
+        ("modifier-conflict", "QK"),  # anesthesia modifiers on a radiology code
+        ("modifier-conflict", "QX"),
     }
-    assert expected <= got
-    assert got - expected == {("modifier-conflict", "62")}  # co-surgeon indicator 0 as well
+    assert got == expected
+    severity = {f.code: f.severity for f in findings if f.document == "77013.txt" and f.kind == "modifier-conflict"}
+    assert severity == {"80": "warning", "62": "error", "78": "error", "QK": "error", "QX": "error"}
 
 
 @pytest.mark.parametrize("code", ["C22.0", "C78.7", "D02.20", "C34.90", "207L00000X", "76942", "71260",
@@ -51,7 +56,7 @@ def test_finding_fields(findings):
     assert k75.official == "Nonspecific reactive hepatitis"
     (m80,) = [f for f in findings if f.code == "80" and f.document == "77013.txt"]
     assert (m80.procedure, m80.system, m80.line) == ("77013", "modifier", 24)
-    assert "assistant-surgeon indicator 0" in m80.message
+    assert "Assistant at surgery (80, 81, 82, AS) 0" in m80.message and "paid only with documentation" in m80.message
     (nucc,) = [f for f in findings if f.code == "2086P0205X"]
     assert nucc.line == 33 and nucc.system == "NUCC"
 
@@ -63,9 +68,8 @@ def test_typos_non_billable_codes_bilateral_modifier_and_ncci(findings):
     assert typo.suggestion.split(", ")[0] == "C40.20" and "did you mean C40.20" in typo.message
     assert ("non-billable", "C22") in got
     assert ("modifier-conflict", "50") in got
-    (ncci,) = [f for f in findings if f.kind == "ncci-conflict"]
-    assert (ncci.code, ncci.procedure, ncci.document, ncci.line) == ("70100", "70110", "70110.txt", 23)
-    assert "modifier indicator 0" in ncci.message
+    # 70100 is an alternative to 70110: consistent with the NCCI edit that bundles them, never a finding
+    assert not [f for f in findings if f.kind == "ncci-conflict"]
     assert ("modifier-conflict", "26") not in got and ("label-mismatch", "S02.609A") not in got
 
 

@@ -54,3 +54,22 @@ class StoreError(KGError):
 
 class CodeSetError(KGError):
     """An official code-set file cannot be read (wrong columns, bad row)."""
+
+
+class ClaimError(KGError):
+    """A claim line (``kg check``) cannot be read: a missing column, a bad number of units.
+
+    Examples
+    --------
+    >>> str(ClaimError("claims.csv", 7, "units 'two' is not a whole number"))
+    "claims.csv:7: units 'two' is not a whole number"
+    """
+
+    def __init__(self, path: str | Path, line: int, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(f"{self.path}:{line}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.line, self.message))

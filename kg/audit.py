@@ -284,7 +284,7 @@ def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:
     if fees is None:
         return []
     mod = m.code
-    rules = modifier_rules(mod, fees)
+    rules = modifier_rules(mod, fees, (facts.priced or {}).get(m.subject, ()))
     if mod in ANESTHESIA_MODIFIERS and not is_anesthesia_code(m.subject, fees.get("status_code")):
         rules.append(decode("anesthesia_modifier", " ".join(ANESTHESIA_MODIFIERS)))
     out = []

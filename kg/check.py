@@ -45,7 +45,7 @@ from kg.cms import (ANESTHESIA_MODIFIERS, MPFS_PROPERTIES, NCCI_BYPASS_MODIFIERS
                     modifier_rules)
 from kg.codesets.terms import procedure_iri
 from kg.icd_notes import codes as icd_codes, excludes1_between
-from kg.official import loaded_releases, ptp_edits, ptp_graphs, run_internal
+from kg.official import fee_modifiers, loaded_releases, ptp_edits, ptp_graphs, run_internal
 from kg.vocab import code_iri
 
 __all__ = ["KINDS", "SEVERITY_RANK", "Rules", "check", "check_claims", "check_lines", "load_rules", "worst"]
@@ -67,6 +67,7 @@ class Rules:
     releases: dict[str, str]  # code-set name -> release label
     context: str = "practitioner"
     fees: dict[str, dict[str, str]] | None = None  # code -> PPRRVU column -> value
+    priced: dict[str, set[str]] = field(default_factory=dict)  # code -> modifiers with an MPFS row of their own
     procedures: set[str] | None = None  # codes in the MPFS or HCPCS release
     ptp: dict[tuple[str, str], str] | None = None  # (column 1, column 2) -> modifier indicator, in force
     ptp_deleted: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # -> (indicator, date)
@@ -114,6 +115,7 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
             prop = MPFS_PROPERTIES.get(r["p"].rsplit("#", 1)[-1])
             if prop:
                 rules.fees.setdefault(r["code"], {})[prop] = r["v"]
+        rules.priced = fee_modifiers(store, codes)
     iris: list[str] = list(procs)
     dx = None if diagnoses is None else sorted({_dotted(d) for d in diagnoses})
     mods = None if modifiers is None else sorted(set(modifiers))
@@ -212,7 +214,7 @@ def _line_checks(ln: ClaimLine, rules: Rules, add) -> None:
             continue
         if fees is None:
             continue
-        found = modifier_rules(mod, fees)
+        found = modifier_rules(mod, fees, rules.priced.get(code, ()))
         if mod in ANESTHESIA_MODIFIERS and not is_anesthesia_code(code, fees.get("status_code")):
             found.append(decode("anesthesia_modifier", " ".join(ANESTHESIA_MODIFIERS)))
         for rule in found:

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = ["ANESTHESIA_MODIFIERS", "FIELDS", "MPFS_PROPERTIES", "NCCI_BYPASS_MODIFIERS", "NCCI_ANATOMIC_MODIFIERS", "RULES", "Rule",
@@ -213,7 +214,7 @@ RULES: tuple[Rule, ...] = (
        source=NCCI_MANUAL),
     _r("modifier_indicator", "1", "Allowed: an NCCI-associated modifier bypasses the edit when the clinical "
        "circumstances justify it (59, XE, XP, XS, XU, 91, 27, the anatomic and the global surgery "
-       "modifiers)", "ncci-ptp", "warning", NCCI_BYPASS_MODIFIERS, NCCI_MANUAL),
+       "modifiers); without one the column 2 code is denied", "ncci-ptp", "error", NCCI_BYPASS_MODIFIERS, NCCI_MANUAL),
     _r("modifier_indicator", "9", "Not applicable: the edit was deleted retroactively and does not apply", "", "",
        source=NCCI_MANUAL),
     _r("deletion_date", "YYYY-MM-DD", "The edit applies to dates of service before its deletion date, not on or "
@@ -266,8 +267,12 @@ for _rule in RULES:
             _MODIFIER_FIELDS[_m] += (_rule.field,)
 
 
-def modifier_rules(modifier: str, indicators: dict[str, str]) -> list[Rule]:
+def modifier_rules(modifier: str, indicators: dict[str, str], priced: Iterable[str] = ()) -> list[Rule]:
     """The rules the MPFS ``indicators`` of a code (field -> value) give for ``modifier`` on that code.
+
+    ``priced`` are the modifiers the MPFS has a row of their own for, for
+    this code (``83020-26``): the PC/TC indicator of the global row does not
+    rule those out.
 
     Examples
     --------
@@ -277,9 +282,13 @@ def modifier_rules(modifier: str, indicators: dict[str, str]) -> list[Rule]:
     []
     >>> [r.value for r in modifier_rules("26", {"pctc_ind": "4"})]
     ['4']
+    >>> modifier_rules("26", {"pctc_ind": "9"}, priced={"26"})
+    []
     """
     out = []
     for field in _MODIFIER_FIELDS.get(modifier, ()):
+        if field == "pctc_ind" and modifier in priced:
+            continue
         rule = decode(field, indicators.get(field))
         if rule is not None and modifier in rule.modifiers:
             out.append(rule)

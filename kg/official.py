@@ -16,7 +16,7 @@ from kg.cms import MPFS_PROPERTIES
 from kg.codesets.terms import procedure_iri
 
 __all__ = ["INTERNAL_QUERIES", "Official", "internal_sparql", "loaded_releases", "official", "ptp_context",
-           "ptp_edits", "ptp_graphs", "run_internal"]
+           "fee_modifiers", "ptp_edits", "ptp_graphs", "run_internal"]
 
 
 INTERNAL_QUERIES = Path(__file__).with_name("queries") / "internal"
@@ -57,6 +57,7 @@ class Official:
     labels: dict[str, dict[str, list[str]]]  # system -> code -> official labels
     billable: dict[str, bool]  # ICD-10-CM code -> billable
     fee_schedule: dict[str, dict[str, str]] | None  # code -> PPRRVU column -> value (global row); None: not loaded
+    priced: dict[str, set[str]] | None = None  # code -> modifiers with an MPFS row of their own
     ncci: dict[tuple[str, str], str] | None = None  # (column 1, column 2) -> modifier indicator of the edit in force
     ncci_release: str = ""  # the PTP release the edits come from
 
@@ -119,6 +120,17 @@ def ptp_edits(store, context: str = "practitioner", codes: Iterable[str] | None 
     return ncci, label
 
 
+def fee_modifiers(store, codes: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """``code -> modifiers`` that have an MPFS row of their own for the code (26, TC, 53)."""
+    out: dict[str, set[str]] = {}
+    extra = {"c": sorted({procedure_iri(c) for c in codes})} if codes is not None else {}
+    if extra.get("c") == []:
+        return out
+    for r in run_internal(store, "audit-fee-modifiers", **extra):
+        out.setdefault(r["code"], set()).add(r["m"].rsplit("/", 1)[-1])
+    return out
+
+
 def official(store, context: str = "practitioner", codes: Iterable[str] | None = None) -> Official:
     """Read what the loaded code sets say (labels, billable flags, MPFS indicators, NCCI edits of ``context``).
 
@@ -145,8 +157,9 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
             field = MPFS_PROPERTIES.get(r["p"].rsplit("#", 1)[-1])
             if field:
                 fees.setdefault(r["code"], {})[field] = r["v"]
+    priced = fee_modifiers(store) if fees is not None else None
     ncci, release = ptp_edits(store, context, codes)
-    return Official(labels=labels, billable=billable, fee_schedule=fees, ncci=ncci, ncci_release=release)
+    return Official(labels=labels, billable=billable, fee_schedule=fees, priced=priced, ncci=ncci, ncci_release=release)
 
 
 def _records(results) -> list[dict[str, str | None]]:

@@ -134,3 +134,64 @@ def test_every_kind_has_a_severity():
     assert set(SEVERITY) == {"unknown-code", "label-mismatch", "non-billable", "not-in-fee-schedule",
                              "modifier-conflict", "ncci-conflict"}
     assert AUDIT_GRAPH == "https://w3id.org/codekg/audit"
+
+
+# --------------------------------------------------------------------------
+# NCCI semantics on hand-made mentions (pure: kg.audit.check needs no store)
+
+def _mention(relation, ends=("43235", "43239"), text="", with_modifiers=()):
+    from kg.audit import _Mention
+
+    return _Mention(code=ends[1], written=ends[1], system="CPT", description="", relation=relation, subject=ends[0],
+                    other=ends[0], document="d", file="d.txt", line=9, text=text, ends=ends,
+                    with_modifiers=with_modifiers)
+
+
+@pytest.mark.parametrize("relation, mi, text, with_modifiers, expected", [
+    ("alternativeTo", "0", "", (), None),  # alternatives: consistent with the edit
+    ("mutuallyExclusiveWith", "0", "", (), None),
+    ("includedIn", "0", "", (), None),
+    ("separatelyReportableWith", "0", "with modifier 59", (), "error"),  # indicator 0: no modifier helps
+    ("addOnTo", "0", "", (), "error"),
+    ("monitors", "0", "", (), "error"),
+    ("separatelyReportableWith", "1", "", (), "error"),  # indicator 1, no modifier named
+    ("separatelyReportableWith", "1", "a separate lesion, with modifier 59 or XS", (), None),
+    ("separatelyReportableWith", "1", "", ("XU",), None),  # kg:withModifier on the asserted relation
+    ("separatelyReportableWith", "9", "", (), None),  # deleted retroactively: not an edit
+])
+def test_ncci_pairs_are_checked_only_when_reported_together(relation, mi, text, with_modifiers, expected):
+    from kg.audit import Official, check
+
+    facts = Official(labels={}, billable={}, fee_schedule=None, ncci={("43239", "43235"): mi}, ncci_release="2024Q3")
+    found = [f for f in check([_mention(relation, text=text, with_modifiers=with_modifiers)], facts)
+             if f.kind == "ncci-conflict"]
+    assert [f.severity for f in found] == ([expected] if expected else [])
+    if expected and mi == "1":
+        assert "59, XE, XP, XS, XU" in found[0].message and "column 1 43239 / column 2 43235" in found[0].message
+
+
+def test_negated_relations_are_not_mentions():
+    import pyoxigraph as ox
+
+    from kg.audit import mentions
+    from kg.vocab import KG, briefing_iri, code_iri
+
+    st = ox.Store()
+    doc = briefing_iri("x.txt")
+    g = ox.NamedNode(doc)
+    n = ox.NamedNode
+    t = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    a, b = n(code_iri("CPT", "43239")), n(code_iri("CPT", "43235"))
+    quads = [(g, t, n(str(KG.Briefing))), (g, n(str(KG.sourceFile)), ox.Literal("x.txt")), (g, n(str(KG.aboutCode)), a)]
+    for c, code in ((a, "43239"), (b, "43235")):
+        quads += [(c, n(skos + "notation"), ox.Literal(code)), (c, n(skos + "inScheme"), n(str(KG.CPT)))]
+    for line, negated in ((5, False), (6, True)):
+        e = n(f"{doc}#L{line}")
+        quads += [(e, t, n(str(KG.AssertedRelation))), (e, n(str(KG.subjectCode)), b), (e, n(str(KG.objectCode)), a),
+                  (e, n(str(KG.relation)), n(str(KG.separatelyReportableWith))),
+                  (e, n(str(KG.line)), ox.Literal(str(line), datatype=n("http://www.w3.org/2001/XMLSchema#integer")))]
+        if negated:
+            quads.append((e, n(str(KG.negated)), ox.Literal("true", datatype=n("http://www.w3.org/2001/XMLSchema#boolean"))))
+    st.extend([ox.Quad(s, p, o, g) for s, p, o in quads])
+    assert [(m.line, m.relation) for m in mentions(st) if m.relation != "subject"] == [(5, "separatelyReportableWith")]

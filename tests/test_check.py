@@ -312,3 +312,11 @@ def test_cli_check_claims_file(cli_store, tmp_path):
     rows = list(csv.DictReader(r.stdout.splitlines()))
     assert [(x["code"], x["kind"], x["severity"]) for x in rows] == [("77013-80", "modifier-not-allowed", "warning")]
     assert _kg("check", "--store", str(cli_store)).returncode == 2  # neither codes nor --claims
+
+
+def test_readme_rule_table_is_the_code_table():
+    from kg.cms import markdown_table
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = text.split("<!-- cms-rules:start -->\n", 1)[1].split("\n<!-- cms-rules:end -->", 1)[0]
+    assert table == markdown_table()

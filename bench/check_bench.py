@@ -63,8 +63,8 @@ def generate(n: int, seed: int, data: Path):
     return lines
 
 
-def baseline(store, lines) -> float:
-    """Seconds for one SPARQL query per line."""
+def baseline(store, lines) -> tuple[float, int]:
+    """Seconds for one SPARQL query per line, and the rows they returned."""
     import pyoxigraph as ox
 
     from kg.codesets.terms import procedure_iri
@@ -72,10 +72,11 @@ def baseline(store, lines) -> float:
     from kg.query import run_sparql
 
     q = internal_sparql("check-line-baseline")
+    rows = 0
     t = time.perf_counter()
     for ln in lines:
-        run_sparql(store, q, substitutions={ox.Variable("c"): [ox.NamedNode(procedure_iri(ln.code))]}).rows
-    return time.perf_counter() - t
+        rows += len(run_sparql(store, q, substitutions={ox.Variable("c"): [ox.NamedNode(procedure_iri(ln.code))]}).rows)
+    return time.perf_counter() - t, rows
 
 
 def build_store(data: Path, workdir: Path) -> Path:
@@ -123,7 +124,7 @@ def main() -> None:
     t_check = time.perf_counter() - t
 
     sample = lines[:args.sample]
-    t_base = baseline(store, sample)
+    t_base, _ = baseline(store, sample)
     t_base_all = t_base / len(sample) * len(lines)
 
     cli = []

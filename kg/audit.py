@@ -41,15 +41,35 @@ from dataclasses import asdict, dataclass
 
 import pyoxigraph as ox
 
-from kg.cms import (ANESTHESIA_MODIFIERS, NCCI_ANATOMIC_MODIFIERS, NCCI_BYPASS_MODIFIERS, decode,
-                    is_anesthesia_code, modifier_rules)
+from kg.cms import (
+    ANESTHESIA_MODIFIERS,
+    NCCI_ANATOMIC_MODIFIERS,
+    NCCI_BYPASS_MODIFIERS,
+    decode,
+    is_anesthesia_code,
+    modifier_rules,
+)
 from kg.model import RELATIONS
-from kg.official import Official, official, run_internal as _run
+from kg.official import Official, official
+from kg.official import run_internal as _run
 from kg.similarity import LABEL_THRESHOLD, label_similarity
-from kg.vocab import BASE, KG, PREFIXES
+from kg.vocab import BASE, KG
 
-__all__ = ["AUDIT_GRAPH", "FORMATS", "Finding", "SEVERITY", "audit", "check", "did_you_mean", "findings_quads",
-           "mentions", "official", "read_findings", "worst", "write_findings"]
+__all__ = [
+    "AUDIT_GRAPH",
+    "FORMATS",
+    "SEVERITY",
+    "Finding",
+    "audit",
+    "check",
+    "did_you_mean",
+    "findings_quads",
+    "mentions",
+    "official",
+    "read_findings",
+    "worst",
+    "write_findings",
+]
 
 AUDIT_GRAPH = BASE + "audit"
 """The named graph that holds the latest audit's findings."""
@@ -193,7 +213,7 @@ def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> 
 # the checks
 
 _REPORTED_TOGETHER = frozenset(name for name, r in RELATIONS.items() if r.reported_together is True)
-_NECESSITY = re.compile(r"medical(ly)? necess", re.I)
+_NECESSITY = re.compile(r"medical(ly)? necess", re.IGNORECASE)
 
 
 def named_modifiers(text: str) -> set[str]:

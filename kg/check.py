@@ -41,11 +41,24 @@ from dataclasses import dataclass, field
 
 from kg.audit import did_you_mean
 from kg.claims import CheckFinding, ClaimLine, from_records
-from kg.cms import (ANESTHESIA_MODIFIERS, MPFS_PROPERTIES, NCCI_BYPASS_MODIFIERS, decode, is_anesthesia_code,
-                    modifier_rules)
+from kg.cms import (
+    ANESTHESIA_MODIFIERS,
+    MPFS_PROPERTIES,
+    NCCI_BYPASS_MODIFIERS,
+    decode,
+    is_anesthesia_code,
+    modifier_rules,
+)
 from kg.codesets.terms import procedure_iri
-from kg.icd_notes import codes as icd_codes, excludes1_between
-from kg.official import fee_modifiers, loaded_releases, ptp_edits, ptp_graphs, run_internal
+from kg.icd_notes import codes as icd_codes
+from kg.icd_notes import excludes1_between
+from kg.official import (
+    fee_modifiers,
+    loaded_releases,
+    ptp_edits,
+    ptp_graphs,
+    run_internal,
+)
 from kg.vocab import code_iri
 
 __all__ = ["KINDS", "SEVERITY_RANK", "Rules", "check", "check_claims", "check_lines", "load_rules", "worst"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -23,8 +24,18 @@ from pathlib import Path
 
 from kg.errors import ClaimError
 
-__all__ = ["COLUMNS", "FORMATS", "ClaimLine", "CheckFinding", "from_args", "from_records", "read_claims",
-           "to_csv", "to_json", "to_table"]
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "CheckFinding",
+    "ClaimLine",
+    "from_args",
+    "from_records",
+    "read_claims",
+    "to_csv",
+    "to_json",
+    "to_table",
+]
 
 COLUMNS = ("claim_id", "line", "code", "modifiers", "units", "dx", "pos")
 """The required columns of a claims CSV."""
@@ -65,7 +76,7 @@ class CheckFinding:
 
 
 def _split(value: object) -> tuple[str, ...]:
-    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # pandas writes NaN for empty cells
         return ()
     return tuple(v.strip().upper() for v in re.split(r"[\s,]+", str(value)) if v.strip())
 

@@ -39,8 +39,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["ANESTHESIA_MODIFIERS", "FIELDS", "MPFS_PROPERTIES", "NCCI_BYPASS_MODIFIERS", "NCCI_ANATOMIC_MODIFIERS", "RULES", "Rule",
-           "decode", "is_anesthesia_code", "markdown_table", "modifier_rules"]
+__all__ = [
+    "ANESTHESIA_MODIFIERS",
+    "FIELDS",
+    "MPFS_PROPERTIES",
+    "NCCI_ANATOMIC_MODIFIERS",
+    "NCCI_BYPASS_MODIFIERS",
+    "RULES",
+    "Rule",
+    "decode",
+    "is_anesthesia_code",
+    "markdown_table",
+    "modifier_rules",
+]
 
 RVU = "RVU file documentation (RVUPUF)"
 NCCI_MANUAL = "NCCI Policy Manual, chapter I"

@@ -26,8 +26,8 @@ from functools import lru_cache
 
 __all__ = ["codes", "excludes1", "excludes1_between", "note_targets"]
 
-_NOTE = re.compile(r"<note>(.*?)</note>", re.S)
-_EXCLUDES1 = re.compile(r"<excludes1>(.*?)</excludes1>", re.S)
+_NOTE = re.compile(r"<note>(.*?)</note>", re.DOTALL)
+_EXCLUDES1 = re.compile(r"<excludes1>(.*?)</excludes1>", re.DOTALL)
 _RANGE = re.compile(r"\b([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:-([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?))?")
 
 

@@ -15,8 +15,18 @@ import pyoxigraph as ox
 from kg.cms import MPFS_PROPERTIES
 from kg.codesets.terms import procedure_iri
 
-__all__ = ["INTERNAL_QUERIES", "Official", "internal_sparql", "loaded_releases", "official", "ptp_context",
-           "fee_modifiers", "ptp_edits", "ptp_graphs", "run_internal"]
+__all__ = [
+    "INTERNAL_QUERIES",
+    "Official",
+    "fee_modifiers",
+    "internal_sparql",
+    "loaded_releases",
+    "official",
+    "ptp_context",
+    "ptp_edits",
+    "ptp_graphs",
+    "run_internal",
+]
 
 
 INTERNAL_QUERIES = Path(__file__).with_name("queries") / "internal"

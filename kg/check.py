@@ -91,6 +91,22 @@ class Rules:
     modifiers: set[str] | None = None  # known modifiers
     _all_procedures: list[str] | None = None
 
+    def skipped(self) -> list[str]:
+        """The checks skipped because their code set is not loaded, in words.
+
+        Examples
+        --------
+        >>> Rules(releases={}, context="hospital").skipped()[0]
+        'ncci-ptp: no NCCI PTP release of context hospital is loaded'
+        """
+        missing = [("ncci-ptp", self.ptp, f"no NCCI PTP release of context {self.context}"),
+                   ("mue", self.mue, "no NCCI MUE release"), ("add-on-without-primary", self.addons, "no NCCI add-on release"),
+                   ("modifier-not-allowed, modifier-global-period, not-payable", self.fees, "no MPFS release"),
+                   ("excludes1, non-billable-dx", self.icd, "no ICD-10-CM release"),
+                   ("unknown-code (procedures)", self.procedures, "no MPFS or HCPCS release"),
+                   ("unknown-code (modifiers)", self.modifiers, "no modifier list")]
+        return [f"{kinds}: {why} is loaded" for kinds, value, why in missing if value is None]
+
     def source(self, name: str, row: str) -> str:
         """``"name release: row"``, e.g. ``mpfs RVU24C: 77013 asst_surg=0``."""
         return f"{name} {self.releases.get(name, '')}: {row}".replace("  ", " ")
@@ -382,8 +398,11 @@ def check(store_or_rules, claims, *, context: str = "practitioner"):
     return found
 
 
-def check_claims(store, lines: list[ClaimLine], *, context: str = "practitioner") -> list[CheckFinding]:
+def check_claims(store, lines: list[ClaimLine], *, context: str = "practitioner", skipped: list[str] | None = None
+                 ) -> list[CheckFinding]:
     """Check claim lines against ``store``: the rules for their codes are read once, then every line is checked.
+
+    ``skipped``, if given, receives :meth:`Rules.skipped` (what could not be checked).
 
     Examples
     --------
@@ -394,6 +413,8 @@ def check_claims(store, lines: list[ClaimLine], *, context: str = "practitioner"
     """
     rules = load_rules(store, context=context, codes={ln.code for ln in lines},
                        diagnoses={d for ln in lines for d in ln.dx}, modifiers={m for ln in lines for m in ln.modifiers})
+    if skipped is not None:
+        skipped.extend(rules.skipped())
     return check_lines(lines, rules)
 
 

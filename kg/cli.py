@@ -460,7 +460,10 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: 
     if bool(codes) == bool(claims):
         raise click.UsageError("give either CODES or --claims FILE")
     lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
-    findings = check_claims(open_store(store_dir, read_only=True), lines, context=context)
+    skipped: list[str] = []
+    findings = check_claims(open_store(store_dir, read_only=True), lines, context=context, skipped=skipped)
+    for note in skipped:
+        click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
     for err in errors:
         click.echo(f"kg: error: {err}", err=True)
     click.echo(FORMATS[fmt](findings).rstrip("\n"))

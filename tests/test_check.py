@@ -291,7 +291,7 @@ def cli_store(shared_data, ptp_file, tmp_path_factory) -> Path:
 
 
 def _kg(*args):
-    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_cli_check_one_claim(cli_store):
@@ -312,6 +312,21 @@ def test_cli_check_claims_file(cli_store, tmp_path):
     rows = list(csv.DictReader(r.stdout.splitlines()))
     assert [(x["code"], x["kind"], x["severity"]) for x in rows] == [("77013-80", "modifier-not-allowed", "warning")]
     assert _kg("check", "--store", str(cli_store)).returncode == 2  # neither codes nor --claims
+
+
+def test_cli_says_what_it_could_not_check(cli_store):
+    r = _kg("check", "77013", "--context", "hospital", "--store", str(cli_store))
+    assert "not checked: ncci-ptp: no NCCI PTP release of context hospital is loaded" in r.stderr
+    assert "not checked: excludes1, non-billable-dx: no ICD-10-CM release is loaded" in r.stderr
+
+
+def test_check_bench_smoke(cli_store, tmp_path):
+    bench = Path(__file__).resolve().parents[1] / "bench" / "check_bench.py"
+    r = subprocess.run([sys.executable, str(bench), "--store", str(cli_store), "-n", "3000", "--sample", "50"],
+                       capture_output=True, text=True, timeout=600, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "3,000 claim lines" in r.stdout and "baseline extrapolated to 3,000 lines" in r.stdout
+    assert "ncci-ptp" in r.stdout  # the planted bundled pairs are found
 
 
 def test_readme_rule_table_is_the_code_table():

@@ -15,10 +15,19 @@ is skipped, never guessed. Kinds of finding:
 ``not-in-fee-schedule``
     A CPT/HCPCS code absent from the loaded Medicare fee schedule.
 ``modifier-conflict``
-    A modifier the MPFS indicators do not allow for the procedure.
+    A modifier the MPFS indicators rule out for the procedure (``error``),
+    or allow only with documentation of medical necessity (``warning``,
+    unless the row says so); an anesthesia modifier on a code that is not
+    anesthesia.
 ``ncci-conflict``
-    Two codes a briefing calls alternatives or reports together, while an
-    active NCCI edit with modifier indicator 0 bundles them.
+    Two codes a briefing presents as reported together (a relation whose
+    ``reported_together`` is True) while an NCCI edit in force bundles them:
+    modifier indicator 0 is an ``error``; indicator 1 is a ``warning`` when
+    the row names no NCCI-associated modifier that would bypass it. Codes a
+    briefing calls alternatives, mutually exclusive or included are
+    consistent with an edit and never a finding.
+
+Every CMS value is decoded by :data:`kg.cms.RULES`.
 
 Findings are plain records (:class:`Finding`); :func:`findings_quads` turns
 them into RDF for the audit graph so they can be queried with SPARQL.
@@ -26,16 +35,41 @@ them into RDF for the audit graph so they can be queried with SPARQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import pyoxigraph as ox
 
+from kg.cms import (
+    ANESTHESIA_MODIFIERS,
+    NCCI_ANATOMIC_MODIFIERS,
+    NCCI_BYPASS_MODIFIERS,
+    decode,
+    is_anesthesia_code,
+    modifier_rules,
+)
+from kg.model import RELATIONS
+from kg.official import Official, official
+from kg.official import run_internal as _run
 from kg.similarity import LABEL_THRESHOLD, label_similarity
-from kg.vocab import BASE, KG, PREFIXES
+from kg.vocab import BASE, KG
 
-__all__ = ["AUDIT_GRAPH", "FORMATS", "Finding", "SEVERITY", "audit", "check", "did_you_mean", "findings_quads",
-           "mentions", "official", "read_findings", "worst", "write_findings"]
+__all__ = [
+    "AUDIT_GRAPH",
+    "FORMATS",
+    "SEVERITY",
+    "Finding",
+    "audit",
+    "check",
+    "did_you_mean",
+    "findings_quads",
+    "mentions",
+    "official",
+    "read_findings",
+    "worst",
+    "write_findings",
+]
 
 AUDIT_GRAPH = BASE + "audit"
 """The named graph that holds the latest audit's findings."""
@@ -91,40 +125,24 @@ class _Mention:
     document: str
     file: str
     line: int
-
-
-_MENTIONS = """
-SELECT ?doc ?file ?subjectCode ?edge ?line ?rel ?s ?o ?sNotation ?oNotation ?oScheme ?sScheme ?written ?description
-WHERE {
-  GRAPH ?doc {
-    ?doc a kg:Briefing ; kg:sourceFile ?file ; kg:aboutCode ?subject .
-    ?subject skos:notation ?subjectCode .
-    ?edge a kg:AssertedRelation ; kg:subjectCode ?s ; kg:relation ?rel ; kg:objectCode ?o ; kg:line ?line .
-    ?s skos:notation ?sNotation ; skos:inScheme ?sScheme .
-    ?o skos:notation ?oNotation ; skos:inScheme ?oScheme .
-    OPTIONAL { ?edge kg:writtenAs ?written }
-    OPTIONAL { ?edge kg:description ?description }
-  }
-}
-"""
-
-_SUBJECTS = """
-SELECT ?doc ?file ?code ?scheme ?line ?title WHERE {
-  GRAPH ?doc {
-    ?doc a kg:Briefing ; kg:sourceFile ?file ; kg:aboutCode ?c ; kg:line ?line .
-    ?c skos:notation ?code ; skos:inScheme ?scheme .
-    OPTIONAL { ?c skos:prefLabel ?title }
-  }
-}
-"""
+    text: str = ""  # the row's free text
+    ends: tuple[str, str] = ("", "")  # the relation's subject and object codes
+    with_modifiers: tuple[str, ...] = ()  # modifiers the asserted relation names (kg:withModifier)
 
 
 def mentions(store) -> list[_Mention]:
-    """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject."""
-    from kg.query import run_sparql
+    """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject.
 
+    Relations a briefing negates (``kg:negated true``) are not mentions of a relation.
+    """
+    rows: dict[tuple, dict] = {}
+    for r in _run(store, "audit-mentions"):
+        key = (r["doc"], r["edge"], r["rel"], r["sNotation"], r["oNotation"])
+        got = rows.setdefault(key, dict(r, mods=set()))
+        if r["withModifier"]:
+            got["mods"].add(r["withModifier"])
     out: list[_Mention] = []
-    for r in _records(run_sparql(store, _MENTIONS)):
+    for r in rows.values():
         subject = r["subjectCode"]
         s, o = r["sNotation"], r["oNotation"]
         # the row's code is the end that is not the briefing's subject
@@ -136,8 +154,9 @@ def mentions(store) -> list[_Mention]:
             code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
             description=r["description"] or "", relation=r["rel"].rsplit("#", 1)[-1],
             subject=subject, other=other, document=r["doc"], file=r["file"], line=int(r["line"]),
+            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(r["mods"])),
         ))
-    for r in _records(run_sparql(store, _SUBJECTS)):
+    for r in _run(store, "audit-subjects"):
         out.append(_Mention(
             code=r["code"], written=r["code"], system=r["scheme"].rsplit("#", 1)[-1], description="",
             relation="subject", subject=r["code"], other="", document=r["doc"], file=r["file"], line=int(r["line"]),
@@ -191,110 +210,28 @@ def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> 
 
 
 # --------------------------------------------------------------------------
-# what the loaded code sets say
-
-
-@dataclass
-class Official:
-    """The official facts the audit needs, read once from the code-set graphs.
-
-    A code system missing from ``labels`` was not loaded, and its codes are
-    not checked.
-    """
-
-    labels: dict[str, dict[str, list[str]]]  # system -> code -> official labels
-    billable: dict[str, bool]  # ICD-10-CM code -> billable
-    fee_schedule: dict[str, dict[str, str]] | None  # code -> indicators of its global MPFS row; None: not loaded
-    ncci_zero: set[tuple[str, str]] | None  # active PTP pairs (column 1, column 2), modifier indicator 0
-
-
-_LABELS = """
-SELECT ?scheme ?code ?label WHERE {
-  GRAPH ?g {
-    ?g a kg:CodeSetRelease .
-    ?c skos:inScheme ?scheme ; skos:notation ?code .
-    OPTIONAL { ?c skos:prefLabel|kg:classification|kg:specialization ?label }
-  }
-}
-"""
-
-_LOADED = "SELECT ?g ?system WHERE { GRAPH ?g { ?g a kg:CodeSetRelease ; kg:codeSystem ?system } }"
-
-_BILLABLE = """
-SELECT ?code ?b WHERE { GRAPH ?g { ?g a kg:CodeSetRelease . ?c kg:billable ?b ; skos:notation ?code } }
-"""
-
-_FEES = """
-SELECT ?code ?p ?v WHERE {
-  GRAPH ?g {
-    ?g a kg:CodeSetRelease .
-    ?c kg:feeSchedule ?e ; skos:notation ?code .
-    FILTER NOT EXISTS { ?e kg:withModifier ?m }
-    ?e ?p ?v .
-    FILTER(isLiteral(?v))
-  }
-}
-"""
-
-_NCCI_ZERO = """
-SELECT ?a ?b WHERE {
-  GRAPH ?g {
-    ?g a kg:CodeSetRelease ; kg:context "practitioner" .
-    ?rule a kg:NCCIEditRule ; kg:modifierIndicator "0" .
-    ?b ?rule ?a .
-  }
-}
-"""
-
-
-def official(store) -> Official:
-    """Read what the loaded code sets say (labels, billable flags, MPFS indicators, NCCI edits)."""
-    from kg.query import run_sparql
-
-    loaded = {r["g"].rsplit("/", 1)[-1] for r in _records(run_sparql(store, _LOADED))}
-    labels: dict[str, dict[str, list[str]]] = {}
-    for r in _records(run_sparql(store, _LABELS)):
-        bucket = labels.setdefault(r["scheme"].rsplit("#", 1)[-1], {}).setdefault(r["code"], [])
-        if r["label"] and r["label"] not in bucket:
-            bucket.append(r["label"])
-    # The MPFS and NCCI graphs type the codes they mention as procedure codes; only
-    # the HCPCS file is a complete list of Level II codes.
-    if "hcpcs" not in loaded:
-        labels.pop("HCPCS", None)
-    if not {"hcpcs-modifiers", "cpt-modifiers", "hcpcs"} & loaded:
-        labels.pop("MOD", None)
-    if "cpt" not in loaded:  # CPT descriptors are the user's licensed file (kg codesets load --cpt)
-        labels.pop("CPT", None)  # without it, CPT codes are checked against the MPFS
-    billable = {r["code"]: r["b"] == "true" for r in _records(run_sparql(store, _BILLABLE))}
-    fees: dict[str, dict[str, str]] | None = None
-    if "mpfs" in loaded:
-        fees = {}
-        for r in _records(run_sparql(store, _FEES)):
-            fees.setdefault(r["code"], {})[r["p"].rsplit("#", 1)[-1]] = r["v"]
-    ncci = None
-    if "ncci-ptp" in loaded:
-        # column IRIs end in the code (CPT/HCPCS IRIs are BioPortal's)
-        ncci = {(r["a"].rsplit("/", 1)[-1], r["b"].rsplit("/", 1)[-1]) for r in _records(run_sparql(store, _NCCI_ZERO))}
-    return Official(labels=labels, billable=billable, fee_schedule=fees, ncci_zero=ncci)
-
-
-def _records(results) -> list[dict[str, str | None]]:
-    return [{v: (None if t is None else t.value) for v, t in zip(results.variables, row)} for row in results.rows]
-
-
-# --------------------------------------------------------------------------
 # the checks
 
-_ASSISTANT = {"80", "81", "82", "AS"}
-_BILATERAL = {"50"}
-_LATERAL = {"RT", "LT"}
-_PCTC = {"26", "TC"}
-_REPORTED_TOGETHER = {"monitors", "precedes", "alternativeTo"}
+_REPORTED_TOGETHER = frozenset(name for name, r in RELATIONS.items() if r.reported_together is True)
+_NECESSITY = re.compile(r"medical(ly)? necess", re.IGNORECASE)
 
 
-def _finding(kind: str, m: _Mention, message: str, **extra) -> Finding:
-    return Finding(kind=kind, severity=SEVERITY[kind], code=m.written, system=_SYSTEM_NAMES.get(m.system, m.system),
-                   document=m.file, line=m.line, message=message, **extra)
+def named_modifiers(text: str) -> set[str]:
+    """The NCCI-associated modifiers a row's text names.
+
+    Examples
+    --------
+    >>> sorted(named_modifiers("A separate lesion may be reported with modifier 59 or XS; 26 is not needed."))
+    ['59', 'XS']
+    """
+    words = set(re.findall(r"(?<![\w.])[0-9A-Z]{2}(?![\w.])", text))
+    return words & set(NCCI_BYPASS_MODIFIERS)
+
+
+def _finding(kind: str, m: _Mention, message: str, severity: str = "", **extra) -> Finding:
+    return Finding(kind=kind, severity=severity or SEVERITY[kind], code=m.written,
+                   system=_SYSTEM_NAMES.get(m.system, m.system), document=m.file, line=m.line, message=message,
+                   **extra)
 
 
 def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
@@ -313,10 +250,9 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
         out.extend(_check_code(m, facts))
         if m.relation == "hasModifier":
             out.extend(_check_modifier(m, facts))
-        if m.relation in _REPORTED_TOGETHER and facts.ncci_zero is not None:
+        if m.relation in _REPORTED_TOGETHER and facts.ncci is not None:
             out.extend(_check_ncci(m, facts))
     return out
-
 
 def _check_code(m: _Mention, facts: Official) -> list[Finding]:
     system = m.system
@@ -368,51 +304,62 @@ def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:
     if fees is None:
         return []
     mod = m.code
-    problem = ""
-    if mod in _ASSISTANT and fees.get("assistantSurgeonIndicator") in ("0", "9"):
-        meaning = "not paid" if fees["assistantSurgeonIndicator"] == "0" else "not applicable"
-        problem = f"assistant-surgeon indicator {fees['assistantSurgeonIndicator']} (assistant at surgery {meaning})"
-    elif mod in _PCTC and fees.get("pctcIndicator") not in (None, "1", "6"):
-        problem = f"PC/TC indicator {fees['pctcIndicator']} (no professional/technical split)"
-    elif mod in _BILATERAL and fees.get("bilateralSurgeryIndicator") in ("0", "2", "3", "9"):
-        problem = f"bilateral surgery indicator {fees['bilateralSurgeryIndicator']} (modifier 50 does not apply)"
-    elif mod in _LATERAL and fees.get("bilateralSurgeryIndicator") == "9":
-        problem = "bilateral surgery indicator 9 (laterality does not apply)"
-    elif mod == "62" and fees.get("coSurgeonIndicator") in ("0", "9"):
-        problem = f"co-surgeon indicator {fees['coSurgeonIndicator']} (co-surgeons not permitted)"
-    elif mod == "66" and fees.get("teamSurgeonIndicator") in ("0", "9"):
-        problem = f"team surgery indicator {fees['teamSurgeonIndicator']} (team surgeons not permitted)"
-    if not problem:
-        return []
-    return [Finding(
-        kind="modifier-conflict", severity=SEVERITY["modifier-conflict"], code=m.written, system="modifier",
-        document=m.file, line=m.line, procedure=m.subject,
-        message=f"modifier {m.written} conflicts with the MPFS for {m.subject}: {problem}",
-        briefing=m.description, official=problem, suggestion=f"remove modifier {m.written} from the {m.subject} briefing",
-    )]
+    rules = modifier_rules(mod, fees, (facts.priced or {}).get(m.subject, ()))
+    if mod in ANESTHESIA_MODIFIERS and not is_anesthesia_code(m.subject, fees.get("status_code")):
+        rules.append(decode("anesthesia_modifier", " ".join(ANESTHESIA_MODIFIERS)))
+    out = []
+    for rule in rules:
+        # a documentation-dependent modifier is fine where the briefing states that condition
+        if rule.severity == "warning" and _NECESSITY.search(m.text):
+            continue
+        said = f"{rule.title} {rule.value}" if rule.field != "anesthesia_modifier" else rule.title.lower()
+        out.append(Finding(
+            kind="modifier-conflict", severity=rule.severity, code=m.written, system="modifier",
+            document=m.file, line=m.line, procedure=m.subject,
+            message=f"modifier {m.written} on {m.subject}: MPFS {said}: {rule.meaning}",
+            briefing=m.description, official=f"{rule.title} {rule.value}: {rule.meaning}",
+            suggestion=(f"state that {m.written} on {m.subject} is paid only with documentation of medical necessity"
+                        if rule.severity == "warning" else f"remove modifier {m.written} from the {m.subject} briefing"),
+        ))
+    return out
 
 
 def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
-    a = m.subject
-    for c1, c2 in ((a, m.code), (m.code, a)):
-        if (c1, c2) in facts.ncci_zero:
-            how = "alternatives" if m.relation == "alternativeTo" else f"related by {m.relation} (reported together)"
+    a, b = m.ends
+    for c1, c2 in ((a, b), (b, a)):
+        mi = facts.ncci.get((c1, c2))
+        rule = decode("modifier_indicator", mi)
+        if rule is None or not rule.kind:
+            continue
+        how = f"{RELATIONS[m.relation].label} {m.ends[1]}"
+        edit = f"NCCI PTP {facts.ncci_release} column 1 {c1} / column 2 {c2}, modifier indicator {mi}"
+        if mi == "0":
             return [_finding(
-                "ncci-conflict", m,
-                f"the briefing calls {a} and {m.code} {how}, but an active NCCI edit bundles {c2} into {c1} "
-                "with modifier indicator 0 (never separately payable)",
-                official=f"NCCI PTP {c1}/{c2}, modifier indicator 0", procedure=a,
+                "ncci-conflict", m, f"the briefing has {m.ends[0]} {how} (reported together), but {edit}: "
+                f"{rule.meaning}", severity=rule.severity, official=edit, procedure=m.subject,
                 suggestion=f"do not report {c2} with {c1}",
             )]
+        if named_modifiers(m.text) | set(m.with_modifiers):
+            return []
+        bypass = "59, XE, XP, XS, XU or an anatomic modifier (" + ", ".join(NCCI_ANATOMIC_MODIFIERS[-7:]) + ", ...)"
+        return [_finding(
+            "ncci-conflict", m, f"the briefing has {m.ends[0]} {how} (reported together), but {edit}: the pair is "
+            f"paid together only with an NCCI-associated modifier, and the row names none; {bypass} bypasses the "
+            "edit when the services are distinct", severity=rule.severity, official=edit, procedure=m.subject,
+            suggestion=f"name the modifier: {c2}-59 (or XE/XP/XS/XU) with {c1} when distinct",
+        )]
     return []
 
 
-def audit(store) -> list[Finding]:
+def audit(store, context: str = "practitioner") -> list[Finding]:
     """Check every briefing in ``store`` against the code sets loaded there.
 
-    ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`.
+    ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`;
+    ``context`` picks the NCCI PTP release (practitioner or hospital).
     """
-    return check(mentions(store), official(store))
+    found = mentions(store)
+    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
+    return check(found, official(store, context, codes))
 
 
 def worst(findings: Iterable[Finding]) -> int:
@@ -475,25 +422,13 @@ def write_findings(store: ox.Store, findings: list[Finding]) -> int:
     return len(quads)
 
 
-_READ = """
-SELECT ?code ?kind ?message ?severity WHERE {
-  GRAPH <https://w3id.org/codekg/audit> {
-    ?f a kg:AuditFinding ; kg:aboutCode ?code ; kg:message ?message ; kg:findingKind ?kind .
-    OPTIONAL { ?f kg:severity ?severity }
-  }
-}
-"""
-
-
 def read_findings(store) -> dict[str, list[dict[str, str]]]:
     """The findings recorded in the audit graph, by code IRI, most severe first.
 
     Empty when no audit has been recorded (:func:`write_findings`).
     """
-    from kg.query import run_sparql
-
     out: dict[str, list[dict[str, str]]] = {}
-    for r in _records(run_sparql(store, _READ)):
+    for r in _run(store, "audit-read-findings"):
         out.setdefault(r["code"], []).append(
             {"kind": r["kind"], "severity": r["severity"] or "", "message": r["message"]})
     for found in out.values():

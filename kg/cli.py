@@ -404,9 +404,11 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
               help="Exit 1 when a finding of this severity or worse is found.")
 @click.option("--write/--no-write", default=True, show_default=True,
               help="Record the findings in the store's audit graph (for 'kg query audit-findings' and views).")
+@click.option("--context", type=click.Choice(["practitioner", "hospital"]), default="practitioner", show_default=True,
+              help="The NCCI PTP edits to check against.")
 @endpoint_option
 @store_option
-def audit(fmt: str, fail_on: str, write: bool, endpoint: str | None, store_dir: Path) -> None:
+def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | None, store_dir: Path) -> None:
     """Check every code the briefings mention against the loaded official code sets.
 
     Load the code sets first ('kg codesets load'); a check whose code set is
@@ -416,7 +418,7 @@ def audit(fmt: str, fail_on: str, write: bool, endpoint: str | None, store_dir: 
     from kg.audit import audit as run_audit
 
     target = _target(endpoint, store_dir)
-    findings = run_audit(target)
+    findings = run_audit(target, context)
     if write and not endpoint:
         from kg.store import open_store
 
@@ -447,6 +449,45 @@ def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: P
         addons = add_on_codes(open_store(store_dir, read_only=True))
     result = score(expected, briefings, addons=addons)
     click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json" else result.table())
+
+
+@main.command()
+@click.argument("codes", nargs=-1)
+@click.option("--claims", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of claim lines: claim_id, line, code, modifiers, units, dx, pos (and optionally dos).")
+@click.option("--dx", multiple=True, help="With CODES: a diagnosis of the claim (repeatable).")
+@click.option("--units", type=int, default=1, show_default=True, help="With CODES: units on each line.")
+@click.option("--pos", default="", help="With CODES: place of service.")
+@click.option("--dos", default="", help="With CODES: date of service (YYYY-MM-DD).")
+@click.option("--context", type=click.Choice(["practitioner", "hospital"]), default="practitioner", show_default=True,
+              help="The NCCI PTP edits to check against.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is found.")
+@store_option
+def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: Path) -> None:
+    """Check claim lines against the loaded rules (NCCI, MUE, add-on, MPFS, ICD-10-CM).
+
+    \b
+    kg check --claims claims.csv --format json
+    kg check 93306 93320-26 --dx I50.9 --units 1
+    """
+    from kg.check import SEVERITY_RANK, check_claims, worst
+    from kg.claims import FORMATS, from_args, read_claims
+    from kg.store import open_store
+
+    if bool(codes) == bool(claims):
+        raise click.UsageError("give either CODES or --claims FILE")
+    lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
+    skipped: list[str] = []
+    findings = check_claims(open_store(store_dir, read_only=True), lines, context=context, skipped=skipped)
+    for note in skipped:
+        click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
+    for err in errors:
+        click.echo(f"kg: error: {err}", err=True)
+    click.echo(FORMATS[fmt](findings).rstrip("\n"))
+    if errors or (fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]):
+        sys.exit(1)
 
 
 @main.command()

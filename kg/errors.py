@@ -58,3 +58,22 @@ class CodeSetError(KGError):
 
 class RemoteError(KGError):
     """A remote SPARQL endpoint could not be reached, refused the request, or answered nonsense."""
+
+
+class ClaimError(KGError):
+    """A claim line (``kg check``) cannot be read: a missing column, a bad number of units.
+
+    Examples
+    --------
+    >>> str(ClaimError("claims.csv", 7, "units 'two' is not a whole number"))
+    "claims.csv:7: units 'two' is not a whole number"
+    """
+
+    def __init__(self, path: str | Path, line: int, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(f"{self.path}:{line}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.line, self.message))

@@ -32,10 +32,15 @@ def test_the_errors_of_the_real_77013_briefing(findings):
         ("unknown-code", "2086P0205X"),  # in no NUCC release
         ("not-in-fee-schedule", "10022"),
         ("not-in-fee-schedule", "74350"),
-        ("modifier-conflict", "80"),  # MPFS assistant-surgeon indicator 0
+        ("modifier-conflict", "80"),  # MPFS assistant-surgeon indicator 0: documentation
+        ("modifier-conflict", "62"),  # co-surgeon indicator 0: not permitted
+        ("modifier-conflict", "78"),  # global days XXX: no postoperative period
+        ("modifier-conflict", "QK"),  # anesthesia modifiers on a radiology code
+        ("modifier-conflict", "QX"),
     }
-    assert expected <= got
-    assert got - expected == {("modifier-conflict", "62")}  # co-surgeon indicator 0 as well
+    assert got == expected
+    severity = {f.code: f.severity for f in findings if f.document == "77013.txt" and f.kind == "modifier-conflict"}
+    assert severity == {"80": "warning", "62": "error", "78": "error", "QK": "error", "QX": "error"}
 
 
 @pytest.mark.parametrize("code", ["C22.0", "C78.7", "D02.20", "C34.90", "207L00000X", "76942", "71260",
@@ -51,7 +56,7 @@ def test_finding_fields(findings):
     assert k75.official == "Nonspecific reactive hepatitis"
     (m80,) = [f for f in findings if f.code == "80" and f.document == "77013.txt"]
     assert (m80.procedure, m80.system, m80.line) == ("77013", "modifier", 24)
-    assert "assistant-surgeon indicator 0" in m80.message
+    assert "Assistant at surgery (80, 81, 82, AS) 0" in m80.message and "paid only with documentation" in m80.message
     (nucc,) = [f for f in findings if f.code == "2086P0205X"]
     assert nucc.line == 33 and nucc.system == "NUCC"
 
@@ -63,9 +68,8 @@ def test_typos_non_billable_codes_bilateral_modifier_and_ncci(findings):
     assert typo.suggestion.split(", ")[0] == "C40.20" and "did you mean C40.20" in typo.message
     assert ("non-billable", "C22") in got
     assert ("modifier-conflict", "50") in got
-    (ncci,) = [f for f in findings if f.kind == "ncci-conflict"]
-    assert (ncci.code, ncci.procedure, ncci.document, ncci.line) == ("70100", "70110", "70110.txt", 23)
-    assert "modifier indicator 0" in ncci.message
+    # 70100 is an alternative to 70110: consistent with the NCCI edit that bundles them, never a finding
+    assert not [f for f in findings if f.kind == "ncci-conflict"]
     assert ("modifier-conflict", "26") not in got and ("label-mismatch", "S02.609A") not in got
 
 
@@ -130,3 +134,64 @@ def test_every_kind_has_a_severity():
     assert set(SEVERITY) == {"unknown-code", "label-mismatch", "non-billable", "not-in-fee-schedule",
                              "modifier-conflict", "ncci-conflict"}
     assert AUDIT_GRAPH == "https://w3id.org/codekg/audit"
+
+
+# --------------------------------------------------------------------------
+# NCCI semantics on hand-made mentions (pure: kg.audit.check needs no store)
+
+def _mention(relation, ends=("43235", "43239"), text="", with_modifiers=()):
+    from kg.audit import _Mention
+
+    return _Mention(code=ends[1], written=ends[1], system="CPT", description="", relation=relation, subject=ends[0],
+                    other=ends[0], document="d", file="d.txt", line=9, text=text, ends=ends,
+                    with_modifiers=with_modifiers)
+
+
+@pytest.mark.parametrize("relation, mi, text, with_modifiers, expected", [
+    ("alternativeTo", "0", "", (), None),  # alternatives: consistent with the edit
+    ("mutuallyExclusiveWith", "0", "", (), None),
+    ("includedIn", "0", "", (), None),
+    ("separatelyReportableWith", "0", "with modifier 59", (), "error"),  # indicator 0: no modifier helps
+    ("addOnTo", "0", "", (), "error"),
+    ("monitors", "0", "", (), "error"),
+    ("separatelyReportableWith", "1", "", (), "error"),  # indicator 1, no modifier named
+    ("separatelyReportableWith", "1", "a separate lesion, with modifier 59 or XS", (), None),
+    ("separatelyReportableWith", "1", "", ("XU",), None),  # kg:withModifier on the asserted relation
+    ("separatelyReportableWith", "9", "", (), None),  # deleted retroactively: not an edit
+])
+def test_ncci_pairs_are_checked_only_when_reported_together(relation, mi, text, with_modifiers, expected):
+    from kg.audit import Official, check
+
+    facts = Official(labels={}, billable={}, fee_schedule=None, ncci={("43239", "43235"): mi}, ncci_release="2024Q3")
+    found = [f for f in check([_mention(relation, text=text, with_modifiers=with_modifiers)], facts)
+             if f.kind == "ncci-conflict"]
+    assert [f.severity for f in found] == ([expected] if expected else [])
+    if expected and mi == "1":
+        assert "59, XE, XP, XS, XU" in found[0].message and "column 1 43239 / column 2 43235" in found[0].message
+
+
+def test_negated_relations_are_not_mentions():
+    import pyoxigraph as ox
+
+    from kg.audit import mentions
+    from kg.vocab import KG, briefing_iri, code_iri
+
+    st = ox.Store()
+    doc = briefing_iri("x.txt")
+    g = ox.NamedNode(doc)
+    n = ox.NamedNode
+    t = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    a, b = n(code_iri("CPT", "43239")), n(code_iri("CPT", "43235"))
+    quads = [(g, t, n(str(KG.Briefing))), (g, n(str(KG.sourceFile)), ox.Literal("x.txt")), (g, n(str(KG.aboutCode)), a)]
+    for c, code in ((a, "43239"), (b, "43235")):
+        quads += [(c, n(skos + "notation"), ox.Literal(code)), (c, n(skos + "inScheme"), n(str(KG.CPT)))]
+    for line, negated in ((5, False), (6, True)):
+        e = n(f"{doc}#L{line}")
+        quads += [(e, t, n(str(KG.AssertedRelation))), (e, n(str(KG.subjectCode)), b), (e, n(str(KG.objectCode)), a),
+                  (e, n(str(KG.relation)), n(str(KG.separatelyReportableWith))),
+                  (e, n(str(KG.line)), ox.Literal(str(line), datatype=n("http://www.w3.org/2001/XMLSchema#integer")))]
+        if negated:
+            quads.append((e, n(str(KG.negated)), ox.Literal("true", datatype=n("http://www.w3.org/2001/XMLSchema#boolean"))))
+    st.extend([ox.Quad(s, p, o, g) for s, p, o in quads])
+    assert [(m.line, m.relation) for m in mentions(st) if m.relation != "subject"] == [(5, "separatelyReportableWith")]

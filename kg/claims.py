@@ -1,0 +1,215 @@
+"""Claim lines for ``kg check``: read from a CSV, the command line or a DataFrame, and findings written out.
+
+A claim line has the columns :data:`COLUMNS` (``dos``, the date of service,
+is optional). Modifiers and diagnoses are space-separated; a code may carry
+its modifiers as a suffix (``93320-26``).
+
+Examples
+--------
+>>> [(c.code, c.modifiers, c.dx) for c in from_args(["93306", "93320-26"], dx=["I50.9"])]
+[('93306', (), ('I50.9',)), ('93320', ('26',), ('I50.9',))]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from kg.errors import ClaimError
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "CheckFinding",
+    "ClaimLine",
+    "from_args",
+    "from_records",
+    "read_claims",
+    "to_csv",
+    "to_json",
+    "to_table",
+]
+
+COLUMNS = ("claim_id", "line", "code", "modifiers", "units", "dx", "pos")
+"""The required columns of a claims CSV."""
+OPTIONAL = ("dos",)
+"""Optional columns: ``dos``, the date of service (YYYY-MM-DD)."""
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    """One line of a claim, as kg checks it."""
+
+    claim_id: str
+    line: int
+    code: str
+    modifiers: tuple[str, ...] = ()
+    units: int = 1
+    dx: tuple[str, ...] = ()
+    pos: str = ""
+    dos: str = ""
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """One thing wrong with a claim line: what, how bad, and the code-set release and row that decided it."""
+
+    claim_id: str
+    line: int
+    code: str
+    kind: str
+    severity: str
+    message: str
+    source: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _split(value: object) -> tuple[str, ...]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # pandas writes NaN for empty cells
+        return ()
+    return tuple(v.strip().upper() for v in re.split(r"[\s,]+", str(value)) if v.strip())
+
+
+def _line(claim_id: object, line: object, code: object, modifiers: object, units: object, dx: object,
+          pos: object, dos: object, where: tuple[str, int]) -> ClaimLine:
+    path, number = where
+    code = str(code or "").strip().upper()
+    if not code:
+        raise ClaimError(path, number, "the code cell is empty")
+    code, *suffix = code.split("-")
+    try:
+        n = int(str(units).strip()) if str(units or "").strip() else 1
+    except ValueError:
+        raise ClaimError(path, number, f"units {units!r} is not a whole number") from None
+    if n < 0:
+        raise ClaimError(path, number, f"units {units!r} is negative")
+    try:
+        line_no = int(str(line).strip()) if str(line or "").strip() else number
+    except ValueError:
+        raise ClaimError(path, number, f"line {line!r} is not a whole number") from None
+    dos = str(dos or "").strip()
+    if dos and not _DATE.match(dos):
+        raise ClaimError(path, number, f"dos {dos!r} is not a date (YYYY-MM-DD)")
+    return ClaimLine(claim_id=str(claim_id or "").strip() or "1", line=line_no, code=code,
+                     modifiers=tuple(suffix) + _split(modifiers), units=n, dx=_split(dx),
+                     pos=str(pos or "").strip(), dos=dos)
+
+
+def read_claims(path: str | os.PathLike) -> tuple[list[ClaimLine], list[ClaimError]]:
+    """The claim lines of a CSV, and an error for each row that could not be read.
+
+    A bad row (a missing cell, units that are not a number) is reported with
+    the file and line and left out; the other rows are still returned.
+
+    Raises
+    ------
+    ClaimError
+        If the header lacks a required column (nothing can be read then).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "claims.csv"
+    >>> _ = p.write_text("claim_id,line,code,modifiers,units,dx,pos\\nA,1,77013,26,1,C22.0,22\\nA,2,76942,,two,,22\\n")
+    >>> lines, errors = read_claims(p)
+    >>> [(c.code, c.modifiers) for c in lines], [str(e).split("/")[-1] for e in errors]
+    ([('77013', ('26',))], ["claims.csv:3: units 'two' is not a whole number"])
+    """
+    path = Path(path)
+    lines: list[ClaimLine] = []
+    errors: list[ClaimError] = []
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise ClaimError(path, 1, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+                             f"a claims CSV has the columns {', '.join(COLUMNS)} (and optionally dos)")
+        index = [header.index(c) for c in COLUMNS] + [header.index("dos") if "dos" in header else -1]
+        for number, row in enumerate(reader, 2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(header):
+                errors.append(ClaimError(path, number, f"row has {len(row)} cells, the header {len(header)}"))
+                continue
+            try:
+                lines.append(_line(*(row[i] if i >= 0 else "" for i in index), where=(str(path), number)))
+            except ClaimError as err:
+                errors.append(err)
+    return lines, errors
+
+
+def from_args(codes: Iterable[str], *, dx: Iterable[str] = (), units: int = 1, pos: str = "", dos: str = "",
+              claim_id: str = "1") -> list[ClaimLine]:
+    """One claim from the command line: ``93306 93320-26`` (modifiers as ``-`` suffixes)."""
+    diagnoses = " ".join(dx)
+    return [_line(claim_id, i, code, "", units, diagnoses, pos, dos, where=("<command line>", i))
+            for i, code in enumerate(codes, 1)]
+
+
+def from_records(records) -> tuple[list[ClaimLine], list[ClaimError]]:
+    """Claim lines from a pandas DataFrame or an iterable of dicts with the :data:`COLUMNS`.
+
+    Examples
+    --------
+    >>> lines, _ = from_records([{"claim_id": "A", "line": 1, "code": "77013", "modifiers": "26 59", "units": 2}])
+    >>> lines[0].modifiers, lines[0].units
+    (('26', '59'), 2)
+    """
+    if hasattr(records, "to_dict"):
+        records = records.to_dict("records")
+    lines: list[ClaimLine] = []
+    errors: list[ClaimError] = []
+    for number, r in enumerate(records, 1):
+        try:
+            lines.append(_line(r.get("claim_id"), r.get("line"), r.get("code"), r.get("modifiers"), r.get("units"),
+                               r.get("dx"), r.get("pos"), r.get("dos"), where=("<records>", number)))
+        except ClaimError as err:
+            errors.append(err)
+    return lines, errors
+
+
+_FIELDS = [f.name for f in fields(CheckFinding)]
+
+
+def to_table(findings: list[CheckFinding]) -> str:
+    """Findings as an aligned text table."""
+    if not findings:
+        return "no findings"
+    rows = [[str(getattr(f, c)) for c in _FIELDS] for f in findings]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(_FIELDS)]
+    widths = [min(w, 40) if c == "source" else w for c, w in zip(_FIELDS, widths)]
+    out = ["  ".join(c.ljust(w) for c, w in zip(_FIELDS, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    out += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    out.append(f"({len(findings)} finding{'s' if len(findings) != 1 else ''})")
+    return "\n".join(out)
+
+
+def to_csv(findings: list[CheckFinding]) -> str:
+    """Findings as CSV, one row each."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for f in findings:
+        w.writerow(f.as_dict())
+    return buf.getvalue()
+
+
+def to_json(findings: list[CheckFinding]) -> str:
+    """Findings as a JSON list of objects."""
+    return json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1)
+
+
+FORMATS = {"table": to_table, "csv": to_csv, "json": to_json}
+"""``kg check --format`` choices -> renderer."""

@@ -213,6 +213,7 @@ def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> 
 # the checks
 
 _REPORTED_TOGETHER = frozenset(name for name, r in RELATIONS.items() if r.reported_together is True)
+_NOT_TOGETHER = frozenset(name for name, r in RELATIONS.items() if r.reported_together is False)
 _NECESSITY = re.compile(r"medical(ly)? necess", re.IGNORECASE)
 
 
@@ -242,6 +243,8 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
     """
     out: list[Finding] = []
     seen: set[tuple] = set()
+    # a pair the same briefing also calls included, mutually exclusive or alternatives agrees with an NCCI edit
+    apart = {(m.document, frozenset(m.ends)) for m in mentions_ if m.relation in _NOT_TOGETHER}
     for m in mentions_:
         key = (m.document, m.line, m.code, m.relation)
         if key in seen:
@@ -250,7 +253,8 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
         out.extend(_check_code(m, facts))
         if m.relation == "hasModifier":
             out.extend(_check_modifier(m, facts))
-        if m.relation in _REPORTED_TOGETHER and facts.ncci is not None:
+        if (m.relation in _REPORTED_TOGETHER and facts.ncci is not None
+                and (m.document, frozenset(m.ends)) not in apart):
             out.extend(_check_ncci(m, facts))
     return out
 
@@ -345,7 +349,8 @@ def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
         return [_finding(
             "ncci-conflict", m, f"the briefing has {m.ends[0]} {how} (reported together), but {edit}: the pair is "
             f"paid together only with an NCCI-associated modifier, and the row names none; {bypass} bypasses the "
-            "edit when the services are distinct", severity=rule.severity, official=edit, procedure=m.subject,
+            # a briefing that does not name the modifier is not wrong; a claim without it is (kg check)
+            "edit when the services are distinct", severity="info", official=edit, procedure=m.subject,
             suggestion=f"name the modifier: {c2}-59 (or XE/XP/XS/XU) with {c1} when distinct",
         )]
     return []

@@ -147,20 +147,32 @@ def _mention(relation, ends=("43235", "43239"), text="", with_modifiers=()):
                     with_modifiers=with_modifiers)
 
 
+def test_a_pair_the_briefing_also_calls_included_is_no_finding():
+    from kg.audit import check
+    from kg.official import Official
+
+    facts = Official(labels={}, billable={}, fee_schedule=None, ncci={("22551", "95940"): "0"}, ncci_release="2024Q3")
+    monitors_and_bundled = [_mention("separatelyReportableWith", ends=("22551", "95940")),
+                            _mention("includedIn", ends=("95940", "22551"))]
+    assert check(monitors_and_bundled, facts) == []
+    assert [f.severity for f in check(monitors_and_bundled[:1], facts)] == ["error"]
+
+
 @pytest.mark.parametrize("relation, mi, text, with_modifiers, expected", [
     ("alternativeTo", "0", "", (), None),  # alternatives: consistent with the edit
     ("mutuallyExclusiveWith", "0", "", (), None),
     ("includedIn", "0", "", (), None),
     ("separatelyReportableWith", "0", "with modifier 59", (), "error"),  # indicator 0: no modifier helps
     ("addOnTo", "0", "", (), "error"),
-    ("monitors", "0", "", (), "error"),
-    ("separatelyReportableWith", "1", "", (), "error"),  # indicator 1, no modifier named
+    ("monitors", "0", "", (), None),  # guidance says nothing of who reports what (another physician may)
+    ("separatelyReportableWith", "1", "", (), "info"),  # indicator 1, no modifier named: a hint, not an error
     ("separatelyReportableWith", "1", "a separate lesion, with modifier 59 or XS", (), None),
     ("separatelyReportableWith", "1", "", ("XU",), None),  # kg:withModifier on the asserted relation
     ("separatelyReportableWith", "9", "", (), None),  # deleted retroactively: not an edit
 ])
 def test_ncci_pairs_are_checked_only_when_reported_together(relation, mi, text, with_modifiers, expected):
-    from kg.audit import Official, check
+    from kg.audit import check
+    from kg.official import Official
 
     facts = Official(labels={}, billable={}, fee_schedule=None, ncci={("43239", "43235"): mi}, ncci_release="2024Q3")
     found = [f for f in check([_mention(relation, text=text, with_modifiers=with_modifiers)], facts)

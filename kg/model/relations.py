@@ -96,7 +96,7 @@ _ALL = (
              "relation.", domain=None, range=None, color="#6b7280", width=1, dashes=[2, 4]),
     Relation("monitors", "procedure", "monitors",
              "The subject (an imaging guidance code) guides or monitors the procedure that the object "
-             "describes.", inverse="monitoredBy", reported_together=True, color="#2563eb", width=2),
+             "describes.", inverse="monitoredBy", reported_together=None, color="#2563eb", width=2),
     Relation("alternativeTo", "procedure", "alternative to",
              "The two procedures serve the same purpose and one is reported instead of the other.",
              symmetric=True, reported_together=False, color="#9333ea", width=2, dashes=[8, 4]),

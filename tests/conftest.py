@@ -88,3 +88,23 @@ def corpus(tmp_path) -> Path:
     target = tmp_path / "briefings"
     shutil.copytree(examples_dir(), target)
     return target
+
+
+@pytest.fixture(scope="session")
+def dev_corpus() -> Path:
+    """The 30 labelled dev briefings in ../shared/briefings/dev, with their answer key."""
+    path = REPO.parent / "shared" / "briefings" / "dev"
+    if not (path / "expected.json").is_file():
+        pytest.fail(f"dev corpus not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def official_labels(shared_data):
+    """Official labels of ICD-10-CM, NUCC, HCPCS and modifiers, read from the official files (kg.suggest)."""
+    from kg.suggest import labels_from_files
+
+    d = shared_data
+    return labels_from_files(icd10cm=True, nucc=d / "nucc_taxonomy_251.csv", hcpcs=d / "hcpcs_level2_2025oct.csv",
+                             modifiers=[d / "hcpcs_level2_modifiers_2025oct.csv",
+                                        d / "modifiers_cpt_hcpcs_northstar_2024.csv"])

@@ -311,6 +311,26 @@ def similar(code: str, top: int, store_dir: Path) -> None:
 
 
 @main.command()
+@click.argument("code")
+@click.option("--system", type=click.Choice(["CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"]),
+              help="The code system, when CODE's shape fits several (G0439 is HCPCS; G04.39 ICD-10-CM).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@endpoint_option
+@store_option
+def show(code: str, system: str | None, fmt: str, endpoint: str | None, store_dir: Path) -> None:
+    """One code's facts: official label and parents, fee schedule, MUE, add-on, NCCI, briefings, findings.
+
+    \b
+    kg show 77013
+    kg show C22.0 --format json
+    """
+    from kg.show import FORMATS
+    from kg.show import show as facts
+
+    click.echo(FORMATS[fmt](facts(_target(endpoint, store_dir), code, system=system)))
+
+
+@main.command()
 @click.option("--bind", default="127.0.0.1:7878", show_default=True, help="HOST:PORT to listen on (loopback by default).")
 @click.option("--read-write", is_flag=True, help="Allow SPARQL UPDATE and Graph Store writes (default: read-only).")
 @click.option("--timeout-s", type=int, help="Per-query timeout in seconds.")

@@ -151,3 +151,27 @@ def test_export_and_validate(built, tmp_path):
 def test_usage_errors_exit_2(built):
     assert kg("build", "--store", str(built)).returncode == 2
     assert kg("query", "--store", str(built)).returncode == 2
+
+
+def test_show_text(coder_store_dir):
+    r = kg("show", "77013", "--store", str(coder_store_dir))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("77013 (CPT)")
+    assert "assistant at surgery 0: assistant paid only with documentation of medical necessity" in r.stdout
+    assert "MUE (Practitioner): 1 unit(s)" in r.stdout and "audit findings: 9" in r.stdout
+    assert "77013.txt:24  77013 hasModifier 80" in r.stdout
+
+
+def test_show_json(coder_store_dir):
+    r = kg("show", "32998", "--store", str(coder_store_dir), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    facts = json.loads(r.stdout)
+    assert facts["code"] == "32998" and facts["ncci"]["indicator_0"] >= 2
+    assert any(b["file"] == "32998.txt" and b["relation"] == "subject" for b in facts["briefings"])
+
+
+def test_show_errors(coder_store_dir):
+    r = kg("show", "hello world", "--store", str(coder_store_dir))
+    assert r.returncode == 1 and "not shaped like" in r.stderr and "Traceback" not in r.stderr
+    r = kg("show", "77013", "--system", "XYZ", "--store", str(coder_store_dir))
+    assert r.returncode == 2

@@ -170,9 +170,12 @@ def queries() -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter.")
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
 @endpoint_option
 @store_option
-def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint: str | None, store_dir: Path) -> None:
+@click.pass_context
+def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, endpoint: str | None,
+          store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
     \b
@@ -182,6 +185,9 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint:
     """
     from kg.query import FORMATS, get, run, run_sparql
 
+    if list_:
+        ctx.invoke(queries)
+        return
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
     values = _param_values(params)

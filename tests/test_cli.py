@@ -175,3 +175,19 @@ def test_show_errors(coder_store_dir):
     assert r.returncode == 1 and "not shaped like" in r.stderr and "Traceback" not in r.stderr
     r = kg("show", "77013", "--system", "XYZ", "--store", str(coder_store_dir))
     assert r.returncode == 2
+
+
+def test_query_list_shows_the_coder_queries_and_hides_the_internal_ones():
+    r = kg("query", "--list")
+    assert r.returncode == 0, r.stderr
+    names = {line.split()[0] for line in r.stdout.splitlines() if line and not line.startswith(" ")}
+    assert {"ncci-pair", "mue", "add-on-status", "fee-schedule", "code-findings"} <= names
+    assert not {n for n in names if n.startswith("show-") or n in ("official-labels", "loaded-code-sets")}
+
+
+def test_query_ncci_pair_from_the_command_line(coder_store_dir):
+    r = kg("query", "ncci-pair", "-p", "code=43235", "-p", "other=43239", "--format", "json",
+           "--store", str(coder_store_dir))
+    assert r.returncode == 0, r.stderr
+    (b,) = json.loads(r.stdout)["results"]["bindings"]
+    assert (b["status"]["value"], b["column1"]["value"], b["modifierIndicator"]["value"]) == ("in force", "43239", "0")

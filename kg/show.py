@@ -151,7 +151,7 @@ def _loaded(store) -> set[str]:
     return {r["set"] for r in _values(run_sparql(store, q.text, source=str(q.path)))}
 
 
-def _candidates(store, code: str) -> list[tuple[str, str]]:
+def _candidates(code: str) -> list[tuple[str, str]]:
     found = code_candidates(code, ("CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"))
     if not found:
         raise QueryError(f"{code!r} is not shaped like a CPT, HCPCS, ICD-10-CM, NUCC or modifier code")
@@ -185,7 +185,7 @@ def show(store, code: str, system: str | None = None) -> dict:
     >>> show(ox.Store(), "26", system="MOD")["system"]
     'MOD'
     """
-    candidates = _candidates(store, code)
+    candidates = _candidates(code)
     if system is not None:
         candidates = [c for c in candidates if c[0] == system]
         if not candidates:

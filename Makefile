@@ -48,6 +48,7 @@ bench: venv browser
 	$(BIN)/python bench/query.py --store bench-work/store --results bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/check_bench.py --store bench-work/store | tee -a bench/RESULTS.md
+	$(BIN)/python bench/show_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/view_bench.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/serve_load.py | tee -a bench/RESULTS.md

@@ -16,6 +16,7 @@ from kg.examples import examples_dir
 from kg.parse import Briefing, parse_file, parse_text
 from kg.query import Results, named_queries, run as query, run_sparql as sparql
 from kg.export import export, to_rdflib
+from kg.show import show
 from kg.store import build, open_store, triple_count
 from kg.view import view  # noqa: E402  (kg.view, the function, shadows the module name on purpose)
 
@@ -52,6 +53,7 @@ __all__ = [
     "parse_text",
     "query",
     "query_df",
+    "show",
     "sparql",
     "to_rdflib",
     "triple_count",

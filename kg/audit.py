@@ -52,7 +52,8 @@ from kg.cms import (
 from kg.model import RELATIONS
 from kg.official import Official, official
 from kg.official import run_internal as _run
-from kg.similarity import LABEL_THRESHOLD, label_similarity
+from kg.similarity import compare_label
+from kg.suggest import suggest
 from kg.vocab import BASE, KG
 
 __all__ = [
@@ -273,7 +274,8 @@ def _check_code(m: _Mention, facts: Official) -> list[Finding]:
     if table is None:
         return []
     if m.code not in table:
-        suggestions = did_you_mean(m.code, table)
+        # by the briefing's own description first (kg.suggest), by spelling when it gives none
+        suggestions = [c for c, _, _ in suggest(system, m.code, m.description, facts.labels)]
         hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
         return [_finding(
             "unknown-code", m, f"{m.written} is not a {_SYSTEM_NAMES.get(system, system)} code{hint}",
@@ -282,14 +284,14 @@ def _check_code(m: _Mention, facts: Official) -> list[Finding]:
     out = []
     officials = table[m.code]
     if m.description and officials:
-        score = max(label_similarity(m.description, o) for o in officials)
-        if score < LABEL_THRESHOLD:
+        match = compare_label(m.description, *officials)
+        if not match.fair:
             out.append(_finding(
                 "label-mismatch", m,
                 f"{m.written}: the briefing says {m.description!r}, the official {_SYSTEM_NAMES.get(system, system)} "
-                f"label is {officials[0]!r} (similarity {score:.2f} < {LABEL_THRESHOLD})",
-                briefing=m.description, official=officials[0],
-                suggestion=f"check the code: {officials[0]} is what {m.written} means",
+                f"label is {match.official!r} ({match.reason()})",
+                briefing=m.description, official=match.official,
+                suggestion=f"check the code: {match.official} is what {m.written} means",
             ))
     if system == "ICD10CM" and facts.billable.get(m.code) is False and m.relation != "subject":
         out.append(_finding(

@@ -164,9 +164,12 @@ def queries() -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter.")
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
 @endpoint_option
 @store_option
-def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint: str | None, store_dir: Path) -> None:
+@click.pass_context
+def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, endpoint: str | None,
+          store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
     \b
@@ -176,6 +179,9 @@ def query(name: str | None, params: tuple[str, ...], sparql, fmt: str, endpoint:
     """
     from kg.query import FORMATS, get, run, run_sparql
 
+    if list_:
+        ctx.invoke(queries)
+        return
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
     values = _param_values(params)
@@ -305,6 +311,26 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
     G = _graph(endpoint, store_dir)
     for n, score in rank(G, code, top=top):
         click.echo(f"{score:6.3f}  {_name(G, n)}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--system", type=click.Choice(["CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"]),
+              help="The code system, when CODE's shape fits several (G0439 is HCPCS; G04.39 ICD-10-CM).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@endpoint_option
+@store_option
+def show(code: str, system: str | None, fmt: str, endpoint: str | None, store_dir: Path) -> None:
+    """One code's facts: official label and parents, fee schedule, MUE, add-on, NCCI, briefings, findings.
+
+    \b
+    kg show 77013
+    kg show C22.0 --format json
+    """
+    from kg.show import FORMATS
+    from kg.show import show as facts
+
+    click.echo(FORMATS[fmt](facts(_target(endpoint, store_dir), code, system=system)))
 
 
 @main.command()

@@ -63,6 +63,7 @@ __all__ = [
     "Results",
     "compact",
     "named_queries",
+    "internal",
     "run",
     "run_sparql",
     "bind",
@@ -150,6 +151,26 @@ def named_queries() -> dict[str, NamedQuery]:
     False
     """
     return {q.name: q for q in map(_load, sorted(QUERY_DIR.glob("*.rq")))}
+
+
+INTERNAL_DIR = QUERY_DIR / "internal"
+
+
+@lru_cache(maxsize=None)
+def internal(name: str) -> NamedQuery:
+    """The internal query ``kg/queries/internal/{name}.rq``: used by kg's own modules, not listed by ``kg query``.
+
+    Examples
+    --------
+    >>> internal("official-labels").params
+    ()
+    >>> "official-labels" in named_queries()
+    False
+    """
+    path = INTERNAL_DIR / f"{name}.rq"
+    if not path.is_file():
+        raise QueryError(f"no internal query {name!r} in {INTERNAL_DIR}")
+    return _load(path)
 
 
 def get(name: str) -> NamedQuery:

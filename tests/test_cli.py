@@ -151,3 +151,43 @@ def test_export_and_validate(built, tmp_path):
 def test_usage_errors_exit_2(built):
     assert kg("build", "--store", str(built)).returncode == 2
     assert kg("query", "--store", str(built)).returncode == 2
+
+
+def test_show_text(coder_store_dir):
+    r = kg("show", "77013", "--store", str(coder_store_dir))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("77013 (CPT)")
+    assert "assistant at surgery 0: assistant paid only with documentation of medical necessity" in r.stdout
+    assert "MUE (Practitioner): 1 unit(s)" in r.stdout and "audit findings: 9" in r.stdout
+    assert "77013.txt:24  77013 hasModifier 80" in r.stdout
+
+
+def test_show_json(coder_store_dir):
+    r = kg("show", "32998", "--store", str(coder_store_dir), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    facts = json.loads(r.stdout)
+    assert facts["code"] == "32998" and facts["ncci"]["indicator_0"] >= 2
+    assert any(b["file"] == "32998.txt" and b["relation"] == "subject" for b in facts["briefings"])
+
+
+def test_show_errors(coder_store_dir):
+    r = kg("show", "hello world", "--store", str(coder_store_dir))
+    assert r.returncode == 1 and "not shaped like" in r.stderr and "Traceback" not in r.stderr
+    r = kg("show", "77013", "--system", "XYZ", "--store", str(coder_store_dir))
+    assert r.returncode == 2
+
+
+def test_query_list_shows_the_coder_queries_and_hides_the_internal_ones():
+    r = kg("query", "--list")
+    assert r.returncode == 0, r.stderr
+    names = {line.split()[0] for line in r.stdout.splitlines() if line and not line.startswith(" ")}
+    assert {"ncci-pair", "mue", "add-on-status", "fee-schedule", "code-findings"} <= names
+    assert not {n for n in names if n.startswith("show-") or n in ("official-labels", "loaded-code-sets")}
+
+
+def test_query_ncci_pair_from_the_command_line(coder_store_dir):
+    r = kg("query", "ncci-pair", "-p", "code=43235", "-p", "other=43239", "--format", "json",
+           "--store", str(coder_store_dir))
+    assert r.returncode == 0, r.stderr
+    (b,) = json.loads(r.stdout)["results"]["bindings"]
+    assert (b["status"]["value"], b["column1"]["value"], b["modifierIndicator"]["value"]) == ("in force", "43239", "0")

@@ -1,0 +1,256 @@
+"""Finding cues in a clause and the codes they relate: the matching half of :mod:`kg.relations.engine`.
+
+A cue's left and right participants are the codes the clause names around
+it; a side that names no code is resolved by the words there (the row's
+description, the subject's title, "this procedure", "the global surgical
+package"), and otherwise left to the defaults: the row's code on the left,
+the subject on the right.
+
+Examples
+--------
+>>> from kg.relations.rules import PROCEDURE_RULES
+>>> from kg.relations.text import read_cell
+>>> cell = read_cell("Included in 29880 in the same knee")
+>>> row = Row(cell, "procedure", "29877", "29880", "", "", None)
+>>> [(rule.name, participants(row, cell.clauses[0], rule, m, 0)) for rule, m in matches(row, cell.clauses[0], PROCEDURE_RULES)]
+[('included-in', [('29877', '29880', 2)])]
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.relations.rules import Rule
+from kg.relations.statement import AddOnKnowledge
+from kg.relations.text import CODE_MARK, Cell, Clause
+
+__all__ = ["ELLIPSIS", "Hit", "Row", "find", "matches", "negation", "participants", "rx"]
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
+_NON_ADD_ON_HCPCS = re.compile(r"[ABEJKLPQRSTV]\d{4}")  # drugs, supplies, DME: never add-on codes
+
+
+def rx(pattern: str) -> re.Pattern[str]:
+    p = _COMPILED.get(pattern)
+    if p is None:
+        p = _COMPILED[pattern] = re.compile(pattern.replace("{C}", f"{CODE_MARK}+"), re.IGNORECASE)
+    return p
+
+
+class Hit:
+    """A match found in one clause, with positions in the whole cell ("^" in a rule means the clause's start)."""
+
+    __slots__ = ("_m", "_offset", "re")
+
+    def __init__(self, m: re.Match[str], offset: int) -> None:
+        self._m, self._offset, self.re = m, offset, m.re
+
+    def start(self, group: int | str = 0) -> int:
+        return self._m.start(group) + self._offset
+
+    def end(self, group: int | str = 0) -> int:
+        return self._m.end(group) + self._offset
+
+    def group(self, group: int | str = 0) -> str | None:
+        return self._m.group(group)
+
+
+def find(pattern: str, text: str, lo: int, hi: int) -> list[Hit]:
+    """Every match of ``pattern`` in ``text[lo:hi]``, as :class:`Hit` s."""
+    return [Hit(m, lo) for m in rx(pattern).finditer(text[lo:hi])]
+
+
+_PACKAGE = re.compile(r"\bglobal (?:\w+ )?(?:package|period|service)\b|\bsurgical package\b", re.IGNORECASE)
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:in|into|to|with|of|than|from|as|for|by|after|before|alongside|like|unlike|under|during|on|replaces)\s+"
+    r"(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+_THIS = re.compile(r"\bthis (?:[\w-]+ )?(?:code|procedure|service|visit|study|test|exam|ablation|cryoablation|"
+                   r"imaging|guidance(?: code)?|injection|repair|surgery|operation)\b|\bthe subject code\b", re.IGNORECASE)
+_LIST_AFTER = re.compile(
+    r"\s*(?:\(\s*)?(?:(?:the|a|an|its|this|that|each|every|any)\s+)?(?:(?!(?:is|are|was|may|can|should|must|and|but|not"
+    r"|when|if|to|reported|billed|coded|instead)\b)[\w&-]+\s+){0,4}?\(?\s*"
+    rf"(?P<list>{CODE_MARK}+(?:(?:\s*(?:,|/|\bor\b|\band\b|\bwith\b)\s*)+{CODE_MARK}+)*)", re.IGNORECASE)
+ELLIPSIS = (r"(?:^|,\s*|\bbut\s+)not (?:with |for |by |in |as )?(?:the |an? )?(?:[\w-]+ ){0,3}?(?P<R>{C})")
+_HEAD_END = re.compile(r"\s+(?:to|of|in|on|at|for|with|from|as|during|by|through|into|that|which|who|when|is|are|"
+                       r"was|were|may|can|should|must)\s+", re.IGNORECASE)
+_STOP = frozenset("""a an the of to in into for with by on at and or is are be may can this that code codes
+procedure procedures service services when if its it not as from per each both same""".split())
+
+
+def _stems(text: str) -> set[str]:
+    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]+", text)]
+    out = {w[:6] for w in words if w not in _STOP and len(w) > 2}
+    caps = re.findall(r"\b([A-Z]{2,5})\b", text)  # acronyms as written ("CBC", "TEE")
+    out |= {c.lower() for c in caps}
+    return out
+
+
+def _acronyms(text: str) -> set[str]:
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _STOP]
+    out = set()
+    for n in (2, 3, 4):
+        for i in range(len(words) - n + 1):
+            out.add("".join(w[0] for w in words[i:i + n]).lower())
+    return out
+
+
+class Row:
+    """What the engine knows about one row while it reads it."""
+
+    def __init__(self, cell: Cell, table: str, subject: str, row: str, subject_title: str, row_description: str,
+                 addons: AddOnKnowledge | None) -> None:
+        self.cell, self.table, self.s, self.x = cell, table, subject, row
+        self.s_words = _stems(subject_title) | _acronyms(subject_title)
+        self.x_words = _stems(row_description) | _acronyms(row_description)
+        self.addons = addons
+
+    def np_side(self, text: str, head: bool = True, before: str | None = "") -> str | None:
+        """Which of S and X a phrase that names no code describes, if it clearly describes one.
+
+        Only the head of the phrase counts ("Manual therapy to the same region as CMT" is about manual
+        therapy), or with ``head=False`` its last part ("an epidural injection performed").
+        ``before`` is the text in front of a left phrase: "with this ablation" is not about the subject;
+        ``None`` for a right phrase, the object of the cue, where "with this code" is.
+        """
+        chunks = [c for c in _HEAD_END.split(text.strip()) if c.strip()] or [""]
+        part = chunks[0] if head else chunks[-1]
+        if _PACKAGE.search(part):
+            return self.s  # "the global surgical package" is the subject's
+        this = _THIS.search(part)
+        if this and (before is None or not _PREPOSITION_BEFORE.search(before + text[:text.find(part) + this.start()])):
+            return self.s
+        if re.fullmatch(r"\W*(?:it|they|the two|both|each)\W*(?:\s+(?:is|are|may|can|should))?\W*", part, re.I):
+            return None
+        words = _stems(part)
+        s, x = len(words & self.s_words), len(words & self.x_words)
+        if s > x:
+            return self.s
+        if x > s:
+            return self.x
+        return None
+
+    def left(self, clause: Clause, start: int, floor: int) -> tuple[list[str], str]:
+        masked = self.cell.masked
+        for m in reversed(self.cell.mentions_in(floor, start)):
+            if not _PREPOSITION_BEFORE.search(masked[max(0, m.start - 40):m.start]):
+                return [m.code], "code"
+        return [], masked[floor:start]
+
+    def right(self, clause: Clause, end: int) -> tuple[list[str], str]:
+        masked = self.cell.masked
+        m = _LIST_AFTER.match(masked, end, clause.end)
+        if m:
+            codes = [x.code for x in self.cell.mentions_in(m.start("list"), m.end("list"))]
+            return codes, "code"
+        return [], masked[end:min(clause.end, end + 80)]
+
+    def is_addon(self, code: str) -> bool | None:
+        if self.addons is not None:
+            known = self.addons(code)
+            if known is not None:
+                return known
+        if _NON_ADD_ON_HCPCS.fullmatch(code):
+            return False
+        return None
+
+
+def matches(row: Row, clause: Clause, rules: tuple[Rule, ...]) -> list[tuple[Rule, Hit]]:
+    masked = row.cell.masked
+    found = []
+    first = clause is row.cell.clauses[0]
+    for rule in rules:
+        if rule.first and not first:
+            continue
+        lo, hi = (clause.full_start, clause.full_end) if rule.in_conditions else (clause.start, clause.end)
+        for m in find(rule.pattern, masked, lo, hi):
+            if m.end() > m.start():
+                found.append((rule, m))
+    # a cue inside a longer cue says nothing of its own
+    keep = [(r, m) for r, m in found
+            if not any((o.start() <= m.start() and m.end() <= o.end()) and (o.end() - o.start()) > (m.end() - m.start())
+                       for _, o in found)]
+    return keep
+
+
+def negation(row: Row, clause: Clause, rule: Rule, m: re.Match[str], consumed: list[tuple[int, int]]):
+    for t in clause.triggers:
+        if any(a <= t.start and t.end <= b for a, b in consumed):
+            continue
+        if t.end <= m.start() and t.covers(m.start()):
+            return t
+    return None
+
+
+_ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:is|are|was|were|may|can|should|must|will)\s+(?:also\s+)?|also\s+)$",
+                       re.IGNORECASE)
+
+
+def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inherit: list[str] | None = None):
+    """``[(subject, object, explicit)]`` for one cue.
+
+    ``inherit`` is the grammatical subject of the cue before it in the clause: "X is included in S *and is
+    not reported separately*" keeps X.
+    """
+    cell = row.cell
+    if "L" in m.re.groupindex and m.group("L") is not None:
+        lefts, lnp = [x.code for x in cell.mentions_in(m.start("L"), m.end("L"))], "code"
+    else:
+        lefts, lnp = row.left(clause, m.start(), floor)
+        if not lefts and inherit and _ELLIPTIC.search(" " + lnp):
+            lefts, lnp = list(inherit), "inherited"
+    if "R" in m.re.groupindex and m.group("R") is not None:
+        rights, rnp = [x.code for x in cell.mentions_in(m.start("R"), m.end("R"))], "code"
+    else:
+        rights, rnp = row.right(clause, m.end())
+    # how well grounded the participants are: a code named counts 2, a phrase that describes one 1
+    explicit = 2 * (lnp == "code") + 2 * (rnp == "code") + (lnp == "inherited") - (rule.label and lnp != "code")
+    if rule.relation == "monitors" and lnp == "code" and re.search(
+            r"\b(?:that|which)\s+(?:\w+\s+)?$", cell.masked[max(0, cell.mentions_in(0, m.start())[-1].start - 12):
+                                                            cell.mentions_in(0, m.start())[-1].start]):
+        # "ablation codes which 77013 monitors": the code monitors what the relative clause hangs on
+        agent = lefts[0]
+        return [(agent, row.x if agent != row.x else row.s, explicit)]
+    if rule.orient == "XS":
+        return [(row.x, row.s, 0)]
+    if rule.orient == "SX":
+        return [(row.s, row.x, 0)]
+    side_l = side_r = None
+    if not lefts:
+        relative = re.search(r"\b(?:that|which)\s+((?:(?!(?:is|are|was|were|be|been|and|monitors|includes)\b)[\w-]+\s+)"
+                             r"{1,4})$", lnp, re.IGNORECASE)
+        if relative and rule.relation != "monitors":
+            relative = None  # only a verb cue has an agent in a relative clause
+        if relative:  # "the procedure that this guidance code monitors": the agent follows "that"
+            lnp = relative.group(1)
+        side_l = row.np_side(lnp, head=not rule.last_np, before=cell.masked[max(0, floor - 40):floor])
+        explicit += side_l is not None
+        if relative and side_l is None:
+            return []  # an agent kg cannot tell ("the procedure that 770131 monitors"): no guess
+    if not rights:
+        side_r = row.np_side(rnp, before=None)
+        # "not separately reported with this code" names a companion, not a container: it grounds no direction
+        explicit += side_r is not None and rule.name != "not-separately"
+    if side_l is not None and side_r is not None and side_l == side_r:
+        side_l = side_r = None  # both phrases seem to describe one code: they settle nothing
+        explicit -= 2
+    if not lefts and not rights:
+        lefts, rights = [side_l or (row.x if side_r != row.x else row.s)], [side_r or (row.s if side_l != row.s else row.x)]
+    elif not lefts:
+        lefts = [side_l or (row.x if rights != [row.x] else row.s)]
+    elif not rights:
+        rights = [side_r or (row.s if lefts != [row.s] else row.x)]
+    if lefts == rights:
+        if side_l is not None:
+            lefts = [row.x if lefts == [row.s] else row.s]
+        elif side_r is not None and lnp in ("code", "inherited"):
+            return []  # "X ... and also included in X": says nothing kg can use
+        elif side_r is not None:
+            rights = [row.x if rights == [row.s] else row.s]
+    out = []
+    for a in lefts:
+        for b in rights:
+            if a == b:
+                continue
+            out.append((b, a, explicit) if rule.orient == "RL" else (a, b, explicit))
+    participants.last_left = lefts  # type: ignore[attr-defined]
+    return out

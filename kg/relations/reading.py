@@ -181,7 +181,7 @@ def negation(row: Row, clause: Clause, rule: Rule, m: re.Match[str], consumed: l
     return None
 
 
-_ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:is|are|was|were|may|can|should|must|will)\s+(?:also\s+)?|also\s+)$",
+_ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:it|they)\s+)?(?:(?:is|are|was|were|may|can|should|must|will)\s+(?:also\s+)?|also\s+)$",
                        re.IGNORECASE)
 
 

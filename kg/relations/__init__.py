@@ -57,7 +57,13 @@ IN = "in"  # related code -> subject
 
 @dataclass(frozen=True)
 class Classification:
-    """The one relation between the subject and the row's code: relation, direction, deciding phrase and rule."""
+    """The one relation between the subject and the row's code: relation, direction, deciding phrase and rule.
+
+    Examples
+    --------
+    >>> classify_procedure("Included in 10005", subject="76942", other="10005")
+    Classification(relation='includedIn', direction='out', phrase='Included in', rule='included-in')
+    """
 
     relation: str
     direction: str

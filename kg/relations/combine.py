@@ -27,7 +27,20 @@ ABSORBS = {"includedIn": {"mutuallyExclusiveWith", "alternativeTo", "addOnTo", "
 
 
 def within_clause(statements: list[Statement]) -> tuple[list[Statement], list[Statement]]:
-    """One relation per pair in a clause; returns (kept, conflicts)."""
+    """One relation per pair in a clause (principle 5); returns ``(kept, conflicts)``.
+
+    Examples
+    --------
+    >>> from kg.relations.statement import Statement
+    >>> bundled = Statement("77003", "includedIn", "62323", tier=3)
+    >>> weak = Statement("77003", "precedes", "62323", tier=1)
+    >>> [st.relation for st in within_clause([bundled, weak])[0]]
+    ['includedIn']
+    >>> kept, conflicts = within_clause([Statement("a", "alternativeTo", "b", tier=2),
+    ...                                  Statement("a", "separatelyReportableWith", "b", tier=2)])
+    >>> kept, len(conflicts)
+    ([], 2)
+    """
     by_pair: dict[frozenset[str], list[Statement]] = {}
     for st in statements:
         by_pair.setdefault(st.pair, []).append(st)
@@ -67,6 +80,17 @@ def within_clause(statements: list[Statement]) -> tuple[list[Statement], list[St
 
 
 def combine(per_clause: list[list[Statement]]) -> list[Statement]:
+    """The statements of a cell's clauses, combined (principle 6): compatible ones add up, a later
+    incompatible one is a caveat unless it is bundling, and two weak cues that disagree cancel.
+
+    Examples
+    --------
+    >>> from kg.relations.statement import Statement
+    >>> alt = Statement("92928", "alternativeTo", "33533", tier=2)
+    >>> later = Statement("33533", "precedes", "92928", tier=1)
+    >>> [st.relation for st in combine([[alt], [later]])]
+    ['alternativeTo']
+    """
     kept: list[Statement] = []
     vetoed: set[frozenset[str]] = set()
     for statements in per_clause:
@@ -109,5 +133,14 @@ def combine(per_clause: list[list[Statement]]) -> list[Statement]:
 
 
 def absorb_add_ons(kept: list[Statement]) -> list[Statement]:
+    """``kept`` without the separately-reportable statements of pairs it also calls add-on and primary.
+
+    Examples
+    --------
+    >>> from kg.relations.statement import Statement
+    >>> both = [Statement("G0289", "addOnTo", "29881"), Statement("G0289", "separatelyReportableWith", "29881")]
+    >>> [st.relation for st in absorb_add_ons(both)]
+    ['addOnTo']
+    """
     adds = {st.pair for st in kept if st.relation == "addOnTo"}
     return [st for st in kept if not (st.relation == "separatelyReportableWith" and st.pair in adds)]

@@ -17,6 +17,18 @@ from kg.relations.statement import Statement, unique
 __all__ = ["diagnosis"]
 
 def diagnosis(row: Row) -> list[Statement]:
+    """Every statement of a Related Diagnoses row: positive ones first, then the denied ones.
+
+    The procedures are those the clause names ("reported with 17110"), else the subject; a comorbidity
+    outranks an indication; a clause about coverage ("not covered when ...") says nothing.
+
+    Examples
+    --------
+    >>> from kg.relations.text import read_cell
+    >>> cell = read_cell("Smoking history raises the risk of wound complications.")
+    >>> [(s.relation, s.object) for s in diagnosis(Row(cell, "diagnosis", "49505", "Z87.891", "", "", None))]
+    [('comorbidityOf', '49505')]
+    """
     cell = row.cell
     veto = rx(COVERAGE_VETO)
     kept_by_proc: dict[str, list[Statement]] = {}

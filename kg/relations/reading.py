@@ -31,6 +31,13 @@ _NON_ADD_ON_HCPCS = re.compile(r"[ABEJKLPQRSTV]\d{4}")  # drugs, supplies, DME: 
 
 
 def rx(pattern: str) -> re.Pattern[str]:
+    """A rule's pattern compiled once, ``{C}`` standing for a code mention (case-insensitive).
+
+    Examples
+    --------
+    >>> bool(rx(r"\\bincluded in {C}").search("included in " + CODE_MARK * 5))
+    True
+    """
     p = _COMPILED.get(pattern)
     if p is None:
         p = _COMPILED[pattern] = re.compile(pattern.replace("{C}", f"{CODE_MARK}+"), re.IGNORECASE)
@@ -38,7 +45,14 @@ def rx(pattern: str) -> re.Pattern[str]:
 
 
 class Hit:
-    """A match found in one clause, with positions in the whole cell ("^" in a rule means the clause's start)."""
+    """A match found in one clause, with positions in the whole cell ("^" in a rule means the clause's start).
+
+    Examples
+    --------
+    >>> h = find(r"^included", "Bundled; included in the fee", 9, 28)[0]
+    >>> h.start(), h.end(), h.group()
+    (9, 17, 'included')
+    """
 
     __slots__ = ("_m", "_offset", "re")
 
@@ -56,7 +70,13 @@ class Hit:
 
 
 def find(pattern: str, text: str, lo: int, hi: int) -> list[Hit]:
-    """Every match of ``pattern`` in ``text[lo:hi]``, as :class:`Hit` s."""
+    """Every match of ``pattern`` in ``text[lo:hi]``, as :class:`Hit` s.
+
+    Examples
+    --------
+    >>> [h.start() for h in find(r"\\bnot\\b", "not this; not that", 10, 18)]
+    [10]
+    """
     return [Hit(m, lo) for m in rx(pattern).finditer(text[lo:hi])]
 
 
@@ -95,7 +115,16 @@ def _acronyms(text: str) -> set[str]:
 
 
 class Row:
-    """What the engine knows about one row while it reads it."""
+    """What the engine knows about one row while it reads it: the cell, the two codes and their words.
+
+    Examples
+    --------
+    >>> from kg.relations.text import read_cell
+    >>> row = Row(read_cell("x"), "procedure", "97140", "98941", "Manual Therapy Techniques",
+    ...           "Chiropractic manipulative treatment, spinal", None)
+    >>> row.np_side("Manual therapy to the same region as CMT"), row.np_side("the manipulation")
+    ('97140', '98941')
+    """
 
     def __init__(self, cell: Cell, table: str, subject: str, row: str, subject_title: str, row_description: str,
                  addons: AddOnKnowledge | None) -> None:
@@ -155,6 +184,17 @@ class Row:
 
 
 def matches(row: Row, clause: Clause, rules: tuple[Rule, ...]) -> list[tuple[Rule, Hit]]:
+    """The cues of ``rules`` in a clause; a cue inside a longer one is dropped.
+
+    Examples
+    --------
+    >>> from kg.relations.rules import PROCEDURE_RULES
+    >>> from kg.relations.text import read_cell
+    >>> cell = read_cell("Is not separately reportable with 22551")
+    >>> [r.name for r, _ in matches(Row(cell, "procedure", "22551", "69990", "", "", None), cell.clauses[0],
+    ...                             PROCEDURE_RULES)]
+    ['not-separately']
+    """
     masked = row.cell.masked
     found = []
     first = clause is row.cell.clauses[0]
@@ -172,7 +212,19 @@ def matches(row: Row, clause: Clause, rules: tuple[Rule, ...]) -> list[tuple[Rul
     return keep
 
 
-def negation(row: Row, clause: Clause, rule: Rule, m: re.Match[str], consumed: list[tuple[int, int]]):
+def negation(row: Row, clause: Clause, rule: Rule, m: Hit, consumed: list[tuple[int, int]]):
+    """The negation trigger whose scope covers cue ``m``, if any; triggers inside ``consumed`` spans don't count.
+
+    Examples
+    --------
+    >>> from kg.relations.rules import PROCEDURE_RULES
+    >>> from kg.relations.text import read_cell
+    >>> cell = read_cell("Not an alternative to 49505")
+    >>> row = Row(cell, "procedure", "49505", "49591", "", "", None)
+    >>> (rule, m), = matches(row, cell.clauses[0], PROCEDURE_RULES)
+    >>> negation(row, cell.clauses[0], rule, m, []).cue
+    'Not'
+    """
     for t in clause.triggers:
         if any(a <= t.start and t.end <= b for a, b in consumed):
             continue
@@ -189,7 +241,18 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
     """``[(subject, object, explicit)]`` for one cue.
 
     ``inherit`` is the grammatical subject of the cue before it in the clause: "X is included in S *and is
-    not reported separately*" keeps X.
+    not reported separately*" keeps X. ``explicit`` says how well grounded the pair is: 2 for each code
+    named, 1 for a side a phrase settles.
+
+    Examples
+    --------
+    >>> from kg.relations.rules import PROCEDURE_RULES
+    >>> from kg.relations.text import read_cell
+    >>> cell = read_cell("Medicare uses G0500 in place of 99152")
+    >>> row = Row(cell, "procedure", "43235", "99152", "", "", None)
+    >>> (rule, m), = matches(row, cell.clauses[0], PROCEDURE_RULES)
+    >>> participants(row, cell.clauses[0], rule, m, 0)
+    [('G0500', '99152', 4)]
     """
     cell = row.cell
     if "L" in m.re.groupindex and m.group("L") is not None:

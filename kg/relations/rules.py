@@ -40,7 +40,14 @@ __all__ = ["Rule", "PROCEDURE_RULES", "DIAGNOSIS_RULES", "ADD_ON_CUES", "PRIMARY
 
 @dataclass(frozen=True)
 class Rule:
-    """One pattern of a rule table (see the module docstring)."""
+    """One pattern of a rule table (see the module docstring).
+
+    Examples
+    --------
+    >>> rule = next(r for r in PROCEDURE_RULES if r.name == "ncci-bundles")
+    >>> rule.relation, rule.tier, rule.orient
+    ('includedIn', 3, 'LR')
+    """
 
     name: str
     relation: str

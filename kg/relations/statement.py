@@ -26,6 +26,12 @@ class Statement:
     words it covers. ``modifiers`` are the modifiers the clause names (for
     ``separatelyReportableWith`` and ``addOnTo``), ``condition`` the clause's
     condition, if any.
+
+    Examples
+    --------
+    >>> st = Statement("11104", "separatelyReportableWith", "11102", modifiers=("59",))
+    >>> st.pair == {"11102", "11104"}, st.negated
+    (True, False)
     """
 
     subject: str

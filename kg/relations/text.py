@@ -38,7 +38,13 @@ _MODIFIER_LIST = re.compile(
 
 @dataclass(frozen=True)
 class Mention:
-    """A code named in the cell: where, which code, and whether it was written ``+CODE`` (an add-on)."""
+    """A code named in the cell: where, which code, and whether it was written ``+CODE`` (an add-on).
+
+    Examples
+    --------
+    >>> read_cell("+99292 for each additional 30 minutes").mentions
+    [Mention(start=1, end=6, code='99292', plus=True)]
+    """
 
     start: int
     end: int
@@ -48,7 +54,14 @@ class Mention:
 
 @dataclass(frozen=True)
 class Trigger:
-    """A negation cue ("not", "never", "does not") and the span of text it negates."""
+    """A negation cue ("not", "never", "does not") and the span of text it negates.
+
+    Examples
+    --------
+    >>> t = read_cell("does not support 99203").clauses[0].triggers[0]
+    >>> t.cue, t.covers(9), t.covers(0)
+    ('does not', True, False)
+    """
 
     start: int
     end: int
@@ -67,6 +80,11 @@ class Clause:
     ``kind`` is ``main``, or ``concession`` ("even though ..."), whose
     content is a caveat and never an edge. ``after`` says how it joins the
     clause before it (``;``, ``but``, ``because``...).
+
+    Examples
+    --------
+    >>> [(c.kind, c.after) for c in read_cell("Bundled into 22551, even though 69990 is an add-on").clauses]
+    [('main', ''), ('concession', 'even though')]
     """
 
     start: int
@@ -82,7 +100,14 @@ class Clause:
 
 @dataclass
 class Cell:
-    """A relationship cell, read: the normal text, the masked text rules run on, mentions and clauses."""
+    """A relationship cell, read: the normal text, the masked text rules run on, mentions and clauses.
+
+    Examples
+    --------
+    >>> cell = read_cell("Included in 10005")
+    >>> cell.masked.endswith(CODE_MARK * 5), cell.mention_at(13).code
+    (True, '10005')
+    """
 
     original: str
     text: str

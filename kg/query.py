@@ -116,6 +116,41 @@ class NamedQuery:
 _PARAM_KINDS = ("code", "relation", "string", "integer", "iri")
 
 
+def registry_lists() -> dict[str, list[str]]:
+    """The IRI lists a query may take from the domain registry (:mod:`kg.model`), by name.
+
+    A named query says ``# registry: VAR NAME`` and holds an empty ``VALUES ?VAR { }`` block, which
+    is filled with the list when the query is loaded: a relation added to the registry is counted by
+    ``stats`` with no edit to the query.
+
+    Examples
+    --------
+    >>> registry_lists()["briefing-relations"][0]
+    'https://w3id.org/codekg/ontology#relatedTo'
+    >>> sorted(registry_lists())
+    ['briefing-relations', 'code-relations', 'node-classes']
+    """
+    from kg.model import BRIEFING_RELATIONS, CODE_RELATIONS, NODE_TYPES, RELATIONS
+
+    ordered = [r for r in RELATIONS if r in BRIEFING_RELATIONS]
+    return {
+        "briefing-relations": [str(KG[r]) for r in ordered],
+        "code-relations": [str(KG[r]) for r in RELATIONS if r in CODE_RELATIONS],
+        "node-classes": [str(KG.Briefing)] + [str(KG[t.owl_class]) for t in NODE_TYPES.values()]
+        + [str(KG.AssertedRelation)],
+    }
+
+
+def _fill_registry(text: str, path: Path, number: int, var: str, name: str) -> str:
+    lists = registry_lists()
+    if name not in lists:
+        raise QueryError(f"{path}:{number}: unknown registry list {name!r}; one of {', '.join(sorted(lists))}")
+    empty = re.compile(r"VALUES\s+\?" + re.escape(var) + r"\s*\{\s*\}")
+    if len(empty.findall(text)) != 1:
+        raise QueryError(f"{path}:{number}: '# registry: {var} {name}' needs one empty 'VALUES ?{var} {{ }}' block")
+    return empty.sub(lambda m: f"VALUES ?{var} {{ " + " ".join(f"<{iri}>" for iri in lists[name]) + " }", text)
+
+
 def _load(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     header: dict[str, str] = {}
@@ -132,6 +167,11 @@ def _load(path: Path) -> NamedQuery:
             if not pm or pm.group(2) not in _PARAM_KINDS:
                 raise QueryError(f"{path}:{number}: bad param line; expected '# param: NAME KIND[?] help'")
             params.append(Param(pm.group(1), pm.group(2), pm.group(4), bool(pm.group(3))))
+        elif key == "registry":
+            rm = re.match(r"(\w+)\s+([\w-]+)$", value)
+            if not rm:
+                raise QueryError(f"{path}:{number}: bad registry line; expected '# registry: VAR LIST'")
+            text = _fill_registry(text, path, number, rm.group(1), rm.group(2))
         else:
             header[key] = value
     if "title" not in header or "answers" not in header:

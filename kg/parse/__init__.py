@@ -72,6 +72,17 @@ def parse_file(path: str | Path) -> Briefing:
     ------
     BriefingParseError
         If the file cannot be read, is not UTF-8 text, or is not a briefing.
+
+    Examples
+    --------
+    >>> from kg.examples import examples_dir
+    >>> b = parse_file(examples_dir() / "77013.txt")
+    >>> b.name, b.code, b.system, len(b.modifiers), b.sites[0]
+    ('77013.txt', '77013', 'CPT', 14, Mention(name='Hospital outpatient departments', line=9))
+    >>> parse_file(examples_dir() / "no-such-briefing.txt")
+    Traceback (most recent call last):
+    ...
+    kg.errors.BriefingParseError: ...no-such-briefing.txt:0: cannot read file: No such file or directory
     """
     path = Path(path)
     try:
@@ -82,7 +93,20 @@ def parse_file(path: str | Path) -> Briefing:
 
 
 def parse_bytes(data: bytes, path: str = "<bytes>") -> Briefing:
-    """Parse a briefing given as bytes (UTF-8, with or without a BOM)."""
+    """Parse a briefing given as bytes (UTF-8, with or without a BOM).
+
+    ``sha256`` is the hash of ``data`` as given, BOM included.
+
+    Examples
+    --------
+    >>> b = parse_bytes("\\ufeffHCPCS G0288: CT angiography\\r\\n".encode(), "G0288.txt")
+    >>> b.code, b.system, b.title, b.sha256[:12]
+    ('G0288', 'HCPCS', 'CT angiography', '253502ee3e5a')
+    >>> parse_bytes(b"CPT 77013: CT guidance\\nLiver \\xe9chographie\\n", "77013.txt")
+    Traceback (most recent call last):
+    ...
+    kg.errors.BriefingParseError: 77013.txt:2: not UTF-8 text (byte 0xe9); re-save the file as UTF-8
+    """
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise BriefingParseError(path, line, "binary data (NUL byte): a briefing must be a UTF-8 text file")
@@ -107,6 +131,17 @@ def parse_text(text: str, path: str = "<string>", *, sha256: str | None = None) 
         Where the text came from; it names the document in errors and in the graph.
     sha256 : str, optional
         The hash of the source bytes; computed from ``text`` when not given.
+
+    Examples
+    --------
+    >>> b = parse_text("CPT 77013 - CT guidance\\nService type: Image guidance\\n", "77013.txt")
+    >>> b.title, b.service_type
+    ('CT guidance', Text(text='Image guidance', line=2))
+    >>> parse_text("Summary\\nNo heading here.\\n", "x.txt")
+    Traceback (most recent call last):
+    ...
+    kg.errors.BriefingParseError: x.txt:1: no subject code: expected a heading line such as \
+'CPT 77013: CT guidance for ablation'
     """
     if sha256 is None:  # surrogatepass: a lone surrogate is reported below, not as UnicodeEncodeError
         sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

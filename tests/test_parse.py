@@ -468,3 +468,30 @@ def test_fuzz_parse_bytes_mutated_77013(text, splices):
         data[at:at] = piece
     data = bytes(data)
     check_parse(lambda d: parse_bytes(d, "77013.txt"), data, data.count(b"\n") + data.count(b"\r") + 1)
+
+
+# The single-module kg.parse became a package; what it offered is still importable from kg.parse.
+FORMER_NAMES = [
+    "Briefing", "Mention", "Row", "Text", "parse_file", "parse_bytes", "parse_text", "normalize_code",
+    "code_system", "code_candidates", "NOT_AVAILABLE", "PAYERS", "TABLE_KINDS", "BriefingParseError",
+    "BRIEFING_SYSTEMS", "CODE_SYSTEMS", "_CLEAN", "_CODE_SHAPES", "_CONTROL", "_DASHES", "_FIELD", "_HEADINGS",
+    "_INVISIBLE", "_Layout", "_PAYER_LIST", "_PAYER_RE", "_Parser", "_SEPARATOR", "_SPACES", "_TITLE", "_TableKind",
+    "_cells", "_clean", "_diagnosis_code", "_is_absent", "_is_separator", "_key", "_layout", "_payers", "_sites",
+]
+
+
+def test_the_package_offers_every_name_the_module_did():
+    import kg.parse
+
+    missing = [name for name in FORMER_NAMES + kg.parse.__all__ if not hasattr(kg.parse, name)]
+    assert missing == []
+    assert kg.parse.code_candidates is kg.model.codes.code_candidates
+    assert kg.parse.Briefing is kg.parse.records.Briefing
+
+
+def test_no_parse_module_is_over_500_lines():
+    import kg.parse
+
+    folder = Path(kg.parse.__file__).parent
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in folder.glob("*.py")}
+    assert len(sizes) >= 6 and max(sizes.values()) <= 500, sizes

@@ -1,0 +1,241 @@
+"""The line-by-line reader: one pass over a briefing's lines, then the :class:`~kg.parse.Briefing` record.
+
+Blank lines end a table; a table line (two or more cells) starts one; the first
+``CPT 77013: ...`` line is the heading; known headings open the sections whose
+paragraphs become the summary, overview and clinical context; ``Service type:``
+and ``Site of service:`` lines are fields. Errors name the file and line.
+
+Examples
+--------
+>>> lines = ["CPT 77013: CT guidance", "", "Service type: Image guidance", "Modifier | Description | When to Use",
+...          "26 | Professional component | Reading only"]
+>>> b = _Parser("77013.txt", lines, "0" * 64).run()
+>>> b.title, b.service_type, [(r.code, r.line) for r in b.modifiers]
+('CT guidance', Text(text='Image guidance', line=3), [('26', 5)])
+>>> _Parser("x.txt", lines[:4] + ["26 | Professional component"], "").run()
+Traceback (most recent call last):
+...
+kg.errors.BriefingParseError: x.txt:5: modifier table row has 2 cells, expected 3 as in the header on line 4; \
+a '|' inside a cell must be written '\\|'
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.errors import BriefingParseError
+from kg.model.codes import BRIEFING_SYSTEMS, normalize_code
+from kg.parse.mentions import _payers, _sites
+from kg.parse.records import Briefing, Row, Text
+from kg.parse.tables import (
+    NOT_AVAILABLE,
+    TABLE_KINDS,
+    _cells,
+    _diagnosis_code,
+    _is_absent,
+    _is_separator,
+    _Layout,
+    _layout,
+    code_system,
+)
+from kg.parse.text import _DASHES, _key
+
+_HEADINGS = {
+    "summary & overview": "summary",
+    "summary and overview": "summary",
+    "summary": "summary",
+    "billing code overview": "overview",
+    "clinical & coding specifications": None,
+    "clinical and coding specifications": None,
+    "clinical context": "clinical_context",
+    "coding specifications": None,
+    "related diagnoses": None,
+    "related cpt codes": None,
+    "related procedures": None,
+    "related codes": None,
+    "modifiers": None,
+    "taxonomy codes": None,
+    "provider taxonomy": None,
+}
+
+_TITLE = re.compile(
+    r"^\s*(?:#+\s*)?(?:\*\*)?(CPT|HCPCS)(?:\u00ae|\(R\))?(?:\s+code)?\s+([0-9A-Za-z]{5})\s*(?:[:\-]\s*|\s-\s*)(.*?)(?:\*\*)?\s*$",
+    re.IGNORECASE,
+)
+_FIELD = re.compile(r"^\s*(service type|typical sites? of service|site of service|place of service)\s*:\s*(.*)$", re.I)
+
+
+class _Parser:
+    """One pass over the lines; collects fields, then builds the record."""
+
+    def __init__(self, path: str, lines: list[str], sha256: str) -> None:
+        self.path = path
+        self.lines = lines
+        self.sha256 = sha256
+        self.fields: dict[str, object] = {}
+        self.tables: dict[str, list[Row]] = {k.name: [] for k in TABLE_KINDS}
+        self.unknown: list[Text] = []
+
+    def error(self, line: int, message: str) -> BriefingParseError:
+        return BriefingParseError(self.path, line, message)
+
+    def run(self) -> Briefing:
+        heading = None
+        section: str | None = None
+        paragraphs: dict[str, list[tuple[int, str]]] = {}
+        i = 0
+        n = len(self.lines)
+        while i < n:
+            line = self.lines[i]
+            number = i + 1
+            stripped = line.strip()
+            if not stripped:
+                i += 1
+                continue
+            cells = _cells(line)
+            if cells is not None and len(cells) >= 2:
+                i = self.table(i, cells)
+                section = None
+                continue
+            if heading is None:
+                m = _TITLE.match(line.translate(_DASHES))
+                if m:
+                    heading = m
+                    self.fields["heading"] = (m, number, line)
+                    section = "summary"
+                    i += 1
+                    continue
+            key = _key(stripped)
+            if key in _HEADINGS:
+                section = _HEADINGS[key]
+                i += 1
+                continue
+            fm = _FIELD.match(stripped)
+            if fm:
+                name = "service_type" if fm.group(1).lower() == "service type" else "site_of_service"
+                value = fm.group(2).strip()
+                if value and not _is_absent([value]):
+                    self.fields[name] = Text(value, number)
+                i += 1
+                continue
+            if key.rstrip(".") == NOT_AVAILABLE.rstrip("."):
+                i += 1
+                continue
+            if section is not None:
+                paragraphs.setdefault(section, []).append((number, stripped))
+            i += 1
+        if heading is None:
+            raise self.error(
+                1 if self.lines else 0,
+                "no subject code: expected a heading line such as 'CPT 77013: CT guidance for ablation'",
+            )
+        return self.build(paragraphs)
+
+    def table(self, i: int, header: list[str]) -> int:
+        """Read the table whose header is at line index ``i``; return the next index."""
+        number = i + 1
+        layout = _layout(header)
+        j = i + 1
+        if j < len(self.lines):
+            sep = _cells(self.lines[j])
+            if sep is not None and _is_separator(sep):
+                j += 1
+        if layout is None:
+            if _is_separator(header):
+                raise self.error(number, "table separator row without a header row above it")
+            # A table kg does not know: skip its rows, remember where it was.
+            self.unknown.append(Text(" | ".join(header), number))
+            while j < len(self.lines) and _cells(self.lines[j]) is not None:
+                j += 1
+            return j
+        rows = self.tables[layout.kind.name]
+        while j < len(self.lines):
+            line = self.lines[j]
+            stripped = line.strip()
+            if not stripped:
+                break
+            if _key(stripped).rstrip(".") == NOT_AVAILABLE.rstrip("."):
+                j += 1
+                continue
+            cells = _cells(line)
+            if cells is None:
+                break
+            if len(cells) >= 2 and _layout(cells) is not None:
+                break  # the next table starts without a blank line
+            if _is_absent(cells):
+                j += 1
+                continue
+            row = self.row(layout, cells, j + 1, number)
+            if row is not None:
+                rows.append(row)
+            j += 1
+        return j
+
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int) -> Row | None:
+        kind = layout.kind
+        if len(cells) != layout.width:
+            raise self.error(
+                number,
+                f"{kind.name[:-1]} table row has {len(cells)} cells, expected {layout.width} "
+                f"as in the header on line {header_line}; a '|' inside a cell must be written '\\|'",
+            )
+        written = cells[layout.code]
+        if written.strip() and _is_absent([written]):  # an explicit "N/A" row: the table says it has nothing here
+            return None
+        code = normalize_code(written)
+        if kind.name == "diagnoses":
+            code = _diagnosis_code(code)
+        if not code or _is_absent([written]):
+            raise self.error(number, f"{kind.name[:-1]} table row has an empty code cell")
+        system = code_system(code, kind.systems)
+        if system is None:
+            expected = {"MOD": "a two-character modifier (26, TC)", "NUCC": "a 10-character NUCC code (207L00000X)",
+                        "ICD10CM": "an ICD-10-CM code (C22.0)", "CPT": "a CPT or HCPCS code (77013, G0288)"}
+            raise self.error(number, f"{written!r} is not {expected[kind.systems[0]]}")
+        return Row(
+            code=code,
+            written=written.strip(),
+            system=system,
+            description=cells[layout.description].strip() if layout.description is not None else "",
+            note=cells[layout.note].strip() if layout.note is not None else "",
+            line=number,
+            extra=tuple((h, cells[i].strip()) for i, h in layout.extra if cells[i].strip()),
+        )
+
+    def build(self, paragraphs: dict[str, list[tuple[int, str]]]) -> Briefing:
+        m, number, line = self.fields["heading"]  # type: ignore[misc]
+        system = m.group(1).upper()
+        code = normalize_code(m.group(2))
+        if code_system(code, BRIEFING_SYSTEMS["procedure"]) is None:
+            raise self.error(number, f"{m.group(2)!r} is not a CPT or HCPCS code")
+        system = code_system(code, BRIEFING_SYSTEMS["procedure"]) or system
+        title = line[m.start(3):m.end(3)].strip().strip("*").strip()  # m matched the dash-folded line
+
+        def text(section: str) -> Text | None:
+            parts = paragraphs.get(section)
+            if not parts:
+                return None
+            return Text(" ".join(p for _, p in parts), parts[0][0])
+
+        summary = text("summary")
+        site = self.fields.get("site_of_service")
+        return Briefing(
+            path=self.path,
+            sha256=self.sha256,
+            code=code,
+            system=system,
+            title=title,
+            line=number,
+            summary=summary,
+            overview=text("overview"),
+            payers=_payers(summary),
+            service_type=self.fields.get("service_type"),  # type: ignore[arg-type]
+            site_of_service=site,  # type: ignore[arg-type]
+            sites=_sites(site),  # type: ignore[arg-type]
+            clinical_context=text("clinical_context"),
+            modifiers=tuple(self.tables["modifiers"]),
+            taxonomies=tuple(self.tables["taxonomies"]),
+            diagnoses=tuple(self.tables["diagnoses"]),
+            procedures=tuple(self.tables["procedures"]),
+            unknown_tables=tuple(self.unknown),
+        )

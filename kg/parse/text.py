@@ -1,0 +1,45 @@
+"""Text normalisation for briefings: dashes, spaces, invisible and control characters, comparison keys.
+
+Briefings come from word processors and web pages, so the same heading may be
+written with an en dash or a hyphen, a non-breaking space or a plain one. The
+parser folds these before it compares anything.
+
+Examples
+--------
+>>> _clean("CPT\\u00a077013\\u200b")
+'CPT 77013'
+>>> _key("**Summary \\u2013 Overview:**")
+'summary - overview'
+>>> _CONTROL.search("a\\x01b").start()
+1
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2002\u2003\u2009\u200a\u3000\t"), " ")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+
+
+_CLEAN = {**_SPACES, **_INVISIBLE}
+
+
+def _clean(text: str) -> str:
+    """Fold non-breaking spaces and drop zero-width characters (not dashes); line breaks stay."""
+    return text.translate(_CLEAN)
+
+
+# Control, surrogate and private-use characters; tab and form feed are fine in text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
+
+
+@lru_cache(maxsize=4096)
+def _key(text: str) -> str:
+    """A comparison key for headings and header cells."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+    text = re.sub(r"[*_`#:]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()

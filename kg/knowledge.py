@@ -14,10 +14,11 @@ True
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pyoxigraph as ox
 
-from kg.queries import internal_query
-from kg.vocab import PREFIXES
+from kg.vocab import KG, XSD_NS
 
 __all__ = ["AddOnCodes", "add_on_codes"]
 
@@ -48,6 +49,9 @@ class AddOnCodes:
 def add_on_codes(store: ox.Store) -> AddOnCodes | None:
     """The add-on codes the store's code sets list, or ``None`` if no add-on list is loaded.
 
+    Read with two quad-pattern scans (the NCCI add-on flag, and MPFS rows whose global period is ZZZ),
+    which stay fast on a store of millions of quads, even while a code set is being written.
+
     Examples
     --------
     >>> store = ox.Store()
@@ -55,14 +59,25 @@ def add_on_codes(store: ox.Store) -> AddOnCodes | None:
     >>> c = ox.NamedNode("http://purl.bioontology.org/ontology/CPT/22552")
     >>> K = "https://w3id.org/codekg/ontology#"
     >>> store.add(ox.Quad(c, ox.NamedNode(K + "addOnCode"), ox.Literal(True), g))
-    >>> store.add(ox.Quad(c, ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation"), ox.Literal("22552"), g))
-    >>> add_on_codes(store)("22552")
-    True
+    >>> add_on_codes(store)("22552"), add_on_codes(store)("22551")
+    (True, False)
     """
-    loaded = store.query(internal_query("add-on-sources"), prefixes=PREFIXES,
-                         use_default_graph_as_union=True)
-    if not bool(loaded):
+    codes = {_code(q.subject.value) for q in store.quads_for_pattern(None, _ADD_ON_CODE, _TRUE, None)}
+    zzz = {q.subject for q in store.quads_for_pattern(None, _GLOBAL_DAYS, _ZZZ, None)}
+    for entry in zzz:
+        for q in store.quads_for_pattern(None, _FEE_SCHEDULE, entry, None):
+            codes.add(_code(q.subject.value))
+    if not codes:
         return None
-    rows = store.query(internal_query("add-on-codes"), prefixes=PREFIXES,
-                       use_default_graph_as_union=True)
-    return AddOnCodes(r["notation"].value for r in rows)
+    return AddOnCodes(codes)
+
+
+def _code(iri: str) -> str:
+    return unquote(iri.rsplit("/", 1)[-1])
+
+
+_ADD_ON_CODE = ox.NamedNode(str(KG.addOnCode))
+_GLOBAL_DAYS = ox.NamedNode(str(KG.globalDays))
+_FEE_SCHEDULE = ox.NamedNode(str(KG.feeSchedule))
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD_NS + "boolean"))
+_ZZZ = ox.Literal("ZZZ")

@@ -225,3 +225,24 @@ def test_every_rule_decides_something():
             decided.add(st.rule)
     missing = [r.name for r in PROCEDURE_RULES + DIAGNOSIS_RULES if r.name not in decided]
     assert not missing, f"rules nothing decides: {missing}"
+
+
+@pytest.mark.parametrize("unit", ["not ", "reported in addition to the code ", "77013 ", "without ",
+                                  "Not an alternative to 49505; may be reported with modifier 59 when, "])
+def test_reading_a_cell_takes_linear_time(unit):
+    """A hostile cell (one long run of triggers, cues or codes) costs time in proportion to its length:
+    ten times the text may take at most about ten times as long, never the hundredfold of a quadratic pass."""
+    import time
+
+    def cost(n: int) -> float:
+        text = unit * (n // len(unit))
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            read_row(text, table="procedure", subject="77013", row="49505")
+            read_row(text, table="diagnosis", subject="77013", row="C22.0")
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    small, large = cost(20_000), cost(200_000)
+    assert large < 30 * small + 0.05, (unit, small, large)

@@ -80,6 +80,7 @@ def find(pattern: str, text: str, lo: int, hi: int) -> list[Hit]:
     return [Hit(m, lo) for m in rx(pattern).finditer(text[lo:hi])]
 
 
+_NP_WINDOW = 200  # characters before a cue that may name its left participant
 _PACKAGE = re.compile(r"\bglobal (?:\w+ )?(?:package|period|service)\b|\bsurgical package\b", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:in|into|to|with|of|than|from|as|for|by|after|before|alongside|like|unlike|under|during|on|replaces)\s+"
@@ -159,7 +160,12 @@ class Row:
         return None
 
     def left(self, clause: Clause, start: int, floor: int) -> tuple[list[str], str]:
+        """The code named before a cue (not as the object of a preposition), or the words there.
+
+        Only the last :data:`_NP_WINDOW` characters count, so a long cell costs linear time.
+        """
         masked = self.cell.masked
+        floor = max(floor, start - _NP_WINDOW)
         for m in reversed(self.cell.mentions_in(floor, start)):
             if not _PREPOSITION_BEFORE.search(masked[max(0, m.start - 40):m.start]):
                 return [m.code], "code"

@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -137,7 +139,27 @@ class Cell:
         return None
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:
-        return [m for m in self.mentions if start <= m.start and m.end <= end]
+        """The mentions inside ``[start, end)``, in order (a binary search: mentions are sorted).
+
+        Examples
+        --------
+        >>> [m.code for m in read_cell("77013 and 77012 or 77022").mentions_in(6, 25)]
+        ['77012', '77022']
+        """
+        starts = [m.start for m in self.mentions] if len(self.mentions) < 64 else self._starts()
+        out = []
+        for m in self.mentions[bisect.bisect_left(starts, start):]:
+            if m.start >= end:
+                break
+            if m.end <= end:
+                out.append(m)
+        return out
+
+    def _starts(self) -> list[int]:
+        cached = self.__dict__.get("_start_list")
+        if cached is None or len(cached) != len(self.mentions):
+            cached = self.__dict__["_start_list"] = [m.start for m in self.mentions]
+        return cached
 
     def modifiers_in(self, start: int, end: int) -> tuple[str, ...]:
         """The modifiers named in ``[start, end)`` ("modifier 59 or XS", "59/XS").
@@ -204,20 +226,22 @@ _TERMINATOR = re.compile(
     r"\b(?:but|however|although|though|except|yet|whereas|while|instead|unlike)\b"
     r"|\band (?=(?:is|are|was|were|may|can|should|must|it|they|the two|both|each|its)\b)|,\s*and\b",
     re.IGNORECASE)
+_WORD = re.compile(r"\S+")
 _SHORT_SCOPE_WORDS = 3  # "without" negates a short noun phrase ("without anemia"), not the rest of the clause
 
 
 def _triggers(text: str, start: int, end: int) -> tuple[Trigger, ...]:
+    # one pass for the terminators, then a binary search per trigger: linear in the clause however many
+    # triggers it holds ("not not not ...")
+    stops = [t.start() for t in _TERMINATOR.finditer(text, start, end)]
     out = []
     for m in _TRIGGER.finditer(text, start, end):
-        stop = end
-        t = _TERMINATOR.search(text, m.end(), end)
-        if t:
-            stop = t.start()
+        i = bisect.bisect_left(stops, m.end())
+        stop = stops[i] if i < len(stops) else end
         if m.group(0).lower() == "without":
-            words = list(re.finditer(r"\S+", text[m.end():stop]))
-            if len(words) > _SHORT_SCOPE_WORDS:
-                stop = m.end() + words[_SHORT_SCOPE_WORDS - 1].end()
+            words = list(itertools.islice(_WORD.finditer(text, m.end(), stop), _SHORT_SCOPE_WORDS))
+            if len(words) == _SHORT_SCOPE_WORDS:
+                stop = min(stop, words[-1].end())
         out.append(Trigger(m.start(), m.end(), text[m.start():m.end()], m.end(), stop))
     return tuple(out)
 

@@ -246,3 +246,30 @@ def test_reading_a_cell_takes_linear_time(unit):
 
     small, large = cost(20_000), cost(200_000)
     assert large < 30 * small + 0.05, (unit, small, large)
+
+
+def test_the_keyword_prefilter_changes_no_reading(monkeypatch):
+    """Every rule's keywords are in every text it matches: reading with and without the prefilter agrees on the
+    dev corpus, the bundled examples, the generated corpus's phrasings and this file's sentences."""
+    import kg.relations.reading as reading
+    from kg.examples import examples_dir
+    from kg.parse import parse_file
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from corpus import DX_PHRASES, PHRASES
+
+    rows = [(c.table, c.text, c.subject, c.row) for c in CASES]
+    rows += [("procedure", t.format(S="77013", X="49405"), "77013", "49405") for ts in PHRASES.values() for t in ts]
+    rows += [("diagnosis", t, "77013", "C22.0") for ts in DX_PHRASES.values() for t in ts]
+    for path in sorted(DEV.glob("*.txt")) + sorted(examples_dir().glob("*.txt")):
+        b = parse_file(path)
+        rows += [("diagnosis", r.note, b.code, r.code) for r in b.diagnoses]
+        rows += [("procedure", r.note, b.code, r.code) for r in b.procedures]
+
+    def read_all():
+        return [read_row(text, table=t, subject=s, row=x) for t, text, s, x in rows]
+
+    with_prefilter = read_all()
+    monkeypatch.setattr(reading, "PREFILTER", False)
+    assert read_all() == with_prefilter
+    assert len(rows) > 300

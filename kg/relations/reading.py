@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kg.relations.rules import Rule
@@ -80,6 +81,9 @@ def find(pattern: str, text: str, lo: int, hi: int) -> list[Hit]:
     return [Hit(m, lo) for m in rx(pattern).finditer(text[lo:hi])]
 
 
+PREFILTER = True
+"""Skip a rule whose keywords a clause lacks (see :class:`kg.relations.rules.Rule`); off only to test it."""
+
 _NP_WINDOW = 200  # characters before a cue that may name its left participant
 _PACKAGE = re.compile(r"\bglobal (?:\w+ )?(?:package|period|service)\b|\bsurgical package\b", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(
@@ -96,6 +100,12 @@ _HEAD_END = re.compile(r"\s+(?:to|of|in|on|at|for|with|from|as|during|by|through
                        r"was|were|may|can|should|must)\s+", re.IGNORECASE)
 _STOP = frozenset("""a an the of to in into for with by on at and or is are be may can this that code codes
 procedure procedures service services when if its it not as from per each both same""".split())
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    """The stems and acronyms of a title or description (cached: a briefing's title serves all its rows)."""
+    return frozenset(_stems(text) | _acronyms(text))
 
 
 def _stems(text: str) -> set[str]:
@@ -130,9 +140,16 @@ class Row:
     def __init__(self, cell: Cell, table: str, subject: str, row: str, subject_title: str, row_description: str,
                  addons: AddOnKnowledge | None) -> None:
         self.cell, self.table, self.s, self.x = cell, table, subject, row
-        self.s_words = _stems(subject_title) | _acronyms(subject_title)
-        self.x_words = _stems(row_description) | _acronyms(row_description)
+        self.subject_title, self.row_description = subject_title, row_description
         self.addons = addons
+
+    @property
+    def s_words(self) -> frozenset[str]:
+        return _words(self.subject_title)
+
+    @property
+    def x_words(self) -> frozenset[str]:
+        return _words(self.row_description)
 
     def np_side(self, text: str, head: bool = True, before: str | None = "") -> str | None:
         """Which of S and X a phrase that names no code describes, if it clearly describes one.
@@ -204,10 +221,15 @@ def matches(row: Row, clause: Clause, rules: tuple[Rule, ...]) -> list[tuple[Rul
     masked = row.cell.masked
     found = []
     first = clause is row.cell.clauses[0]
+    spans = {False: (clause.start, clause.end), True: (clause.full_start, clause.full_end)}
+    lower = {k: masked[a:b].lower() for k, (a, b) in spans.items()}
     for rule in rules:
         if rule.first and not first:
             continue
-        lo, hi = (clause.full_start, clause.full_end) if rule.in_conditions else (clause.start, clause.end)
+        text = lower[rule.in_conditions]
+        if PREFILTER and rule.keywords and not any(k in text for k in rule.keywords):
+            continue  # none of the words every match holds: the pattern cannot match
+        lo, hi = spans[rule.in_conditions]
         for m in find(rule.pattern, masked, lo, hi):
             if m.end() > m.start():
                 found.append((rule, m))

@@ -106,9 +106,12 @@ class RemoteError(KGError):
 
     Examples
     --------
-    >>> err = RemoteError("http://127.0.0.1:7878/query: HTTP 503 Service Unavailable")
-    >>> isinstance(err, KGError), str(err)
-    (True, 'http://127.0.0.1:7878/query: HTTP 503 Service Unavailable')
+    >>> from kg.remote import Endpoint
+    >>> try:
+    ...     Endpoint("ftp://127.0.0.1/sparql", headers={})
+    ... except RemoteError as err:
+    ...     str(err)
+    "'ftp://127.0.0.1/sparql' is not an http(s) URL"
     """
 
 

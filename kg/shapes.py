@@ -25,7 +25,15 @@ __all__ = ["ShapesReport", "validate"]
 
 @dataclass(frozen=True)
 class ShapesReport:
-    """The outcome of :func:`validate`: whether the data conforms, and pyshacl's report."""
+    """The outcome of :func:`validate`: whether the data conforms, and pyshacl's report.
+
+    Examples
+    --------
+    >>> from kg.examples import example_store
+    >>> report = validate(example_store())
+    >>> report.conforms, report.text.splitlines()[1]
+    (True, 'Conforms: True')
+    """
 
     conforms: bool
     text: str
@@ -33,7 +41,21 @@ class ShapesReport:
 
 
 def validate(store: ox.Store) -> ShapesReport:
-    """Validate the union of all graphs in ``store`` against the kg shapes."""
+    """Validate the union of all graphs in ``store`` against the kg shapes.
+
+    Examples
+    --------
+    A row whose ``kg:line`` is not an integer breaks the provenance shape:
+
+    >>> from kg.examples import example_store
+    >>> store = example_store()
+    >>> row = ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt#L53")
+    >>> store.add(ox.Quad(row, ox.NamedNode("https://w3id.org/codekg/ontology#line"), ox.Literal("fifty-three"),
+    ...                   ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt")))
+    >>> report = validate(store)
+    >>> report.conforms, "Value is not Literal with datatype xsd:integer" in report.text
+    (False, True)
+    """
     import pyshacl
     from rdflib import Graph
 

@@ -336,7 +336,15 @@ def _notation(iri: str) -> str:
 
 
 def to_json(facts: dict) -> str:
-    """The facts as JSON."""
+    """The facts as JSON.
+
+    Examples
+    --------
+    >>> from kg.examples import example_store
+    >>> facts = json.loads(to_json(show(example_store(), "C22.0")))
+    >>> facts["system"], facts["official"], [(b["file"], b["line"]) for b in facts["briefings"]]
+    ('ICD10CM', None, [('77013.txt', 41)])
+    """
     return json.dumps(facts, ensure_ascii=False, indent=1)
 
 

@@ -91,6 +91,13 @@ class Finding:
 
     ``code`` is the code exactly as the briefing wrote it; for a modifier
     finding it is the modifier, and ``procedure`` names the procedure.
+
+    Examples
+    --------
+    >>> f = Finding("unknown-code", "error", "C4O.20", "ICD-10-CM", "77013.txt", 41, "C4O.20 is not a ICD-10-CM code",
+    ...             suggestion="C40.20")
+    >>> f.as_dict()["suggestion"], f.procedure
+    ('C40.20', '')
     """
 
     kind: str
@@ -130,6 +137,12 @@ def mentions(store) -> list[_Mention]:
     """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject.
 
     Relations a briefing negates (``kg:negated true``) are not mentions of a relation.
+
+    Examples
+    --------
+    >>> from kg.examples import example_store
+    >>> [(m.relation, m.code, m.line) for m in mentions(example_store()) if m.code in ("77013", "C22.0")]
+    [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
     """
     rows: dict[tuple, dict] = {}
     for r in _run(store, "audit-mentions"):
@@ -236,6 +249,19 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
 
     Each code is checked once per document line; the same wrong code on two
     lines gives two findings, since each needs fixing.
+
+    Examples
+    --------
+    The official ICD-10-CM labels of the 77013 briefing's diagnoses (no other code set loaded):
+
+    >>> from kg.examples import example_store
+    >>> labels = {"C22.0": ["Liver cell carcinoma"], "K75.2": ["Nonspecific reactive hepatitis"],
+    ...           "C78.7": ["Secondary malignant neoplasm of liver and intrahepatic bile duct"],
+    ...           "D02.20": ["Carcinoma in situ of unspecified bronchus and lung"],
+    ...           "C34.90": ["Malignant neoplasm of unspecified part of unspecified bronchus or lung"]}
+    >>> facts = Official(labels={"ICD10CM": labels}, billable={c: True for c in labels}, fee_schedule=None)
+    >>> [(f.kind, f.code, f.line, f.official) for f in check(mentions(example_store()), facts)]
+    [('label-mismatch', 'K75.2', 45, 'Nonspecific reactive hepatitis')]
     """
     out: list[Finding] = []
     seen: set[tuple] = set()
@@ -358,6 +384,14 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
 
     ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`;
     ``context`` picks the NCCI PTP release (practitioner or hospital).
+
+    Examples
+    --------
+    With no code set loaded every check is skipped: no finding is guessed.
+
+    >>> from kg.examples import example_store
+    >>> audit(example_store())
+    []
     """
     found = mentions(store)
     codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
@@ -365,7 +399,13 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
 
 
 def worst(findings: Iterable[Finding]) -> int:
-    """The highest severity rank among ``findings`` (0 when there are none)."""
+    """The highest severity rank among ``findings`` (0 when there are none).
+
+    Examples
+    --------
+    >>> worst([]), worst([Finding("label-mismatch", "warning", "K75.2", "ICD-10-CM", "77013.txt", 45, "")])
+    (0, 1)
+    """
     return max((SEVERITY_RANK[f.severity] for f in findings), default=0)
 
 

@@ -43,6 +43,17 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
 
     A finding's IRI is derived from its document, line, kind and code, so
     the same audit gives the same graph.
+
+    Examples
+    --------
+    >>> from kg.audit import Finding
+    >>> f = Finding("label-mismatch", "warning", "K75.2", "ICD-10-CM", "77013.txt", 45,
+    ...             "K75.2: the official ICD-10-CM label is 'Nonspecific reactive hepatitis'")
+    >>> quads = findings_quads([f])
+    >>> [(q.predicate.value.rsplit("#", 1)[-1], q.object.value) for q in quads][3:5]
+    [('writtenAs', 'K75.2'), ('aboutCode', 'http://purl.bioontology.org/ontology/ICD10CM/K75.2')]
+    >>> quads[0].graph_name.value == AUDIT_GRAPH, findings_quads([f]) == quads
+    (True, True)
     """
     from hashlib import sha1
 
@@ -81,7 +92,17 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
 
 
 def write_findings(store: ox.Store, findings: list[Finding]) -> int:
-    """Replace the audit graph with ``findings`` in one transaction; return the quads written."""
+    """Replace the audit graph with ``findings`` in one transaction; return the quads written.
+
+    Examples
+    --------
+    >>> from kg.audit import Finding
+    >>> f = Finding("label-mismatch", "warning", "K75.2", "ICD-10-CM", "77013.txt", 45,
+    ...             "K75.2: the official ICD-10-CM label is 'Nonspecific reactive hepatitis'")
+    >>> store = ox.Store()
+    >>> write_findings(store, [f]), write_findings(store, [f]), len(store)  # replaced, never duplicated
+    (8, 8, 8)
+    """
     quads = findings_quads(findings)
     g = ox.NamedNode(AUDIT_GRAPH)
     if store.contains_named_graph(g):
@@ -94,6 +115,19 @@ def read_findings(store) -> dict[str, list[dict[str, str]]]:
     """The findings recorded in the audit graph, by code IRI, most severe first.
 
     Empty when no audit has been recorded (:func:`write_findings`).
+
+    Examples
+    --------
+    >>> from kg.audit import Finding
+    >>> f = Finding("label-mismatch", "warning", "K75.2", "ICD-10-CM", "77013.txt", 45,
+    ...             "K75.2: the official ICD-10-CM label is 'Nonspecific reactive hepatitis'")
+    >>> store = ox.Store()
+    >>> read_findings(store)
+    {}
+    >>> _ = write_findings(store, [f])
+    >>> found = read_findings(store)
+    >>> list(found), found["http://purl.bioontology.org/ontology/ICD10CM/K75.2"][0]["severity"]
+    (['http://purl.bioontology.org/ontology/ICD10CM/K75.2'], 'warning')
     """
     out: dict[str, list[dict[str, str]]] = {}
     for r in _run(store, "audit-read-findings"):

@@ -51,8 +51,11 @@ def run_internal(store, name: str, **bindings) -> list[dict[str, str | None]]:
 
     Examples
     --------
-    >>> from kg.examples import example_store
-    >>> [(r["code"], r["file"], r["line"]) for r in run_internal(example_store(), "audit-subjects")]
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> [(r["code"], r["file"], r["line"]) for r in run_internal(store, "audit-subjects")]
     [('77013', '77013.txt', '2')]
     """
     from kg.query import run_sparql

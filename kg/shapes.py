@@ -29,8 +29,11 @@ class ShapesReport:
 
     Examples
     --------
-    >>> from kg.examples import example_store
-    >>> report = validate(example_store())
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> report = validate(store)
     >>> report.conforms, report.text.splitlines()[1]
     (True, 'Conforms: True')
     """
@@ -47,8 +50,10 @@ def validate(store: ox.Store) -> ShapesReport:
     --------
     A row whose ``kg:line`` is not an integer breaks the provenance shape:
 
-    >>> from kg.examples import example_store
-    >>> store = example_store()
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> row = ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt#L53")
     >>> store.add(ox.Quad(row, ox.NamedNode("https://w3id.org/codekg/ontology#line"), ox.Literal("fifty-three"),
     ...                   ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt")))

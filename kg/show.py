@@ -340,8 +340,12 @@ def to_json(facts: dict) -> str:
 
     Examples
     --------
-    >>> from kg.examples import example_store
-    >>> facts = json.loads(to_json(show(example_store(), "C22.0")))
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> facts = json.loads(to_json(show(store, "C22.0")))
     >>> facts["system"], facts["official"], [(b["file"], b["line"]) for b in facts["briefings"]]
     ('ICD10CM', None, [('77013.txt', 41)])
     """

@@ -29,7 +29,7 @@ is skipped, never guessed. Kinds of finding:
 
 Every CMS value is decoded by :data:`kg.cms.RULES`.
 
-Findings are plain records (:class:`Finding`); :mod:`kg.audit_graph`
+Findings are plain records (:class:`Finding`); :mod:`kg.audit.graph`
 (re-exported here: :func:`findings_quads`, :func:`write_findings`,
 :func:`read_findings`) turns them into RDF for the audit graph so they can be
 queried with SPARQL.
@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from kg.audit_graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
+from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
     NCCI_ANATOMIC_MODIFIERS,
@@ -140,8 +140,12 @@ def mentions(store) -> list[_Mention]:
 
     Examples
     --------
-    >>> from kg.examples import example_store
-    >>> [(m.relation, m.code, m.line) for m in mentions(example_store()) if m.code in ("77013", "C22.0")]
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
     [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
     """
     rows: dict[tuple, dict] = {}
@@ -254,13 +258,17 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
     --------
     The official ICD-10-CM labels of the 77013 briefing's diagnoses (no other code set loaded):
 
-    >>> from kg.examples import example_store
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> labels = {"C22.0": ["Liver cell carcinoma"], "K75.2": ["Nonspecific reactive hepatitis"],
     ...           "C78.7": ["Secondary malignant neoplasm of liver and intrahepatic bile duct"],
     ...           "D02.20": ["Carcinoma in situ of unspecified bronchus and lung"],
     ...           "C34.90": ["Malignant neoplasm of unspecified part of unspecified bronchus or lung"]}
     >>> facts = Official(labels={"ICD10CM": labels}, billable={c: True for c in labels}, fee_schedule=None)
-    >>> [(f.kind, f.code, f.line, f.official) for f in check(mentions(example_store()), facts)]
+    >>> [(f.kind, f.code, f.line, f.official) for f in check(mentions(store), facts)]
     [('label-mismatch', 'K75.2', 45, 'Nonspecific reactive hepatitis')]
     """
     out: list[Finding] = []
@@ -389,8 +397,12 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
     --------
     With no code set loaded every check is skipped: no finding is guessed.
 
-    >>> from kg.examples import example_store
-    >>> audit(example_store())
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> audit(store)
     []
     """
     found = mentions(store)

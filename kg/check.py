@@ -75,7 +75,17 @@ _MUE_SERVICE = {"practitioner": "practitioner", "hospital": "outpatient hospital
 
 @dataclass
 class Rules:
-    """The official rules ``kg check`` needs, in memory. ``None``: that code set is not loaded."""
+    """The official rules ``kg check`` needs, in memory. ``None``: that code set is not loaded.
+
+    Usually read from a store by :func:`load_rules`; built by hand here, with
+    one MUE row (77013: 1 unit per line, adjudication indicator 1).
+
+    Examples
+    --------
+    >>> rules = Rules(releases={"ncci-mue": "2024Q4"}, mue={"77013": (1, "1")})
+    >>> rules.source("ncci-mue", "77013 mue_units=1"), rules.ptp is None
+    ('ncci-mue 2024Q4: 77013 mue_units=1', True)
+    """
 
     releases: dict[str, str]  # code-set name -> release label
     context: str = "practitioner"
@@ -194,7 +204,17 @@ def _suggest(code: str, known) -> list[str]:
 
 
 def check_lines(lines: list[ClaimLine], rules: Rules) -> list[CheckFinding]:
-    """Every finding for these claim lines, given the rules. Pure: no store access."""
+    """Every finding for these claim lines, given the rules. Pure: no store access.
+
+    Examples
+    --------
+    >>> from kg.claims import from_args
+    >>> rules = Rules(releases={"ncci-mue": "2024Q4"}, mue={"77013": (1, "1")})
+    >>> [(f.line, f.code, f.kind, f.severity) for f in check_lines(from_args(["77013", "76942"], units=2), rules)]
+    [(1, '77013', 'mue', 'error')]
+    >>> check_lines(from_args(["77013"]), rules)
+    []
+    """
     claims: dict[str, list[ClaimLine]] = defaultdict(list)
     for ln in lines:
         claims[ln.claim_id].append(ln)

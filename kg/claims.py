@@ -47,7 +47,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass(frozen=True)
 class ClaimLine:
-    """One line of a claim, as kg checks it."""
+    """One line of a claim, as kg checks it.
+
+    Examples
+    --------
+    >>> ln = ClaimLine("A", 1, "77013", modifiers=("26",), dx=("C22.0",), dos="2024-03-01")
+    >>> ln.code, ln.modifiers, ln.units
+    ('77013', ('26',), 1)
+    """
 
     claim_id: str
     line: int
@@ -61,7 +68,15 @@ class ClaimLine:
 
 @dataclass(frozen=True)
 class CheckFinding:
-    """One thing wrong with a claim line: what, how bad, and the code-set release and row that decided it."""
+    """One thing wrong with a claim line: what, how bad, and the code-set release and row that decided it.
+
+    Examples
+    --------
+    >>> f = CheckFinding("A", 2, "77013", "mue", "error", "77013: 2 units on one line, the MUE is 1",
+    ...                  "ncci-mue 2024Q4: 77013 mue_units=1 mue_mai=1")
+    >>> f.as_dict()["kind"], f.severity
+    ('mue', 'error')
+    """
 
     claim_id: str
     line: int
@@ -152,7 +167,16 @@ def read_claims(path: str | os.PathLike) -> tuple[list[ClaimLine], list[ClaimErr
 
 def from_args(codes: Iterable[str], *, dx: Iterable[str] = (), units: int = 1, pos: str = "", dos: str = "",
               claim_id: str = "1") -> list[ClaimLine]:
-    """One claim from the command line: ``93306 93320-26`` (modifiers as ``-`` suffixes)."""
+    """One claim from the command line: ``93306 93320-26`` (modifiers as ``-`` suffixes).
+
+    Lines are numbered from 1 in order; ``dx``, ``units``, ``pos`` and
+    ``dos`` apply to every line.
+
+    Examples
+    --------
+    >>> [(c.line, c.code, c.modifiers, c.dx) for c in from_args(["77013", "76942-26"], dx=["c22.0"])]
+    [(1, '77013', (), ('C22.0',)), (2, '76942', ('26',), ('C22.0',))]
+    """
     diagnoses = " ".join(dx)
     return [_line(claim_id, i, code, "", units, diagnoses, pos, dos, where=("<command line>", i))
             for i, code in enumerate(codes, 1)]
@@ -184,7 +208,18 @@ _FIELDS = [f.name for f in fields(CheckFinding)]
 
 
 def to_table(findings: list[CheckFinding]) -> str:
-    """Findings as an aligned text table."""
+    """Findings as an aligned text table.
+
+    Examples
+    --------
+    >>> print(to_table([CheckFinding("A", 2, "77013", "mue", "error", "2 units, the MUE is 1", "ncci-mue")]))
+    claim_id  line  code   kind  severity  message                source
+    --------  ----  -----  ----  --------  ---------------------  --------
+    A         2     77013  mue   error     2 units, the MUE is 1  ncci-mue
+    (1 finding)
+    >>> to_table([])
+    'no findings'
+    """
     if not findings:
         return "no findings"
     rows = [[str(getattr(f, c)) for c in _FIELDS] for f in findings]
@@ -197,7 +232,15 @@ def to_table(findings: list[CheckFinding]) -> str:
 
 
 def to_csv(findings: list[CheckFinding]) -> str:
-    """Findings as CSV, one row each."""
+    """Findings as CSV, one row each.
+
+    Examples
+    --------
+    >>> print(to_csv([CheckFinding("A", 2, "77013", "mue", "error", "2 units, the MUE is 1", "ncci-mue")]))
+    claim_id,line,code,kind,severity,message,source
+    A,2,77013,mue,error,"2 units, the MUE is 1",ncci-mue
+    <BLANKLINE>
+    """
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=_FIELDS, lineterminator="\n")
     w.writeheader()
@@ -207,7 +250,15 @@ def to_csv(findings: list[CheckFinding]) -> str:
 
 
 def to_json(findings: list[CheckFinding]) -> str:
-    """Findings as a JSON list of objects."""
+    """Findings as a JSON list of objects.
+
+    Examples
+    --------
+    >>> import json
+    >>> out = to_json([CheckFinding("A", 2, "77013", "mue", "error", "2 units, the MUE is 1", "ncci-mue")])
+    >>> json.loads(out)[0]["code"], json.loads(out)[0]["line"]
+    ('77013', 2)
+    """
     return json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1)
 
 

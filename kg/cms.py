@@ -62,7 +62,14 @@ CPM12 = "Medicare Claims Processing Manual, chapter 12, section 50"
 
 @dataclass(frozen=True)
 class Rule:
-    """One value of one CMS field, what CMS says it means and what kg reports for it."""
+    """One value of one CMS field, what CMS says it means and what kg reports for it.
+
+    Examples
+    --------
+    >>> rule = decode("modifier_indicator", "0")
+    >>> rule.title, rule.kind, rule.severity, rule.source
+    ('NCCI PTP modifier indicator', 'ncci-ptp', 'error', 'NCCI Policy Manual, chapter I')
+    """
 
     field: str  # the CMS column (PPRRVU, NCCI or MUE file), or a pseudo-field for lists
     title: str  # the indicator, in words

@@ -11,7 +11,18 @@ from pathlib import Path
 
 
 class KGError(Exception):
-    """Base class of every error kg raises on purpose."""
+    """Base class of every error kg raises on purpose.
+
+    Catch it to handle any kg error the same way (the CLI prints it on one line).
+
+    Examples
+    --------
+    >>> try:
+    ...     raise CodeSetError("pos.csv:1: missing column 'pos_code'")
+    ... except KGError as err:
+    ...     print(type(err).__name__, err)
+    CodeSetError pos.csv:1: missing column 'pos_code'
+    """
 
 
 class BriefingParseError(KGError):
@@ -45,19 +56,63 @@ class BriefingParseError(KGError):
 
 
 class QueryError(KGError):
-    """A SPARQL query is unknown, malformed, or was given bad parameters."""
+    """A SPARQL query is unknown, malformed, or was given bad parameters.
+
+    Examples
+    --------
+    >>> from kg.query import get
+    >>> try:
+    ...     get("nope")
+    ... except QueryError as err:
+    ...     str(err).split(";")[0]
+    "no named query 'nope'"
+    """
 
 
 class StoreError(KGError):
-    """The store cannot be opened or written (missing, locked, corrupt)."""
+    """The store cannot be opened or written (missing, locked, corrupt).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store
+    >>> try:
+    ...     open_store(Path(tempfile.mkdtemp()) / "missing", read_only=True)
+    ... except StoreError as err:
+    ...     str(err).split(": ", 1)[1]
+    "no kg store here; run 'kg build' first or pass --store"
+    """
 
 
 class CodeSetError(KGError):
-    """An official code-set file cannot be read (wrong columns, bad row)."""
+    """An official code-set file cannot be read (wrong columns, bad row).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets.table import rows
+    >>> path = Path(tempfile.mkdtemp()) / "pos.csv"
+    >>> _ = path.write_text("code,name\\n11,Office\\n")
+    >>> try:
+    ...     list(rows(path, ("pos_code", "pos_name")))
+    ... except CodeSetError as err:
+    ...     str(err).split("/")[-1]
+    "pos.csv:1: missing column 'pos_code'; the header has code, name"
+    """
 
 
 class RemoteError(KGError):
-    """A remote SPARQL endpoint could not be reached, refused the request, or answered nonsense."""
+    """A remote SPARQL endpoint could not be reached, refused the request, or answered nonsense.
+
+    Examples
+    --------
+    >>> from kg.remote import Endpoint
+    >>> try:
+    ...     Endpoint("ftp://127.0.0.1/sparql", headers={})
+    ... except RemoteError as err:
+    ...     str(err)
+    "'ftp://127.0.0.1/sparql' is not an http(s) URL"
+    """
 
 
 class ClaimError(KGError):

@@ -40,7 +40,13 @@ def _text() -> str:
 
 @lru_cache(maxsize=1)
 def codes() -> frozenset[str]:
-    """Every code (category and subcode, dotted) of the tabular XML."""
+    """Every code (category and subcode, dotted) of the tabular XML.
+
+    Examples
+    --------
+    >>> "C22.0" in codes(), "C22" in codes(), "C22.00" in codes()
+    (True, True, False)
+    """
     return frozenset(re.findall(r"<name>([A-Z][0-9A-Z.]+)</name>", _text()))
 
 
@@ -58,7 +64,17 @@ def _head(text: str, start: int, child: str) -> str:
 
 @lru_cache(maxsize=4096)
 def excludes1(code: str) -> tuple[tuple[str, str], ...]:
-    """``(note, carrier)`` for each Excludes1 note on ``code`` and on every code, block and chapter above it."""
+    """``(note, carrier)`` for each Excludes1 note on ``code`` and on every code, block and chapter above it.
+
+    Examples
+    --------
+    Liver cell carcinoma: two notes on its category C22, one on the block C15-C26.
+
+    >>> [carrier for _, carrier in excludes1("C22.0")]
+    ['C22', 'C22', 'C15-C26']
+    >>> excludes1("C22.0")[1][0]
+    'secondary malignant neoplasm of liver and intrahepatic bile duct (C78.7)'
+    """
     text = _text()
     code = code.upper()
     out: list[tuple[str, str]] = []
@@ -101,7 +117,17 @@ def _covers(target: tuple[str, str], code: str) -> bool:
 
 
 def excludes1_between(a: str, b: str) -> tuple[str, str] | None:
-    """The Excludes1 note ``(text, carrier)`` on ``a`` or above it that names ``b``, if any."""
+    """The Excludes1 note ``(text, carrier)`` on ``a`` or above it that names ``b``, if any.
+
+    Examples
+    --------
+    A primary liver carcinoma is not coded with secondary liver malignancy:
+
+    >>> excludes1_between("C22.0", "C78.7")
+    ('secondary malignant neoplasm of liver and intrahepatic bile duct (C78.7)', 'C22')
+    >>> excludes1_between("C22.0", "K75.2") is None
+    True
+    """
     for note, carrier in excludes1(a):
         if any(_covers(t, b.upper()) for t in note_targets(note)):
             return note, carrier

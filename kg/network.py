@@ -203,7 +203,16 @@ def node_for(G: nx.MultiDiGraph, code: str) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    """One hop of a path: ``source -relation-> target`` as the graph states it."""
+    """One hop of a path: ``source -relation-> target`` as the graph states it.
+
+    ``forward`` is False when the walk went against the relation's direction.
+
+    Examples
+    --------
+    >>> step = Step("cpt/77013", "monitors", "cpt/49405", True, (("77013.txt", 51),))
+    >>> step.relation, step.forward, step.sources
+    ('monitors', True, (('77013.txt', 51),))
+    """
 
     source: str
     relation: str
@@ -227,7 +236,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Path:
-    """A path between two codes, as steps in walking order."""
+    """A path between two codes, as steps in walking order.
+
+    Examples
+    --------
+    >>> hop = Step("icd/C22.0", "indicationFor", "cpt/77013", True, (("77013.txt", 41),))
+    >>> path = Path(("icd/C22.0", "cpt/77013"), (hop,))
+    >>> len(path.steps), path.nodes[-1]
+    (1, 'cpt/77013')
+    """
 
     nodes: tuple[str, ...]
     steps: tuple[Step, ...] = field(default=())

@@ -48,6 +48,15 @@ def run_internal(store, name: str, **bindings) -> list[dict[str, str | None]]:
     """Rows of the internal query ``name`` as dicts of strings.
 
     ``bindings`` maps a variable to an IRI or a list of IRIs (a VALUES block).
+
+    Examples
+    --------
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> [(r["code"], r["file"], r["line"]) for r in run_internal(store, "audit-subjects")]
+    [('77013', '77013.txt', '2')]
     """
     from kg.query import run_sparql
 
@@ -62,6 +71,15 @@ class Official:
 
     A code system missing from ``labels`` was not loaded, and its codes are
     not checked.
+
+    Examples
+    --------
+    Usually read by :func:`official`; by hand, one NCCI PTP edit and no MPFS:
+
+    >>> facts = Official(labels={}, billable={}, fee_schedule=None, ncci={("20982", "77013"): "0"},
+    ...                  ncci_release="2024Q3")
+    >>> facts.ncci[("20982", "77013")], "ICD10CM" in facts.labels
+    ('0', False)
     """
 
     labels: dict[str, dict[str, list[str]]]  # system -> code -> official labels
@@ -73,7 +91,23 @@ class Official:
 
 
 def loaded_releases(store) -> list[dict[str, str | None]]:
-    """The loaded code-set releases: ``g`` (graph IRI), ``system``, ``release`` and ``context``."""
+    """The loaded code-set releases: ``g`` (graph IRI), ``system``, ``release`` and ``context``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets import CODESETS
+    >>> path = Path(tempfile.mkdtemp()) / "ncci_ptp_practitioner_2024q3.csv"
+    >>> _ = path.write_text("column_1,column_2,deletion_date,modifier_indicator,ptp_edit_rationale\\n"
+    ...                     "20982,77013,,0,CPT Manual or CMS manual coding instruction\\n"
+    ...                     "47382,77012,,1,CPT Manual or CMS manual coding instruction\\n")
+    >>> store = ox.Store()
+    >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
+    >>> [(r["g"].rsplit("/", 1)[-1], r["release"], r["context"]) for r in loaded_releases(store)]
+    [('ncci-ptp', '2024Q3', 'practitioner')]
+    >>> loaded_releases(ox.Store())
+    []
+    """
     return run_internal(store, "audit-loaded")
 
 
@@ -100,7 +134,21 @@ def ptp_context(graph: str, release: str | None, context: str | None) -> str:
 
 
 def ptp_graphs(store, context: str = "practitioner") -> list[tuple[str, str]]:
-    """``(graph IRI, release label)`` of each loaded NCCI PTP release of ``context``."""
+    """``(graph IRI, release label)`` of each loaded NCCI PTP release of ``context``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets import CODESETS
+    >>> path = Path(tempfile.mkdtemp()) / "ncci_ptp_practitioner_2024q3.csv"
+    >>> _ = path.write_text("column_1,column_2,deletion_date,modifier_indicator,ptp_edit_rationale\\n"
+    ...                     "20982,77013,,0,CPT Manual or CMS manual coding instruction\\n"
+    ...                     "47382,77012,,1,CPT Manual or CMS manual coding instruction\\n")
+    >>> store = ox.Store()
+    >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
+    >>> ptp_graphs(store), ptp_graphs(store, "hospital")
+    ([('https://w3id.org/codekg/codeset/ncci-ptp', '2024Q3')], [])
+    """
     out = []
     for r in loaded_releases(store):
         name = r["g"].rsplit("/", 1)[-1]
@@ -116,6 +164,21 @@ def ptp_edits(store, context: str = "practitioner", codes: Iterable[str] | None 
     With ``codes``, only edits whose column 1 is one of them (a claim's or a
     briefing's codes: far faster than all 1.7 million). ``(None, "")`` when
     no PTP release of that context is loaded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets import CODESETS
+    >>> path = Path(tempfile.mkdtemp()) / "ncci_ptp_practitioner_2024q3.csv"
+    >>> _ = path.write_text("column_1,column_2,deletion_date,modifier_indicator,ptp_edit_rationale\\n"
+    ...                     "20982,77013,,0,CPT Manual or CMS manual coding instruction\\n"
+    ...                     "47382,77012,,1,CPT Manual or CMS manual coding instruction\\n")
+    >>> store = ox.Store()
+    >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
+    >>> ptp_edits(store, codes=["20982"])
+    ({('20982', '77013'): '0'}, '2024Q3')
+    >>> sorted(ptp_edits(store)[0].items()), ptp_edits(store, "hospital")
+    ([(('20982', '77013'), '0'), (('47382', '77012'), '1')], (None, ''))
     """
     ncci, label = None, ""
     wanted = None if codes is None else sorted({procedure_iri(c) for c in codes if c})
@@ -131,7 +194,21 @@ def ptp_edits(store, context: str = "practitioner", codes: Iterable[str] | None 
 
 
 def fee_modifiers(store, codes: Iterable[str] | None = None) -> dict[str, set[str]]:
-    """``code -> modifiers`` that have an MPFS row of their own for the code (26, TC, 53)."""
+    """``code -> modifiers`` that have an MPFS row of their own for the code (26, TC, 53).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets import CODESETS
+    >>> from kg.codesets.mpfs import COLUMNS
+    >>> path = Path(tempfile.mkdtemp()) / "pprrvu_2024jul.csv"
+    >>> _ = path.write_text(",".join(COLUMNS) + "\\n77013,,C,0.0,1,XXX,0,0,0,0,0\\n"
+    ...                     "77013,26,A,3.99,1,XXX,0,0,0,0,0\\n77013,TC,C,0.0,1,XXX,0,0,0,0,0\\n")
+    >>> store = ox.Store()
+    >>> _ = CODESETS["mpfs"].load(store, path, progress=False)
+    >>> {code: sorted(mods) for code, mods in fee_modifiers(store, ["77013"]).items()}
+    {'77013': ['26', 'TC']}
+    """
     out: dict[str, set[str]] = {}
     extra = {"c": sorted({procedure_iri(c) for c in codes})} if codes is not None else {}
     if extra.get("c") == []:
@@ -145,6 +222,20 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
     """Read what the loaded code sets say (labels, billable flags, MPFS indicators, NCCI edits of ``context``).
 
     ``codes``, if given, limits the NCCI edits read to those with column 1 in it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets import CODESETS
+    >>> path = Path(tempfile.mkdtemp()) / "ncci_ptp_practitioner_2024q3.csv"
+    >>> _ = path.write_text("column_1,column_2,deletion_date,modifier_indicator,ptp_edit_rationale\\n"
+    ...                     "20982,77013,,0,CPT Manual or CMS manual coding instruction\\n"
+    ...                     "47382,77012,,1,CPT Manual or CMS manual coding instruction\\n")
+    >>> store = ox.Store()
+    >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
+    >>> facts = official(store, codes=["20982"])
+    >>> facts.ncci, facts.ncci_release, facts.fee_schedule, facts.labels
+    ({('20982', '77013'): '0'}, '2024Q3', None, {})
     """
     loaded = {r["g"].rsplit("/", 1)[-1] for r in loaded_releases(store)}
     labels: dict[str, dict[str, list[str]]] = {}

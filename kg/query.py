@@ -77,7 +77,16 @@ _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter of a named query."""
+    """A parameter of a named query.
+
+    Declared in the ``.rq`` header as ``# param: name kind help``.
+
+    Examples
+    --------
+    >>> p = named_queries()["monitors"].params[0]
+    >>> p.name, p.kind, p.optional
+    ('code', 'code', False)
+    """
 
     name: str
     kind: str
@@ -87,7 +96,16 @@ class Param:
 
 @dataclass(frozen=True)
 class NamedQuery:
-    """One ``.rq`` file of the library."""
+    """One ``.rq`` file of the library.
+
+    ``needs`` names the code set the query reads, when it reads one.
+
+    Examples
+    --------
+    >>> q = named_queries()["mue"]
+    >>> q.path.name, [p.name for p in q.params], q.needs
+    ('mue.rq', ['code'], 'kg codesets load --ncci-mue')
+    """
 
     name: str
     title: str

@@ -104,6 +104,16 @@ class Endpoint:
         Seconds per request.
     retries : int
         Further attempts after a failed one, with exponential backoff.
+
+    Examples
+    --------
+    Nothing is sent until a query; ``headers={}`` leaves the environment's credentials out.
+
+    >>> ep = Endpoint("http://127.0.0.1:7878/query", headers={})
+    >>> ep.url, ep.graph_store, ep.timeout
+    ('http://127.0.0.1:7878/query', 'http://127.0.0.1:7878/store', 60.0)
+    >>> Endpoint("http://127.0.0.1:1/sparql", headers={}).graph_store is None
+    True
     """
 
     url: str

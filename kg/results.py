@@ -30,7 +30,17 @@ __all__ = ["FORMATS", "Results", "compact"]
 
 @dataclass
 class Results:
-    """The outcome of a query: SELECT rows, an ASK boolean, or CONSTRUCT triples."""
+    """The outcome of a query: SELECT rows, an ASK boolean, or CONSTRUCT triples.
+
+    Examples
+    --------
+    >>> q = "SELECT ?code ?units WHERE { VALUES (?code ?units) { ('77013' 1) ('76942' 2) } }"
+    >>> r = Results.from_native(ox.Store().query(q))
+    >>> len(r), r.variables, r.records()[1]
+    (2, ['code', 'units'], {'code': '76942', 'units': '2'})
+    >>> Results([], [], boolean=False).boolean
+    False
+    """
 
     variables: list[str]
     rows: list[tuple[object, ...]]

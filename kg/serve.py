@@ -36,6 +36,11 @@ def oxigraph_binary() -> str:
     ------
     StoreError
         If the package is not installed.
+
+    Examples
+    --------
+    >>> Path(oxigraph_binary()).name
+    'oxigraph'
     """
     beside = Path(sys.executable).parent / "oxigraph"
     if beside.exists():
@@ -47,7 +52,14 @@ def oxigraph_binary() -> str:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now."""
+    """A TCP port that is free on ``host`` right now.
+
+    Examples
+    --------
+    >>> port = free_port()
+    >>> isinstance(port, int) and 1024 <= port <= 65535
+    True
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
@@ -59,6 +71,21 @@ def check_not_locked(store_dir: Path) -> None:
     Oxigraph warns that reading a store while another process writes it is
     undefined behaviour, so ``kg serve`` checks the RocksDB lock first: it
     takes and releases it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.store import open_store
+    >>> where = Path(tempfile.mkdtemp())
+    >>> store = open_store(where)  # this process holds the store for writing
+    >>> try:
+    ...     check_not_locked(where)
+    ... except StoreError as err:
+    ...     str(err).split(": ", 1)[1].split(";")[0]
+    "the store is in use by another process (a running 'kg build' or 'kg serve --read-write')"
+    >>> del store
+    >>> check_not_locked(where) is None
+    True
     """
     from kg.store import open_store
 
@@ -71,7 +98,18 @@ def check_not_locked(store_dir: Path) -> None:
 
 @dataclass
 class Server:
-    """A running Oxigraph server."""
+    """A running Oxigraph server.
+
+    Made by :func:`start`; stop it with :meth:`stop` or a ``with`` block.
+
+    Examples
+    --------
+    The URLs, shown here without a process (no server is started):
+
+    >>> server = Server(process=None, host="::1", port=7878, read_write=False)
+    >>> server.query_url, server.store_url
+    ('http://[::1]:7878/query', 'http://[::1]:7878/store')
+    """
 
     process: subprocess.Popen
     host: str
@@ -133,6 +171,19 @@ def start(
         the default is read-only.
     timeout_s : int, optional
         Oxigraph's per-query timeout.
+
+    Examples
+    --------
+    The arguments and the store are checked before any process starts;
+    over a built store, ``with start(path, bind=f"127.0.0.1:{free_port()}") as server:``
+    serves it until the block ends. Here the bind address is wrong:
+
+    >>> import tempfile
+    >>> try:
+    ...     start(tempfile.mkdtemp(), bind="localhost")
+    ... except StoreError as err:
+    ...     str(err)
+    "--bind 'localhost': expected HOST:PORT, e.g. 127.0.0.1:7878"
     """
     store_dir = Path(store_dir)
     host, _, port = bind.rpartition(":")

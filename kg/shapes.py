@@ -101,7 +101,18 @@ def shapes_graph():
 
 @dataclass(frozen=True)
 class ShapesReport:
-    """The outcome of :func:`validate`: whether the data conforms, and pyshacl's report."""
+    """The outcome of :func:`validate`: whether the data conforms, and pyshacl's report.
+
+    Examples
+    --------
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> report = validate(store)
+    >>> report.conforms, report.text.splitlines()[1]
+    (True, 'Conforms: True')
+    """
 
     conforms: bool
     text: str
@@ -109,7 +120,23 @@ class ShapesReport:
 
 
 def validate(store: ox.Store) -> ShapesReport:
-    """Validate the union of all graphs in ``store`` against the kg shapes (:func:`shapes_graph`)."""
+    """Validate the union of all graphs in ``store`` against the kg shapes (:func:`shapes_graph`).
+
+    Examples
+    --------
+    A row whose ``kg:line`` is not an integer breaks the provenance shape:
+
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> row = ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt#L53")
+    >>> store.add(ox.Quad(row, ox.NamedNode("https://w3id.org/codekg/ontology#line"), ox.Literal("fifty-three"),
+    ...                   ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt")))
+    >>> report = validate(store)
+    >>> report.conforms, "Value is not Literal with datatype xsd:integer" in report.text
+    (False, True)
+    """
     import pyshacl
 
     shapes = shapes_graph()

@@ -336,7 +336,19 @@ def _notation(iri: str) -> str:
 
 
 def to_json(facts: dict) -> str:
-    """The facts as JSON."""
+    """The facts as JSON.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> facts = json.loads(to_json(show(store, "C22.0")))
+    >>> facts["system"], facts["official"], [(b["file"], b["line"]) for b in facts["briefings"]]
+    ('ICD10CM', None, [('77013.txt', 41)])
+    """
     return json.dumps(facts, ensure_ascii=False, indent=1)
 
 

@@ -256,6 +256,14 @@ class LabelMatch:
     ``official`` is the official label that came closest, ``score`` its
     :func:`label_similarity`, and ``opposite`` the clashing words
     ``(briefing's, official)`` when that label says the opposite.
+
+    Examples
+    --------
+    >>> m = compare_label("Liver cell carcinoma", "Liver cell carcinoma")
+    >>> m.fair, m.score, m.official, m.opposite
+    (True, 1.0, 'Liver cell carcinoma', None)
+    >>> LabelMatch(fair=False, score=0.12, official="Nephrology").reason()
+    'similarity 0.12 < 0.5'
     """
 
     fair: bool

@@ -47,7 +47,22 @@ NativeResults = Union[ox.QuerySolutions, ox.QueryBoolean, Iterable[ox.Triple]]
 
 @runtime_checkable
 class QueryTarget(Protocol):
-    """Something SPARQL runs against: see the module docstring."""
+    """Something SPARQL runs against: see the module docstring.
+
+    Any object with a fitting ``query`` method is one (a structural type):
+
+    Examples
+    --------
+    >>> class OneCode:
+    ...     def query(self, sparql):
+    ...         return ox.Store().query("SELECT ?code WHERE { VALUES ?code { '77013' } }")
+    >>> isinstance(OneCode(), QueryTarget), isinstance(StoreTarget(ox.Store()), QueryTarget)
+    (True, True)
+    >>> isinstance("kg-store", QueryTarget)
+    False
+    >>> [s["code"].value for s in as_target(OneCode()).query("SELECT * {}")]
+    ['77013']
+    """
 
     def query(self, sparql: str) -> NativeResults:
         """Run ``sparql``; raise :class:`SyntaxError` for bad SPARQL, a :class:`~kg.errors.KGError` otherwise.

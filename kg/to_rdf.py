@@ -51,7 +51,14 @@ _nodes: dict[str, NamedNode] = {}
 
 
 def node(iri: str) -> NamedNode:
-    """A cached :class:`pyoxigraph.NamedNode` (vocabulary terms repeat a lot)."""
+    """A cached :class:`pyoxigraph.NamedNode` (vocabulary terms repeat a lot).
+
+    Examples
+    --------
+    >>> monitors = node("https://w3id.org/codekg/ontology#monitors")
+    >>> monitors.value, monitors is node("https://w3id.org/codekg/ontology#monitors")
+    ('https://w3id.org/codekg/ontology#monitors', True)
+    """
     n = _nodes.get(iri)
     if n is None:
         n = NamedNode(iri)
@@ -103,7 +110,13 @@ _CLASS_IRI = {name: class_iri(system.node_type) for name, system in CODE_SYSTEMS
 
 
 class Lit(tuple):
-    """A literal in :func:`briefing_triples`: ``(text, datatype IRI or None)``."""
+    """A literal in :func:`briefing_triples`: ``(text, datatype IRI or None)``.
+
+    Examples
+    --------
+    >>> Lit("51", _INTEGER), Lit("Liver cell carcinoma")
+    (('51', 'http://www.w3.org/2001/XMLSchema#integer'), ('Liver cell carcinoma', None))
+    """
 
     __slots__ = ()
 
@@ -194,6 +207,18 @@ def briefing_quads(b: Briefing, addons: AddOnKnowledge | None = None) -> list[Qu
     -------
     list of pyoxigraph.Quad
         Deterministic for a given briefing: building it twice gives the same quads.
+
+    Examples
+    --------
+    >>> from kg.examples import examples_dir
+    >>> from kg.parse import parse_file
+    >>> b = parse_file(examples_dir() / "77013.txt")
+    >>> quads = briefing_quads(b)
+    >>> {q.graph_name.value for q in quads}, quads == briefing_quads(b)
+    ({'https://w3id.org/codekg/briefing/77013.txt'}, True)
+    >>> monitors = node("https://w3id.org/codekg/ontology#monitors")
+    >>> [q.object.value for q in quads if q.subject.value.endswith("/CPT/77013") and q.predicate == monitors]
+    ['http://purl.bioontology.org/ontology/CPT/49405']
     """
     doc, triples = briefing_triples(b, addons)
     g = node(doc)

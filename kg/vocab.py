@@ -31,7 +31,19 @@ from kg.model.codes import BASE, CODE_SYSTEMS, NODE_TYPES
 
 
 class KG(DefinedNamespace):
-    """The kg ontology (``ontology/kg.ttl``)."""
+    """The kg ontology (``ontology/kg.ttl``).
+
+    Only declared terms exist: a misspelt one fails at once.
+
+    Examples
+    --------
+    >>> str(KG.complicationOf), str(KG["AuditFinding"])
+    ('https://w3id.org/codekg/ontology#complicationOf', 'https://w3id.org/codekg/ontology#AuditFinding')
+    >>> KG.complicatonOf
+    Traceback (most recent call last):
+    ...
+    AttributeError: term 'complicatonOf' not in namespace 'https://w3id.org/codekg/ontology#'
+    """
 
     _NS = Namespace(BASE + "ontology#")
     _fail = True

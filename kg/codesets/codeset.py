@@ -56,6 +56,13 @@ class Source:
     ``release`` is the label the caller gave, or None; ``options`` the
     code set's extra keyword options (:attr:`CodeSet.options`) as given;
     ``cache`` is for a converter and a release function to share a parse.
+
+    Examples
+    --------
+    >>> from kg.codesets import CODESETS
+    >>> src = Source(CODESETS["pos"], Path("pos_2025-01.csv"), {}, release="2025-01")
+    >>> src.codeset.name, src.path.name, src.release
+    ('pos', 'pos_2025-01.csv', '2025-01')
     """
 
     codeset: CodeSet
@@ -143,6 +150,15 @@ class CodeSet:
         another set's (an NCCI PTP file of the other context).
     weight : int
         Rough cost of a load: when several load at once, the heaviest start first.
+
+    Examples
+    --------
+    >>> from kg.codesets import CODESETS
+    >>> pos = CODESETS["pos"]
+    >>> pos.label, pos.systems, pos.graph
+    ('CMS Place of Service', ('POS',), 'https://w3id.org/codekg/codeset/pos')
+    >>> CODESETS["ncci-ptp-hospital"].context, CODESETS["ncci-ptp-hospital"].release_schemes
+    ('hospital', ('NCCI',))
     """
 
     name: str

@@ -68,6 +68,21 @@ class LoadReport:
 
     ``triples`` is the number of triples written (or, when ``skipped``, the
     number the release already loaded holds); ``seconds`` is wall time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pyoxigraph as ox
+    >>> from kg.codesets import CODESETS
+    >>> path = Path(tempfile.mkdtemp()) / "pos_2025-01.csv"
+    >>> _ = path.write_text("pos_code,pos_type,pos_name,pos_description\\n22,facility,On Campus-Outpatient Hospital,"
+    ...                     "A portion of a hospital's main campus\\n")
+    >>> store = ox.Store()
+    >>> report = CODESETS["pos"].load(store, path, progress=False)
+    >>> report.name, report.release, report.triples, report.skipped
+    ('pos', '2025-01', 8, False)
+    >>> CODESETS["pos"].load(store, path, progress=False).skipped  # same bytes: nothing to do
+    True
     """
 
     name: str

@@ -56,12 +56,25 @@ def procedure_system(code: str) -> str:
     """``"CPT"`` for a code that starts with a digit (CPT Level I, Category II/III), else ``"HCPCS"``.
 
     CMS files (NCCI, MPFS, MUE) mix both without saying which is which.
+
+    Examples
+    --------
+    >>> procedure_system("77013"), procedure_system("0548T"), procedure_system("G0288")
+    ('CPT', 'CPT', 'HCPCS')
     """
     return "CPT" if code[:1].isdigit() else "HCPCS"
 
 
 def procedure_iri(code: str) -> str:
-    """The IRI of a CPT or HCPCS Level II code, chosen by :func:`procedure_system`."""
+    """The IRI of a CPT or HCPCS Level II code, chosen by :func:`procedure_system`.
+
+    Examples
+    --------
+    >>> procedure_iri("77013")
+    'http://purl.bioontology.org/ontology/CPT/77013'
+    >>> procedure_iri("C9751")
+    'http://purl.bioontology.org/ontology/HCPCS/C9751'
+    """
     return code_iri(procedure_system(code), code)
 
 
@@ -85,7 +98,16 @@ class NodeCache(dict):
 
 
 class LiteralCache(dict):
-    """text -> Literal (plain, or of one datatype), for values that repeat (indicators, rationales)."""
+    """text -> Literal (plain, or of one datatype), for values that repeat (indicators, rationales).
+
+    Examples
+    --------
+    >>> indicators = LiteralCache()
+    >>> indicators["1"] is indicators["1"], indicators["1"].value
+    (True, '1')
+    >>> LiteralCache(XSD.integer)["90"].datatype.value
+    'http://www.w3.org/2001/XMLSchema#integer'
+    """
 
     def __init__(self, datatype: NamedNode | None = None) -> None:
         super().__init__()
@@ -97,5 +119,11 @@ class LiteralCache(dict):
 
 
 def scheme_node(system: str) -> NamedNode:
-    """The ``skos:ConceptScheme`` node of a code system (``kg:ICD10CM``)."""
+    """The ``skos:ConceptScheme`` node of a code system (``kg:ICD10CM``).
+
+    Examples
+    --------
+    >>> scheme_node("ICD10CM").value
+    'https://w3id.org/codekg/ontology#ICD10CM'
+    """
     return node(scheme_iri(system))

@@ -17,5 +17,12 @@ from pathlib import Path
 
 
 def examples_dir() -> Path:
-    """The folder of bundled example briefings."""
+    """The folder of bundled example briefings.
+
+    Examples
+    --------
+    >>> "CPT 77013:" in (examples_dir() / "77013.txt").read_text(encoding="utf-8")
+    True
+    """
     return Path(__file__).resolve().parent / "briefings"
+

@@ -35,6 +35,12 @@ class NodeType:
     """A kind of node in the graph and its look in the views.
 
     ``owl_class`` is the local name of its class in the ``kg:`` ontology.
+
+    Examples
+    --------
+    >>> t = NODE_TYPES["diagnosis"]
+    >>> t.owl_class, t.label, t.shape
+    ('DiagnosisCode', 'diagnosis code', 'diamond')
     """
 
     name: str
@@ -63,6 +69,14 @@ class CodeSystem:
     matches (ASCII only). ``namespace`` is the IRI prefix of its codes.
     ``scheme`` is the local name of its ``skos:ConceptScheme`` in ``kg:``
     (``None`` for systems that are not code sets, such as payers).
+
+    Examples
+    --------
+    >>> icd = CODE_SYSTEMS["ICD10CM"]
+    >>> icd.label, icd.node_type, icd.namespace + "C22.0"
+    ('ICD-10-CM', 'diagnosis', 'http://purl.bioontology.org/ontology/ICD10CM/C22.0')
+    >>> icd.matches("C22.0"), icd.matches("77013")
+    (True, False)
     """
 
     name: str

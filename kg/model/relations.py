@@ -59,6 +59,14 @@ class Relation:
     says both codes go on one claim (so an NCCI edit between them matters),
     False when it says they don't, and None when it says nothing about it.
     ``color``, ``width`` and ``dashes`` are its vis-network edge style.
+
+    Examples
+    --------
+    >>> r = RELATIONS["complicationOf"]
+    >>> r.label, r.domain, r.range, r.directed
+    ('complication of', 'diagnosis', 'procedure', True)
+    >>> RELATIONS["mutuallyExclusiveWith"].symmetric, RELATIONS["mutuallyExclusiveWith"].reported_together
+    (True, False)
     """
 
     name: str

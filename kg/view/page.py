@@ -97,6 +97,15 @@ class View:
     Displays inline in Jupyter, JupyterLab and VS Code (an ``<iframe>`` whose
     ``srcdoc`` is the page); nothing is written to disk unless :meth:`save`
     is called.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("d", notation="C22.0"); G.add_node("p", notation="77013")
+    >>> _ = G.add_edge("d", "p", key="indicationFor", sources=[("77013.txt", 41)])
+    >>> v = view_graph(G, title="77013 and C22.0")
+    >>> v, v.physics, v._repr_html_().startswith("<iframe srcdoc=")
+    (<View '77013 and C22.0': 2 nodes, 1 edges>, True, True)
     """
 
     html: str

@@ -49,8 +49,8 @@ def test_what_the_briefings_say_with_document_and_line(facts_77013):
 
 def test_audit_findings(facts_77013):
     found = facts_77013["findings"]
-    assert len(found) == 9
-    assert {f["written"] for f in found if f["where"] == "names it"} == {"62", "80"}
+    assert len(found) == 12
+    assert {f["written"] for f in found if f["where"] == "names it"} == {"62", "78", "80", "QK", "QX"}
 
 
 def test_official_label_and_parents(coder_store):
@@ -113,7 +113,7 @@ def test_text_and_json(facts_77013):
     assert text.startswith("77013 (CPT)")
     assert "assistant at surgery 0: assistant paid only with documentation of medical necessity" in text
     assert "NCCI PTP edits in force: 4 (2 as column 1, 2 as column 2); 2 with modifier indicator 0" in text
-    assert "77013.txt:24  77013 hasModifier 80" in text and "audit findings: 9" in text
+    assert "77013.txt:24  77013 hasModifier 80" in text and "audit findings: 12" in text
     assert json.loads(to_json(facts_77013)) == facts_77013
 
 

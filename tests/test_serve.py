@@ -14,7 +14,8 @@ from kg.errors import RemoteError, StoreError
 from kg.query import bind, named_queries, run, with_values
 from kg.remote import Endpoint, push
 from kg.serve import free_port, start
-from kg.store import build, open_store
+from kg.build import build
+from kg.store import open_store
 from kg.examples import examples_dir
 
 

@@ -72,7 +72,7 @@ def test_icd_ancestors(icd_and_examples):
 def icd_and_examples():
     from kg.codesets import load_icd10cm
     from kg.examples import examples_dir
-    from kg.store import build
+    from kg.build import build
 
     store = ox.Store()
     assert build(store, [examples_dir()], progress=False).ok

@@ -10,7 +10,7 @@ bookkeeping common to all of them:
 * skipping a file whose SHA-256 is the one already loaded (unless it is
   loaded under another release label or context: they say what the graph holds);
 * replacing the graph when the file differs (a newer release), writing in
-  chunks with the store's bulk loader (:class:`kg.store.BulkWriter`) so that
+  chunks with the store's bulk loader (:class:`kg.bulk.BulkWriter`) so that
   millions of quads never sit in memory at once.
 
 The release node's ``kg:sha256`` is written last and removed first. A load

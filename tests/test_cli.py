@@ -120,6 +120,13 @@ def test_sparql_from_stdin(built):
     assert r.returncode == 0 and r.stdout.splitlines()[1] == str(EXAMPLES)
 
 
+def test_construct_prints_turtle(built):
+    r = kg("query", "--sparql", "-", "--store", str(built),
+           input="CONSTRUCT { ?b a kg:Briefing } WHERE { ?b a kg:Briefing }")
+    assert r.returncode == 0 and "@prefix kg: <https://w3id.org/codekg/ontology#> ." in r.stdout
+    assert "briefing:77013.txt a kg:Briefing ." in r.stdout
+
+
 def test_sparql_syntax_error_is_one_line(built, tmp_path):
     q = tmp_path / "bad.rq"
     q.write_text("SELECT * WHERE {\n  ?s ?p\n}\n", encoding="utf-8")

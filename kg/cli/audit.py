@@ -136,5 +136,5 @@ def validate(store_dir: Path) -> None:
         sys.exit(1)
 
 
-COMMANDS = (show, audit, evaluate, check, validate,)
+COMMANDS = (show, audit, evaluate, check, validate)
 """The commands this module adds to ``kg``."""

@@ -138,19 +138,15 @@ def codesets_load(ncci_include_deleted: bool, progress: bool | None, store_dir: 
 @store_option
 def codesets_list(store_dir: Path) -> None:
     """List the code-set releases loaded in the store."""
-    from kg.codesets import releases
+    from kg.codesets import releases, releases_table
     from kg.store import open_store
 
-    rows = [("name", "release", "file", "sha256", "triples", "loaded at")]
-    rows += [(r["name"], r["release"], r["file"], r["sha256"][:12], r["triples"], r["loaded"])
-             for r in releases(open_store(store_dir, read_only=True))]
-    if len(rows) == 1:
+    loaded = releases(open_store(store_dir, read_only=True))
+    if not loaded:
         click.echo("no code sets loaded; run 'kg codesets load'")
         return
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
+    click.echo(releases_table(loaded))
 
 
-COMMANDS = (build, codesets,)
+COMMANDS = (build, codesets)
 """The commands this module adds to ``kg``."""

@@ -133,5 +133,5 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
                + ("" if page.physics else " (fixed layout, physics off)"), err=True)
 
 
-COMMANDS = (explain, neighbours, hubs, similar, view,)
+COMMANDS = (explain, neighbours, hubs, similar, view)
 """The commands this module adds to ``kg``."""

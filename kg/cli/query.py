@@ -58,11 +58,7 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
             raise click.UsageError("--param works with named queries only")
         results = run_sparql(store, sparql.read(), source=getattr(sparql, "name", "<stdin>"))
     if results.triples is not None:
-        import pyoxigraph as ox
-
-        from kg.vocab import PREFIXES
-
-        sys.stdout.buffer.write(ox.serialize(results.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b"")
+        sys.stdout.buffer.write(results.to_turtle())
         return
     click.echo(FORMATS[fmt](results).rstrip("\n"))
 
@@ -147,5 +143,5 @@ def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, s
     click.echo(f"pushed {len(pushed)} graphs, {sum(n for _, n in pushed)} triples to {target.graph_store}")
 
 
-COMMANDS = (queries, query, export, serve, push,)
+COMMANDS = (queries, query, export, serve, push)
 """The commands this module adds to ``kg``."""

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli import options
-from kg.cli.options import endpoint_option, store_option
+from kg.cli.options import endpoint_option, query_target, store_option
 
 
 @click.command()
@@ -28,7 +27,7 @@ def show(code: str, system: str | None, fmt: str, endpoint: str | None, store_di
     from kg.show import FORMATS
     from kg.show import show as facts
 
-    click.echo(FORMATS[fmt](facts(options.target(endpoint, store_dir), code, system=system)))
+    click.echo(FORMATS[fmt](facts(query_target(endpoint, store_dir), code, system=system)))
 
 
 @click.command()
@@ -50,7 +49,7 @@ def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | Non
     from kg.audit import FORMATS, SEVERITY_RANK, worst, write_findings
     from kg.audit import audit as run_audit
 
-    target = options.target(endpoint, store_dir)
+    target = query_target(endpoint, store_dir)
     findings = run_audit(target, context)
     if write and not endpoint:
         from kg.store import open_store

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import click
 
-from kg.cli import options
-from kg.cli.options import endpoint_option, store_option
+from kg.cli.options import endpoint_option, param_values, query_target, store_option
 from kg.model import BRIEFING_RELATIONS, NODE_TYPES
 
 
 def _graph(endpoint: str | None, store_dir: Path, **options):
     from kg.network import project
 
-    return project(options.target(endpoint, store_dir), **options)
+    return project(query_target(endpoint, store_dir), **options)
 
 
 def _name(G, n: str) -> str:
@@ -121,8 +120,8 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
     modes = [code is not None, whole, query_name is not None, sparql is not None, audit]
     if sum(modes) != 1:
         raise click.UsageError("give one of CODE, --all, --query NAME, --sparql FILE or --audit")
-    values = options.param_values(params)
-    store = options.target(endpoint, store_dir)
+    values = param_values(params)
+    store = query_target(endpoint, store_dir)
     page = make_view(
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
         sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,

@@ -26,7 +26,7 @@ endpoint_option = click.option(
 )
 
 
-def target(endpoint: str | None, store_dir: Path):
+def query_target(endpoint: str | None, store_dir: Path):
     """The remote endpoint if one is given, else the local store opened read-only (a :mod:`kg.target`)."""
     if endpoint:
         from kg.remote import Endpoint

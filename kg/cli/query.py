@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli import options
-from kg.cli.options import endpoint_option, store_option
+from kg.cli.options import endpoint_option, param_values, query_target, store_option
 
 
 @click.command()
@@ -48,8 +47,8 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
         return
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
-    values = options.param_values(params)
-    store = options.target(endpoint, store_dir)
+    values = param_values(params)
+    store = query_target(endpoint, store_dir)
     if name is not None:
         get(name)  # a clear error for an unknown name before anything else
         results = run(store, name, **values)

@@ -49,7 +49,8 @@ def _child(args: list[str]) -> dict:
 def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
     """The kg side: build, code sets, incremental rebuild; returns timings."""
     from kg.pipeline import build_all
-    from kg.store import build, open_store, triple_count
+    from kg.build import build
+    from kg.store import open_store, triple_count
 
     store = open_store(store_dir)
     sources = {

@@ -67,7 +67,8 @@ def main() -> None:
 
     from kg.examples import examples_dir
     from kg.query import bind, named_queries, run, with_values
-    from kg.store import build, open_store
+    from kg.build import build
+    from kg.store import open_store
     from kg.vocab import PREFIXES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -22,7 +22,8 @@ import urllib.request
 from kg.examples import examples_dir
 from kg.query import bind, named_queries, run_sparql, with_values
 from kg.serve import free_port, start
-from kg.store import build, open_store
+from kg.build import build
+from kg.store import open_store
 
 
 def _texts() -> list[str]:

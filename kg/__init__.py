@@ -17,7 +17,8 @@ from kg.parse import Briefing, parse_file, parse_text
 from kg.query import Results, named_queries, run as query, run_sparql as sparql
 from kg.export import export, to_rdflib
 from kg.show import show
-from kg.store import build, open_store, triple_count
+from kg.build import build  # kg.build, the function, shadows the module name (as kg.view does)
+from kg.store import open_store, triple_count
 from kg.view import view  # noqa: E402  (kg.view, the function, shadows the module name on purpose)
 
 __version__ = "0.1.0"

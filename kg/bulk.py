@@ -1,6 +1,6 @@
 """Bulk-loading N-Quads into a store from a background thread.
 
-The briefing build (:func:`kg.store.build`) and the code-set loaders
+The briefing build (:func:`kg.build.build`) and the code-set loaders
 (:mod:`kg.codesets`) both write through a :class:`BulkWriter`, so this module
 sits below both and imports nothing of kg but the errors.
 """

@@ -4,7 +4,8 @@ Examples
 --------
 >>> import io, tempfile
 >>> from kg.examples import examples_dir
->>> from kg.store import build, open_store
+>>> from kg.build import build
+>>> from kg.store import open_store
 >>> store = open_store(tempfile.mkdtemp())
 >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
 >>> out = io.BytesIO()
@@ -46,7 +47,8 @@ def export(store: ox.Store, output, fmt: str, *, graph: str | None = None) -> No
     --------
     >>> import io, tempfile
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build, open_store
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
     >>> out = io.BytesIO()
@@ -85,7 +87,8 @@ def to_rdflib(store: ox.Store):
     --------
     >>> import tempfile
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build, open_store
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
     >>> ds = to_rdflib(store)

@@ -19,7 +19,8 @@ with the queries in ``kg/queries/internal/network/``.
 Examples
 --------
 >>> import tempfile
->>> from kg.store import open_store, build
+>>> from kg.build import build
+>>> from kg.store import open_store
 >>> from kg.examples import examples_dir
 >>> store = open_store(tempfile.mkdtemp())
 >>> _ = build(store, [examples_dir()], progress=False)
@@ -114,7 +115,8 @@ def project(
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)

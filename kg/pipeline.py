@@ -1,6 +1,6 @@
 """The whole build: briefings and official code sets into one store, then the links between them.
 
-Data flows one way. The briefings (:func:`kg.store.build`) and the code
+Data flows one way. The briefings (:func:`kg.build.build`) and the code
 sets (:func:`kg.codesets.load`) each write only their own graphs, and
 neither reads the other. What joins them is a step of its own, run here
 once both are in: :func:`link_sites` links the sites of service briefings
@@ -35,7 +35,8 @@ import pyoxigraph as ox
 
 from kg.codesets import LoadReport, graph_iri, load, map_site_text
 from kg.codesets.terms import K, RDF_TYPE
-from kg.store import BuildReport, Paths, build
+from kg.build import BuildReport, build
+from kg.store import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, code_iri
 
 __all__ = ["ADD_ON_SOURCES", "SITE_LINKS", "build_all", "link_sites", "load_codesets"]
@@ -138,7 +139,7 @@ def build_all(
     store : pyoxigraph.Store
         From :func:`kg.store.open_store`.
     paths : path-like, or iterable of path-like
-        Briefing files and folders, as for :func:`kg.store.build` (one
+        Briefing files and folders, as for :func:`kg.build.build` (one
         ``str`` is one path).
     codesets : mapping, optional
         Code-set name -> file, as for :func:`kg.codesets.load`; none by default.
@@ -150,7 +151,7 @@ def build_all(
     Returns
     -------
     (BuildReport, list of LoadReport)
-        What :func:`kg.store.build` and :func:`kg.codesets.load` return.
+        What :func:`kg.build.build` and :func:`kg.codesets.load` return.
 
     Raises
     ------

@@ -30,7 +30,8 @@ Examples
 >>> "monitors" in named_queries()
 True
 >>> import tempfile
->>> from kg.store import open_store, build
+>>> from kg.build import build
+>>> from kg.store import open_store
 >>> from kg.examples import examples_dir
 >>> store = open_store(tempfile.mkdtemp())
 >>> _ = build(store, [examples_dir()], progress=False)

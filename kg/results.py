@@ -146,6 +146,28 @@ class Results:
         lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
         return "\n".join(lines)
 
+    def to_turtle(self) -> bytes:
+        """CONSTRUCT or DESCRIBE triples as Turtle, with kg's prefixes.
+
+        Raises
+        ------
+        QueryError
+            For SELECT or ASK results, which have no triples.
+
+        Examples
+        --------
+        >>> q = "CONSTRUCT { <http://purl.bioontology.org/ontology/CPT/77013> a <http://b> } WHERE {}"
+        >>> Results.from_native(ox.Store().query(q)).to_turtle().decode().splitlines()[-1]
+        'cpt:77013 a <http://b> .'
+        >>> Results(["x"], []).to_turtle()
+        Traceback (most recent call last):
+        ...
+        kg.errors.QueryError: only CONSTRUCT and DESCRIBE results are triples; this one has rows
+        """
+        if self.triples is None:
+            raise QueryError("only CONSTRUCT and DESCRIBE results are triples; this one has rows")
+        return ox.serialize(self.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+
     def to_df(self):
         """A pandas DataFrame of :meth:`records` (needs pandas).
 

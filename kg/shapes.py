@@ -10,7 +10,8 @@ the shapes file.
 Examples
 --------
 >>> import tempfile
->>> from kg.store import open_store, build
+>>> from kg.build import build
+>>> from kg.store import open_store
 >>> from kg.examples import examples_dir
 >>> store = open_store(tempfile.mkdtemp())
 >>> _ = build(store, [examples_dir()], progress=False)

@@ -21,7 +21,8 @@ whose code set is not loaded is left out (``None``), never guessed.
 Examples
 --------
 >>> import tempfile
->>> from kg.store import open_store, build
+>>> from kg.build import build
+>>> from kg.store import open_store
 >>> from kg.examples import examples_dir
 >>> store = open_store(tempfile.mkdtemp())
 >>> _ = build(store, [examples_dir()], progress=False)

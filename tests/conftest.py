@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kg.examples import examples_dir
-from kg.store import build, open_store
+from kg.build import build
+from kg.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -37,7 +37,7 @@ def key() -> dict:
 def dev_store(shared_data, tmp_path_factory) -> ox.Store:
     """The dev briefings with every code set loaded; NCCI PTP: the real rows among the corpus's codes."""
     from kg.codesets import load
-    from kg.store import build
+    from kg.build import build
 
     codes = set()
     for f in DEV.glob("*.txt"):

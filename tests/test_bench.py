@@ -16,7 +16,8 @@ sys.path.insert(0, str(BENCH))
 def test_corpus_is_deterministic_realistic_and_has_malformed_documents(tmp_path, shared_data):
     from corpus import generate, load_sources
 
-    from kg.store import build, open_store
+    from kg.build import build
+    from kg.store import open_store
 
     sources = load_sources(shared_data)
     a = generate(tmp_path / "a", 200, seed=3, sources=sources)

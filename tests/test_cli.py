@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from kg.examples import examples_dir
+from kg.show import show
+from kg.store import briefing_files, open_store
+
+EXAMPLES = len(briefing_files(examples_dir()))
+"""The bundled example briefings ('kg build --examples' builds them all)."""
+
 
 def kg(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, input=input,
@@ -22,7 +29,7 @@ def built(tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("cli") / "store"
     r = kg("build", "--examples", "--store", str(store))
     assert r.returncode == 0, r.stderr
-    assert "built 10 new, 0 changed, 0 unchanged, 0 failed" in r.stdout
+    assert f"built {EXAMPLES} new, 0 changed, 0 unchanged, 0 failed" in r.stdout
     return store
 
 
@@ -35,7 +42,7 @@ def test_console_script_is_installed():
 
 def test_rebuild_is_a_no_op(built):
     r = kg("build", "--examples", "--store", str(built))
-    assert r.returncode == 0 and "0 new, 0 changed, 10 unchanged" in r.stdout
+    assert r.returncode == 0 and f"0 new, 0 changed, {EXAMPLES} unchanged" in r.stdout
 
 
 def test_store_from_environment(built, tmp_path):
@@ -55,7 +62,7 @@ def test_bad_document_is_reported_with_file_and_line_and_the_rest_built(tmp_path
     r = kg("build", str(corpus), "--store", str(store))
     assert r.returncode == 1
     assert f"{bad}:4: modifier table row has 2 cells, expected 3" in r.stderr
-    assert "built 10 new" in r.stdout and "1 failed" in r.stdout
+    assert f"built {EXAMPLES} new" in r.stdout and "1 failed" in r.stdout
     assert "Traceback" not in r.stderr
 
 
@@ -65,7 +72,7 @@ def test_build_with_codesets_loads_them_at_the_same_time(tmp_path, shared_data):
            "--codeset", f"pos={shared_data / 'place_of_service_codes_cms.csv'}",
            "--codeset", f"ncci-ptp={shared_data / 'ncci_ptp_practitioner_2024q3_active_radiology_subset.csv'}")
     assert r.returncode == 0, r.stderr
-    assert "built 10 new" in r.stdout and "nucc 25.1" in r.stdout and "ncci-ptp 2024Q3" in r.stdout
+    assert f"built {EXAMPLES} new" in r.stdout and "nucc 25.1" in r.stdout and "ncci-ptp 2024Q3" in r.stdout
     # POS sites are linked to the briefings' sites even though the briefings were built alongside
     q = kg("query", "--sparql", "-", "--store", str(store), "--format", "csv",
            input="SELECT (COUNT(*) AS ?n) WHERE { ?site kg:posCode ?pos }")
@@ -110,7 +117,14 @@ def test_query_csv(built):
 def test_sparql_from_stdin(built):
     r = kg("query", "--sparql", "-", "--store", str(built), "--format", "csv",
            input="SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b a kg:Briefing }")
-    assert r.returncode == 0 and r.stdout.splitlines()[1] == "10"
+    assert r.returncode == 0 and r.stdout.splitlines()[1] == str(EXAMPLES)
+
+
+def test_construct_prints_turtle(built):
+    r = kg("query", "--sparql", "-", "--store", str(built),
+           input="CONSTRUCT { ?b a kg:Briefing } WHERE { ?b a kg:Briefing }")
+    assert r.returncode == 0 and "@prefix kg: <https://w3id.org/codekg/ontology#> ." in r.stdout
+    assert "briefing:77013.txt a kg:Briefing ." in r.stdout
 
 
 def test_sparql_syntax_error_is_one_line(built, tmp_path):
@@ -158,7 +172,8 @@ def test_show_text(coder_store_dir):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("77013 (CPT)")
     assert "assistant at surgery 0: assistant paid only with documentation of medical necessity" in r.stdout
-    assert "MUE (Practitioner): 1 unit(s)" in r.stdout and "audit findings: 12" in r.stdout
+    findings = show(open_store(coder_store_dir, read_only=True), "77013")["findings"]
+    assert "MUE (Practitioner): 1 unit(s)" in r.stdout and findings and f"audit findings: {len(findings)}\n" in r.stdout
     assert "77013.txt:24  77013 hasModifier 80" in r.stdout
 
 

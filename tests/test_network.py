@@ -138,7 +138,8 @@ def test_a_negated_asserted_relation_is_no_edge(tmp_path):
     import pyoxigraph as ox
 
     from kg.examples import examples_dir
-    from kg.store import build, open_store
+    from kg.build import build
+    from kg.store import open_store
     from kg.vocab import KG, briefing_iri, code_iri
 
     store = open_store(tmp_path / "s")

@@ -3,7 +3,8 @@
 import pyoxigraph as ox
 
 from kg.shapes import validate
-from kg.store import build, open_store
+from kg.build import build
+from kg.store import open_store
 from kg.vocab import KG
 
 

@@ -17,7 +17,8 @@ import pytest
 from kg.errors import BriefingParseError, StoreError
 from kg.parse import parse_file
 from kg.export import export, to_rdflib
-from kg.store import build, documents, open_store, triple_count
+from kg.build import build
+from kg.store import documents, open_store, triple_count
 from kg.to_rdf import briefing_quads
 from kg.vocab import briefing_iri
 
@@ -155,7 +156,8 @@ def test_a_second_writer_is_refused(held_store):
 CRASH_SCRIPT = textwrap.dedent(
     """
     import sys
-    from kg.store import build, open_store
+    from kg.build import build
+    from kg.store import open_store
     store = open_store(sys.argv[1])
     print("ready", flush=True)
     build(store, [sys.argv[2]], progress=False, batch_quads=int(sys.argv[3]), bulk=sys.argv[4] == "bulk",

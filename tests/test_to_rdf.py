@@ -24,7 +24,8 @@ from kg.errors import BriefingParseError
 from kg.parse import Briefing, code_system, parse_file, parse_text
 from kg.export import to_rdflib
 from kg.relations import GENERIC, classify_diagnosis, classify_procedure, primary, read_row
-from kg.store import build, open_store
+from kg.build import build
+from kg.store import open_store
 from kg.to_rdf import Lit, briefing_nquads, briefing_quads, nquads
 from kg.vocab import KG, PREFIXES, briefing_iri
 

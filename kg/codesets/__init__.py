@@ -46,7 +46,7 @@ from kg.codesets.mpfs import load_mpfs
 from kg.codesets.ncci import load_ncci_addon, load_ncci_mue, load_ncci_ptp, load_ncci_ptp_hospital
 from kg.codesets.nucc import load_nucc
 from kg.codesets.pos import load_pos, map_site_text
-from kg.codesets.release import CODESET, LoadReport, graph_iri, releases
+from kg.codesets.release import CODESET, LoadReport, graph_iri, releases, releases_table
 from kg.errors import CodeSetError
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "load_pos",
     "map_site_text",
     "releases",
+    "releases_table",
 ]
 
 

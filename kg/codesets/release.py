@@ -10,7 +10,7 @@ bookkeeping common to all of them:
 * skipping a file whose SHA-256 is the one already loaded (unless it is
   loaded under another release label or context: they say what the graph holds);
 * replacing the graph when the file differs (a newer release), writing in
-  chunks with the store's bulk loader (:class:`kg.store.BulkWriter`) so that
+  chunks with the store's bulk loader (:class:`kg.bulk.BulkWriter`) so that
   millions of quads never sit in memory at once.
 
 The release node's ``kg:sha256`` is written last and removed first. A load
@@ -351,3 +351,19 @@ def releases(store: ox.Store) -> list[dict[str, str]]:
     prefixes = dict(PREFIXES, codeset=CODESET)
     keys = ("name", "release", "context", "file", "sha256", "triples", "loaded")
     return [{k: s[k].value if s[k] is not None else "" for k in keys} for s in store.query(query, prefixes=prefixes)]
+
+
+def releases_table(loaded: list[dict[str, str]]) -> str:
+    """:func:`releases` as an aligned text table (the SHA-256 cut to 12 digits), for ``kg codesets list``.
+
+    Examples
+    --------
+    >>> print(releases_table([{"name": "pos", "release": "2025", "file": "pos.csv", "sha256": "ab" * 32,
+    ...                        "triples": "1006", "loaded": "2026-01-02T03:04:05Z"}]))
+    name  release  file     sha256        triples  loaded at
+    pos   2025     pos.csv  abababababab  1006     2026-01-02T03:04:05Z
+    """
+    rows = [("name", "release", "file", "sha256", "triples", "loaded at")]
+    rows += [(r["name"], r["release"], r["file"], r["sha256"][:12], r["triples"], r["loaded"]) for r in loaded]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

@@ -41,7 +41,8 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None) -
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
@@ -94,7 +95,8 @@ def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool 
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
@@ -192,7 +194,8 @@ def view(
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir()], progress=False)

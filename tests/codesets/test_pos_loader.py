@@ -8,7 +8,7 @@ import pytest
 from kg.codesets import graph_iri, load_pos, map_site_text
 from kg.examples import examples_dir
 from kg.pipeline import SITE_LINKS, build_all, link_sites, load_codesets
-from kg.store import build
+from kg.build import build
 from kg.to_rdf import slug
 from kg.vocab import code_iri
 

@@ -1,0 +1,139 @@
+"""``kg audit``, ``kg check``, ``kg show``, ``kg validate`` and ``kg evaluate``: codes, claims and the store checked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import endpoint_option, query_target, store_option
+
+
+@click.command()
+@click.argument("code")
+@click.option("--system", type=click.Choice(["CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"]),
+              help="The code system, when CODE's shape fits several (G0439 is HCPCS; G04.39 ICD-10-CM).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@endpoint_option
+@store_option
+def show(code: str, system: str | None, fmt: str, endpoint: str | None, store_dir: Path) -> None:
+    """One code's facts: official label and parents, fee schedule, MUE, add-on, NCCI, briefings, findings.
+
+    \b
+    kg show 77013
+    kg show C22.0 --format json
+    """
+    from kg.show import FORMATS
+    from kg.show import show as facts
+
+    click.echo(FORMATS[fmt](facts(query_target(endpoint, store_dir), code, system=system)))
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is found.")
+@click.option("--write/--no-write", default=True, show_default=True,
+              help="Record the findings in the store's audit graph (for 'kg query audit-findings' and views).")
+@click.option("--context", type=click.Choice(["practitioner", "hospital"]), default="practitioner", show_default=True,
+              help="The NCCI PTP edits to check against.")
+@endpoint_option
+@store_option
+def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | None, store_dir: Path) -> None:
+    """Check every code the briefings mention against the loaded official code sets.
+
+    Load the code sets first ('kg codesets load'); a check whose code set is
+    not loaded is skipped.
+    """
+    from kg.audit import FORMATS, SEVERITY_RANK, worst, write_findings
+    from kg.audit import audit as run_audit
+
+    target = query_target(endpoint, store_dir)
+    findings = run_audit(target, context)
+    if write and not endpoint:
+        from kg.store import open_store
+
+        del target  # the read-only handle; writing needs the store itself
+        write_findings(open_store(store_dir), findings)
+    click.echo(FORMATS[fmt](findings).rstrip("\n"))
+    if fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("expected", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("briefings", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Read the add-on codes from this store's code sets, as 'kg build' would (none by default).")
+def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: Path | None) -> None:
+    """Score kg's typed edges on labelled briefings: EXPECTED.json is the answer key (see the README)."""
+    import json
+
+    from kg.evaluate import evaluate as score
+
+    addons = None
+    if store_dir is not None:
+        from kg.knowledge import add_on_codes
+        from kg.store import open_store
+
+        addons = add_on_codes(open_store(store_dir, read_only=True))
+    result = score(expected, briefings, addons=addons)
+    click.echo(json.dumps(result.to_dict(), indent=2) if fmt == "json" else result.table())
+
+
+@click.command()
+@click.argument("codes", nargs=-1)
+@click.option("--claims", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of claim lines: claim_id, line, code, modifiers, units, dx, pos (and optionally dos).")
+@click.option("--dx", multiple=True, help="With CODES: a diagnosis of the claim (repeatable).")
+@click.option("--units", type=int, default=1, show_default=True, help="With CODES: units on each line.")
+@click.option("--pos", default="", help="With CODES: place of service.")
+@click.option("--dos", default="", help="With CODES: date of service (YYYY-MM-DD).")
+@click.option("--context", type=click.Choice(["practitioner", "hospital"]), default="practitioner", show_default=True,
+              help="The NCCI PTP edits to check against.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is found.")
+@store_option
+def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: Path) -> None:
+    """Check claim lines against the loaded rules (NCCI, MUE, add-on, MPFS, ICD-10-CM).
+
+    \b
+    kg check --claims claims.csv --format json
+    kg check 93306 93320-26 --dx I50.9 --units 1
+    """
+    from kg.check import SEVERITY_RANK, check_claims, worst
+    from kg.claims import FORMATS, from_args, read_claims
+    from kg.store import open_store
+
+    if bool(codes) == bool(claims):
+        raise click.UsageError("give either CODES or --claims FILE")
+    lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
+    skipped: list[str] = []
+    findings = check_claims(open_store(store_dir, read_only=True), lines, context=context, skipped=skipped)
+    for note in skipped:
+        click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
+    for err in errors:
+        click.echo(f"kg: error: {err}", err=True)
+    click.echo(FORMATS[fmt](findings).rstrip("\n"))
+    if errors or (fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]):
+        sys.exit(1)
+
+
+@click.command()
+@store_option
+def validate(store_dir: Path) -> None:
+    """Check the store against the SHACL shapes in ontology/shapes.ttl."""
+    from kg.shapes import validate as validate_store
+    from kg.store import open_store
+
+    report = validate_store(open_store(store_dir, read_only=True))
+    click.echo(report.text.rstrip())
+    if not report.conforms:
+        sys.exit(1)
+
+
+COMMANDS = (show, audit, evaluate, check, validate)
+"""The commands this module adds to ``kg``."""

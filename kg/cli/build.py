@@ -1,0 +1,152 @@
+"""``kg build`` and ``kg codesets``: briefings and official code sets into the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import store_option
+from kg.codesets import CODESETS
+
+
+def _echo_load(report) -> None:
+    """One line per code-set load, for 'kg build --codeset' and 'kg codesets load'."""
+    outcome = "unchanged, skipped" if report.skipped else f"{report.triples} triples in {report.seconds:.1f}s"
+    click.echo(f"{report.name} {report.release} ({report.source_file}): {outcome}")
+
+
+def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]:
+    out: dict[str, Path | None] = {}
+    for value in values:
+        name, sep, file = value.partition("=")
+        if name not in CODESETS:
+            raise click.BadParameter(f"unknown code set {name!r}; choose from {', '.join(CODESETS)}", ctx, param)
+        if not sep and CODESETS[name].default_file is None:
+            raise click.BadParameter(f"{name} needs a file: --codeset {name}=FILE", ctx, param)
+        if sep and not Path(file).is_file():
+            raise click.BadParameter(f"{file}: no such file", ctx, param)
+        out[name] = Path(file) if sep else None
+    return out
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--examples", is_flag=True, help="Build the example briefings bundled with kg.")
+@click.option("--codeset", "codesets", multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
+              help="Also load this code set, at the same time (repeatable; one of "
+                   f"{', '.join(CODESETS)}; 'icd10cm' alone means the packaged XML).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@store_option
+def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | None], progress: bool | None,
+          store_dir: Path) -> None:
+    """Build briefings (files or folders) into the store.
+
+    Incremental: unchanged documents are skipped, changed ones replaced. A
+    document that fails to parse is reported with file:line and skipped; the
+    others are built and the exit code is 1.
+
+    With --codeset, the official code sets load while the briefings build,
+    which on a fresh store is faster than 'kg build' then 'kg codesets load':
+
+    \b
+    kg build briefings/ --codeset icd10cm --codeset ncci-ptp=ncci_ptp_practitioner_2024q3.csv.gz
+    """
+    from kg.examples import examples_dir
+    from kg.pipeline import build_all
+    from kg.store import open_store, triple_count
+
+    if examples:
+        paths = paths + (examples_dir(),)
+    if not paths:
+        raise click.UsageError("give briefing files or folders, or --examples")
+    store = open_store(store_dir)
+    report, loaded = build_all(store, paths, codesets, progress=progress)
+    for err in report.errors:
+        click.echo(f"kg: error: {err}", err=True)
+    for r in loaded:
+        _echo_load(r)
+    click.echo(
+        f"built {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
+        f"{len(report.errors)} failed; {report.quads_written} quads written in {report.seconds:.2f}s; "
+        f"{triple_count(store)} triples in {store_dir}"
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+
+_codeset_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def codesets() -> None:
+    """Load the official code sets (ICD-10-CM, NUCC, HCPCS, POS, MPFS, NCCI) into the store."""
+
+
+def _codeset_options(command):
+    """``--NAME FILE`` per code set of kg.codesets.CODESETS; ``--NAME [FILE]`` and ``--no-NAME`` for one with a default."""
+    for name, cs in reversed(CODESETS.items()):
+        text = f"{cs.file[:1].upper()}{cs.file[1:]}."
+        if cs.default_file is not None:
+            command = click.option(f"--{name}", is_flag=False, flag_value="", default=None, metavar="[FILE]", help=text)(
+                click.option(f"--no-{name}", is_flag=True, help=f"Do not load {cs.label} (it loads by default).")(command))
+        else:
+            command = click.option(f"--{name}", type=_codeset_file, help=text)(command)
+    return command
+
+
+_WITH_DELETED = " or ".join(f"--{n}" for n, cs in CODESETS.items() if "include_deleted" in cs.options)
+
+
+@codesets.command("load")
+@_codeset_options
+@click.option("--ncci-include-deleted", is_flag=True, help=f"With {_WITH_DELETED}: also load deleted edits.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
+@store_option
+def codesets_load(ncci_include_deleted: bool, progress: bool | None, store_dir: Path, **files: Path | str | None) -> None:
+    """Load code-set files, each into its own graph.
+
+    A file already loaded (same SHA-256) is skipped; a different file
+    replaces the release loaded before. NCCI PTP edits have two contexts,
+    each its own release: --ncci-ptp (practitioner) and --ncci-ptp-hospital.
+
+    \b
+    kg codesets load --nucc nucc_taxonomy_251.csv --pos place_of_service_codes_cms.csv
+    kg codesets load --no-icd10cm --ncci-ptp ncci_ptp_practitioner_2024q3.csv.gz
+    kg codesets load --no-icd10cm --cpt my_licensed_cpt.txt
+    """
+    from kg.pipeline import load_codesets
+    from kg.store import open_store
+
+    sources: dict[str, Path | None] = {}
+    for name, cs in CODESETS.items():
+        value, skip = files[name.replace("-", "_")], files.get(f"no_{name.replace('-', '_')}", False)
+        if value is not None and skip:
+            raise click.UsageError(f"give --{name} or --no-{name}, not both")
+        if value is not None or (cs.default_file is not None and not skip):
+            sources[name] = Path(value) if value else None
+    if not sources:
+        raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
+    for report in load_codesets(open_store(store_dir), sources, progress=progress,
+                                include_deleted=ncci_include_deleted):
+        _echo_load(report)
+
+
+@codesets.command("list")
+@store_option
+def codesets_list(store_dir: Path) -> None:
+    """List the code-set releases loaded in the store."""
+    from kg.codesets import releases, releases_table
+    from kg.store import open_store
+
+    loaded = releases(open_store(store_dir, read_only=True))
+    if not loaded:
+        click.echo("no code sets loaded; run 'kg codesets load'")
+        return
+    click.echo(releases_table(loaded))
+
+
+COMMANDS = (build, codesets)
+"""The commands this module adds to ``kg``."""

@@ -1,0 +1,136 @@
+"""``kg explain``, ``kg neighbours``, ``kg hubs``, ``kg similar`` and ``kg view``: the graph as a network."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import endpoint_option, param_values, query_target, store_option
+from kg.model import BRIEFING_RELATIONS, NODE_TYPES
+
+
+def _graph(endpoint: str | None, store_dir: Path, **options):
+    from kg.network import project
+
+    return project(query_target(endpoint, store_dir), **options)
+
+
+def _name(G, n: str) -> str:
+    d = G.nodes[n]
+    return f"{d.get('notation', n)}  {d.get('label', '')}".rstrip()
+
+
+@click.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--max-paths", default=10, show_default=True, help="At most this many paths.")
+@click.option("--hierarchies", is_flag=True, help="Also walk the code-set hierarchies (ICD-10-CM, NUCC).")
+@endpoint_option
+@store_option
+def explain(a: str, b: str, max_paths: int, hierarchies: bool, endpoint: str | None, store_dir: Path) -> None:
+    """How are codes A and B connected? The shortest typed paths, with the document and line of each step."""
+    from kg.network import explain as explain_paths
+
+    G = _graph(endpoint, store_dir, hierarchies=hierarchies)
+    paths = explain_paths(G, a, b, max_paths=max_paths)
+    if not paths:
+        click.echo(f"no path between {a} and {b}")
+        sys.exit(1)
+    for i, path in enumerate(paths, 1):
+        click.echo(f"path {i}:")
+        for step in path.steps:
+            click.echo(f"  {step.describe(G)}")
+
+
+@click.command()
+@click.argument("code")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6))
+@click.option("--relation", "relations", multiple=True, type=click.Choice(list(BRIEFING_RELATIONS)),
+              help="Only these relations (repeatable).")
+@endpoint_option
+@store_option
+def neighbours(code: str, depth: int, relations: tuple[str, ...], endpoint: str | None, store_dir: Path) -> None:
+    """The codes within DEPTH hops of CODE, and the edges between them."""
+    from kg.network import neighbours as around
+
+    G = _graph(endpoint, store_dir)
+    H = around(G, code, depth=depth, relations=relations or None)
+    for u, v, k in sorted(H.edges(keys=True), key=lambda e: (e[2], H.nodes[e[0]]["notation"], H.nodes[e[1]]["notation"])):
+        click.echo(f"{H.nodes[u]['notation']}\t{k}\t{H.nodes[v]['notation']}")
+    click.echo(f"({H.number_of_nodes()} nodes, {H.number_of_edges()} edges)")
+
+
+@click.command()
+@click.option("--type", "node_type", type=click.Choice(list(NODE_TYPES)))
+@click.option("--measure", type=click.Choice(["degree", "pagerank"]), default="degree", show_default=True)
+@click.option("--top", default=10, show_default=True)
+@endpoint_option
+@store_option
+def hubs(node_type: str | None, measure: str, top: int, endpoint: str | None, store_dir: Path) -> None:
+    """The most connected codes (degree or PageRank), optionally of one type."""
+    from kg.network import hubs as rank
+
+    G = _graph(endpoint, store_dir)
+    for n, score in rank(G, node_type=node_type, measure=measure, top=top):
+        click.echo(f"{score:10.4f}  {_name(G, n)}")
+
+
+@click.command()
+@click.argument("code")
+@click.option("--top", default=10, show_default=True)
+@endpoint_option
+@store_option
+def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
+    """Procedures most like CODE: shared diagnoses, modifiers and specialties (Jaccard)."""
+    from kg.network import similar as rank
+
+    G = _graph(endpoint, store_dir)
+    for n, score in rank(G, code, top=top):
+        click.echo(f"{score:6.3f}  {_name(G, n)}")
+
+
+@click.command()
+@click.argument("code", required=False)
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6), help="Hops around CODE.")
+@click.option("--all", "whole", is_flag=True, help="The whole briefing graph.")
+@click.option("--hierarchies", is_flag=True, help="With --all: also the code-set hierarchies (ICD-10-CM, NUCC).")
+@click.option("--query", "query_name", metavar="NAME", help="The subgraph a named query returns (see 'kg queries').")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter.")
+@click.option("--sparql", type=click.File("r", encoding="utf-8"), help="The subgraph your CONSTRUCT or SELECT returns.")
+@click.option("--audit", is_flag=True, help="The audit findings on the graph.")
+@click.option("--physics/--no-physics", default=None, help="vis-network physics (default: on up to 300 nodes).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="kg-view.html",
+              show_default=True, help="The HTML file to write.")
+@endpoint_option
+@store_option
+def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, physics, output, endpoint, store_dir) -> None:
+    """Write an interactive, self-contained HTML view of the graph.
+
+    \b
+    kg view 77013 --depth 2 -o 77013.html     # the codes around a code
+    kg view --all -o all.html                 # every briefing
+    kg view --query monitors -p code=77013    # what a named query returns
+    kg view --sparql my.rq                    # what your CONSTRUCT or SELECT returns
+    kg view --audit -o audit.html             # the audit findings on the graph
+    """
+    from kg.view import view as make_view
+
+    modes = [code is not None, whole, query_name is not None, sparql is not None, audit]
+    if sum(modes) != 1:
+        raise click.UsageError("give one of CODE, --all, --query NAME, --sparql FILE or --audit")
+    values = param_values(params)
+    store = query_target(endpoint, store_dir)
+    page = make_view(
+        store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
+        sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,
+        source=getattr(sparql, "name", "<stdin>"),
+    )
+    page.save(output)
+    click.echo(f"wrote {output}: {page.node_count} nodes, {page.edge_count} edges"
+               + ("" if page.physics else " (fixed layout, physics off)"), err=True)
+
+
+COMMANDS = (explain, neighbours, hubs, similar, view)
+"""The commands this module adds to ``kg``."""

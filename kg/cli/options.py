@@ -1,0 +1,58 @@
+"""What several ``kg`` commands share: the ``--store`` and ``--endpoint`` options,
+the query target they select, and ``--param NAME=VALUE`` parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    envvar="KG_STORE",
+    default="kg-store",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store directory (or set KG_STORE).",
+)
+
+
+endpoint_option = click.option(
+    "--endpoint",
+    envvar="KG_ENDPOINT",
+    help="Query this SPARQL 1.1 endpoint instead of the local store (or set KG_ENDPOINT). "
+    "Credentials come from KG_ENDPOINT_TOKEN, KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or KG_ENDPOINT_HEADERS.",
+)
+
+
+def query_target(endpoint: str | None, store_dir: Path):
+    """The remote endpoint if one is given, else the local store opened read-only (a :mod:`kg.target`)."""
+    if endpoint:
+        from kg.remote import Endpoint
+
+        return Endpoint(endpoint)
+    from kg.store import open_store
+
+    return open_store(store_dir, read_only=True)
+
+
+def param_values(params: tuple[str, ...]) -> dict[str, str]:
+    """``--param NAME=VALUE`` options as a dict.
+
+    Examples
+    --------
+    >>> param_values(("code=77013", "other = 47382"))
+    {'code': '77013', 'other': ' 47382'}
+    >>> param_values(("code",))
+    Traceback (most recent call last):
+    ...
+    click.exceptions.UsageError: --param 'code': expected NAME=VALUE
+    """
+    values: dict[str, str] = {}
+    for p in params:
+        key, sep, value = p.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
+        values[key.strip()] = value
+    return values

@@ -1,0 +1,146 @@
+"""``kg queries``, ``kg query``, ``kg export``, ``kg serve`` and ``kg push``: the store read, written out and served."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import endpoint_option, param_values, query_target, store_option
+
+
+@click.command()
+def queries() -> None:
+    """List the named queries and what each answers."""
+    from kg.query import named_queries
+
+    for q in named_queries().values():
+        params = " ".join(f"--param {p.name}=…" + ("?" if p.optional else "") for p in q.params)
+        click.echo(f"{q.name}  {params}".rstrip())
+        click.echo(f"    {q.answers}")
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter.")
+@click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
+@endpoint_option
+@store_option
+@click.pass_context
+def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, endpoint: str | None,
+          store_dir: Path) -> None:
+    """Run a named query (see 'kg queries') or your own SPARQL.
+
+    \b
+    kg query monitors --param code=77013
+    kg query --sparql my.rq --format json
+    kg query alternatives -p code=76942 --endpoint http://localhost:7878/query
+    """
+    from kg.query import FORMATS, get, run, run_sparql
+
+    if list_:
+        ctx.invoke(queries)
+        return
+    if (name is None) == (sparql is None):
+        raise click.UsageError("give a query NAME or --sparql FILE (not both)")
+    values = param_values(params)
+    store = query_target(endpoint, store_dir)
+    if name is not None:
+        get(name)  # a clear error for an unknown name before anything else
+        results = run(store, name, **values)
+    else:
+        if values:
+            raise click.UsageError("--param works with named queries only")
+        results = run_sparql(store, sparql.read(), source=getattr(sparql, "name", "<stdin>"))
+    if results.triples is not None:
+        sys.stdout.buffer.write(results.to_turtle())
+        return
+    click.echo(FORMATS[fmt](results).rstrip("\n"))
+
+
+@click.command()
+@click.option("--format", "fmt", default="trig", show_default=True,
+              type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf", "nodelink-json"]),
+              help="RDF formats, or a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json).")
+@click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@store_option
+def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
+    """Export the store (all graphs, or one) as RDF, or its network projection."""
+    from kg.network import NETWORK_FORMATS
+    from kg.export import export as export_store
+    from kg.store import open_store
+
+    store = open_store(store_dir, read_only=True)
+    if fmt in NETWORK_FORMATS:
+        from kg.network import project, write
+
+        if output is None or graph is not None:
+            raise click.UsageError(f"--format {fmt} needs -o FILE and takes no --graph")
+        write(project(store), str(output), fmt)
+        click.echo(f"wrote {output}", err=True)
+        return
+    if output is None:
+        export_store(store, sys.stdout.buffer, fmt, graph=graph)
+        sys.stdout.buffer.flush()
+    else:
+        export_store(store, str(output), fmt, graph=graph)
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@click.option("--bind", default="127.0.0.1:7878", show_default=True, help="HOST:PORT to listen on (loopback by default).")
+@click.option("--read-write", is_flag=True, help="Allow SPARQL UPDATE and Graph Store writes (default: read-only).")
+@click.option("--timeout-s", type=int, help="Per-query timeout in seconds.")
+@store_option
+def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -> None:
+    """Serve the store over HTTP with the Oxigraph server (SPARQL 1.1 Protocol, Graph Store, query UI).
+
+    Put a reverse proxy in front of it for access control (see the README).
+    """
+    from kg.serve import query_links, start
+
+    # SIGTERM (kill, systemd, a test harness) must stop the server too, not orphan it; so the
+    # handler is in place before anything can be waiting for what this prints.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = start(store_dir, bind=bind, read_write=read_write, timeout_s=timeout_s)
+    try:
+        click.echo(f"query UI:     {server.base}/")
+        click.echo(f"endpoint:     {server.query_url}  (SPARQL 1.1 Protocol; the default graph is the union of all graphs)")
+        click.echo(f"graph store:  {server.store_url}" + ("" if read_write else "  (read-only)"))
+        if read_write:
+            click.echo(f"update:       {server.update_url}")
+        click.echo("named queries (open, or paste into the UI):")
+        for name, url in query_links(server.base):
+            click.echo(f"  {name}: {url}")
+        click.echo("Ctrl-C stops the server.")
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@click.command()
+@click.option("--endpoint", required=True, envvar="KG_ENDPOINT", help="The remote SPARQL query endpoint.")
+@click.option("--graph-store", help="The Graph Store Protocol URL (default for Oxigraph: <endpoint base>/store).")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--retries", default=3, show_default=True, help="Retries with backoff on transient failures.")
+@store_option
+def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, store_dir: Path) -> None:
+    """Upload every named graph to a remote store (one PUT per graph, so pushing again is idempotent)."""
+    from kg.remote import Endpoint
+    from kg.remote import push as push_graphs
+    from kg.store import open_store
+
+    target = Endpoint(endpoint, graph_store=graph_store, timeout=timeout, retries=retries)
+    pushed = push_graphs(open_store(store_dir, read_only=True), target)
+    click.echo(f"pushed {len(pushed)} graphs, {sum(n for _, n in pushed)} triples to {target.graph_store}")
+
+
+COMMANDS = (queries, query, export, serve, push)
+"""The commands this module adds to ``kg``."""

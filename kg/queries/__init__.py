@@ -53,7 +53,7 @@ def internal_queries() -> dict[str, Path]:
 
     Examples
     --------
-    >>> sorted(internal_queries())[:2]
+    >>> [n for n in sorted(internal_queries()) if n.startswith("network/")][:2]
     ['network/broader', 'network/edges']
     """
     return {p.relative_to(INTERNAL_DIR).with_suffix("").as_posix(): p for p in sorted(INTERNAL_DIR.rglob("*.rq"))}

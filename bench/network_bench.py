@@ -51,6 +51,8 @@ def child_rdflib(nquads: str) -> dict:
         s = ds.value(edge, URIRef(str(KG.subjectCode)))
         p = ds.value(edge, URIRef(str(KG.relation)))
         o = ds.value(edge, URIRef(str(KG.objectCode)))
+        if ds.value(edge, URIRef(str(KG.negated))) is not None:
+            continue  # a statement the briefing denies is no edge
         if p in wanted:
             G.add_edge(str(s), str(o), key=str(p).rsplit("#", 1)[1])
     for p in (URIRef(str(KG.coveredByPayer)), URIRef(str(KG.siteOfService))):

@@ -26,6 +26,8 @@ demo: venv
 	$(BIN)/kg query diagnoses-for --param code=47382 --store $(STORE)
 	$(BIN)/kg query alternatives --param code=76942 --store $(STORE)
 	$(BIN)/kg query provenance --param from=77013 --param to=49405 --store $(STORE)
+	$(BIN)/kg query add-ons --param code=99291 --store $(STORE)
+	$(BIN)/kg query negated --store $(STORE)
 
 ## Debian's Chromium, for the browser tests of the HTML views (never a downloaded browser build).
 browser:

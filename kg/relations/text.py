@@ -219,8 +219,8 @@ _TRAILING_CONDITION = re.compile(
 
 # NegEx-style triggers. A trigger negates what follows it in its clause, up to a terminator.
 _TRIGGER = re.compile(
-    r"\b(?:does|do|did|is|are|was|were|should|must|may|can|will|could|would)\s+not\b|\bnot\b|\bnever\b"
-    r"|\bcannot\b|\b\w+n't\b|\bno\b(?!-)|\bneither\b|\bnor\b|\bwithout\b",
+    r"\b(?:does|do|did|is|are|was|were|should|must|may|can|will|could|would)\s+not\b(?!-)|(?<!-)\bnot\b(?!-)"
+    r"|\bnever\b|\bcannot\b|\b\w+n't\b|(?<!-)\bno\b(?!-)|\bneither\b|\bnor\b|\bwithout\b",
     re.IGNORECASE)
 _TERMINATOR = re.compile(
     r"\b(?:but|however|although|though|except|yet|whereas|while|instead|unlike)\b"

@@ -51,7 +51,16 @@ __all__ = ["BuildReport", "PARALLEL_MIN_DOCS", "build"]
 
 @dataclass
 class BuildReport:
-    """What :func:`build` did: file names by outcome, errors, and timing."""
+    """What :func:`build` did: file names by outcome, errors, and timing.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> report = build(ox.Store(), examples_dir() / "77013.txt", progress=False)
+    >>> report.added, report.ok
+    (['77013.txt'], True)
+    """
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)

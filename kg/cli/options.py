@@ -27,7 +27,13 @@ endpoint_option = click.option(
 
 
 def query_target(endpoint: str | None, store_dir: Path):
-    """The remote endpoint if one is given, else the local store opened read-only (a :mod:`kg.target`)."""
+    """The remote endpoint if one is given, else the local store opened read-only (a :mod:`kg.target`).
+
+    Examples
+    --------
+    >>> query_target("http://127.0.0.1:1/query", Path("unused")).url
+    'http://127.0.0.1:1/query'
+    """
     if endpoint:
         from kg.remote import Endpoint
 

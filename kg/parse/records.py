@@ -17,7 +17,13 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Text:
-    """A piece of free text and the line it starts on."""
+    """A piece of free text and the line it starts on.
+
+    Examples
+    --------
+    >>> Text("Image guidance and monitoring", 7).line
+    7
+    """
 
     text: str
     line: int
@@ -25,7 +31,13 @@ class Text:
 
 @dataclass(frozen=True)
 class Mention:
-    """A named thing (payer, site of service) mentioned on a line."""
+    """A named thing (payer, site of service) mentioned on a line.
+
+    Examples
+    --------
+    >>> Mention("Medicare", 4).name
+    'Medicare'
+    """
 
     name: str
     line: int
@@ -39,6 +51,14 @@ class Row:
     exactly as the briefing wrote it. ``note`` is the free-text column ("When
     to Use", "Notes", "Clinical Relevance" or "Relationship to This
     Procedure"). ``extra`` keeps any other column as ``(header, value)``.
+
+    Examples
+    --------
+    >>> from kg.parse import parse_text
+    >>> b = parse_text("CPT 77013: CT guidance\n| Modifier | Description | When to Use |\n|---|---|---|\n"
+    ...                "26 | Professional component | Reading only. |\n", "77013.txt")
+    >>> (b.modifiers[0].code, b.modifiers[0].system, b.modifiers[0].line)
+    ('26', 'MOD', 4)
     """
 
     code: str
@@ -52,7 +72,16 @@ class Row:
 
 @dataclass(frozen=True)
 class Briefing:
-    """Everything kg reads from one briefing document."""
+    """Everything kg reads from one briefing document.
+
+    Examples
+    --------
+    >>> from kg.examples import examples_dir
+    >>> from kg.parse import parse_file
+    >>> b = parse_file(examples_dir() / "77013.txt")
+    >>> b.code, b.system, len(b.procedures) > 0
+    ('77013', 'CPT', True)
+    """
 
     path: str
     sha256: str

@@ -55,8 +55,8 @@ class Row:
     Examples
     --------
     >>> from kg.parse import parse_text
-    >>> b = parse_text("CPT 77013: CT guidance\n| Modifier | Description | When to Use |\n|---|---|---|\n"
-    ...                "26 | Professional component | Reading only. |\n", "77013.txt")
+    >>> b = parse_text("CPT 77013: CT guidance\\n| Modifier | Description | When to Use |\\n|---|---|---|\\n"
+    ...                "26 | Professional component | Reading only. |\\n", "77013.txt")
     >>> (b.modifiers[0].code, b.modifiers[0].system, b.modifiers[0].line)
     ('26', 'MOD', 4)
     """

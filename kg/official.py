@@ -52,7 +52,7 @@ def run_internal(store, name: str, **bindings) -> list[dict[str, str | None]]:
     Examples
     --------
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> [(r["code"], r["file"], r["line"]) for r in run_internal(store, "audit-subjects")]

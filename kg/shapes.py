@@ -107,7 +107,7 @@ class ShapesReport:
     Examples
     --------
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> report = validate(store)
@@ -128,7 +128,7 @@ def validate(store: ox.Store) -> ShapesReport:
     A row whose ``kg:line`` is not an integer breaks the provenance shape:
 
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> row = ox.NamedNode("https://w3id.org/codekg/briefing/77013.txt#L53")

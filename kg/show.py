@@ -343,7 +343,7 @@ def to_json(facts: dict) -> str:
     --------
     >>> import pyoxigraph as ox
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> facts = json.loads(to_json(show(store, "C22.0")))

@@ -142,7 +142,7 @@ def mentions(store) -> list[_Mention]:
     --------
     >>> import pyoxigraph as ox
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
@@ -260,7 +260,7 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
 
     >>> import pyoxigraph as ox
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> labels = {"C22.0": ["Liver cell carcinoma"], "K75.2": ["Nonspecific reactive hepatitis"],
@@ -399,7 +399,7 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
 
     >>> import pyoxigraph as ox
     >>> from kg.examples import examples_dir
-    >>> from kg.store import build
+    >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
     >>> audit(store)

@@ -242,6 +242,16 @@ def test_only_loopback_host_names_are_answered(server):
     assert server.guard.server_address[0] == "127.0.0.1"
 
 
+def test_a_proxy_style_request_is_refused(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(b"GET http://evil.example/query?query=ASK%7B%7D HTTP/1.1\r\n"
+                     + f"Host: 127.0.0.1:{server.port}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400") and b"no proxy" in answer
+
+
 def test_a_huge_request_body_is_refused(server):
     status, body, _ = _post(server.query_url, b"ASK {}" + b" " * (2 * 2 ** 20), "application/sparql-query")
     assert status == 413

@@ -212,6 +212,9 @@ def _kill(process: subprocess.Popen, gently: bool = False) -> None:
             process.wait(timeout=10)
 
 
+UPLOAD_TIME_LIMIT_S = 3600
+"""Seconds a Graph Store write to a read-write server may take (the query time limit is not for uploads)."""
+
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade", "host", "content-length"}
 _QUERY_PATHS = {"/query", "/sparql"}
@@ -267,11 +270,17 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").lower()
         if self.server.allowed_hosts is not None and host not in self.server.allowed_hosts:
             return self._error(403, f"this server answers for {', '.join(sorted(self.server.allowed_hosts))} only")
+        if not self.path.startswith("/") or self.path.startswith("//"):
+            return self._error(400, "the request target must be a path (this server is no proxy)")
         path = urllib.parse.urlsplit(self.path).path
         length = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding"):
             return self._error(411, "send the request body with a Content-Length")
         if length is not None and (not length.isdigit() or int(length) > self.server.max_body):
+            self.close_connection = True
+            left = min(int(length) if length.isdigit() else 0, 16 * 2 ** 20)  # read a little, so the client hears why
+            while left > 0 and (chunk := self.rfile.read(min(left, 65536))):
+                left -= len(chunk)
             return self._error(413, f"the request body is over {self.server.max_body // 2 ** 20} MiB")
         body = self.rfile.read(int(length)) if length else b""
         if self.command in ("GET", "HEAD") and path in ("/", "/index.html"):
@@ -310,10 +319,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self, body: bytes) -> None:
         server = self.server
-        deadline = time.monotonic() + server.time_limit
-        backend = server.backends.take(server.time_limit)
+        upload = server.read_write and self.command not in ("GET", "HEAD") and self.path.startswith("/store")
+        limit = UPLOAD_TIME_LIMIT_S if upload else server.time_limit  # the limit is for queries, not uploads
+        deadline = time.monotonic() + limit
+        backend = server.backends.take(limit)
         if backend is None:
-            return self._error(503, f"the server is busy: no query slot came free within {server.time_limit:g}s")
+            return self._error(503, f"the server is busy: no query slot came free within {limit:g}s")
         process, port = backend
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         req = urllib.request.Request(f"http://127.0.0.1:{port}{self.path}", data=body if body else None,
@@ -325,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers_in, data = err.code, err.headers, err.read()
         except TimeoutError:
             server.backends.replace(backend)
-            return self._error(504, f"the query ran past the time limit of {server.time_limit:g}s and was stopped")
+            return self._error(504, f"the query ran past the time limit of {limit:g}s and was stopped")
         except OverflowError:
             server.backends.replace(backend)
             return self._error(507, f"the answer is over {server.max_answer // 2 ** 20} MiB and was stopped; "
@@ -344,5 +355,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._handle()
         except (ConnectionError, TimeoutError):
             self.close_connection = True
+        except Exception as err:  # noqa: BLE001 - one request fails, never the server; no request data is logged
+            self.close_connection = True
+            try:
+                self._error(500, f"kg serve failed on this request: {type(err).__name__}")
+            except OSError:
+                pass
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _guarded

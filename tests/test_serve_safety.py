@@ -101,6 +101,8 @@ def _service_queries(port: int) -> dict[str, str]:
         "escaped keyword": f"SELECT * WHERE {{ \\u0053ERVICE <{target}> {{ ?s ?p ?o }} }}",
         "after a comment": f"SELECT * WHERE {{ # SERVICE in a comment, then for real\nSERVICE <{target}> {{ ?s ?p ?o }} }}",
         "in a subquery": f"ASK {{ {{ SELECT ?s WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }} }} }}",
+        "escaped quotes": f'SELECT * WHERE {{ BIND("\\u0022" AS ?q) SERVICE <{target}> {{ ?s ?p ?o }} BIND("\\u0022" AS ?r) }}',
+        "escaped quotes, other way": f"SELECT * WHERE {{ BIND('\\u0027 ' AS ?q) SERVICE <{target}> {{ ?s ?p ?o }} }}",
         "CONSTRUCT": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
     }
 
@@ -125,6 +127,22 @@ def test_service_is_refused_and_no_request_leaves_the_server(server, how):
             assert b"SERVICE (federated query) is disabled" in body, name
         time.sleep(0.3)
         assert listener.connections == 0, "the server sent a request to the SERVICE target"
+    finally:
+        listener.close()
+
+
+def test_from_and_graph_store_names_do_not_fetch_either(server):
+    listener = _Listener()
+    try:
+        target = f"http://127.0.0.1:{listener.port}/g.ttl"
+        status, _, _ = _post(server.query_url, f"SELECT * FROM <{target}> FROM NAMED <{target}> WHERE {{ ?s ?p ?o }}"
+                             .encode(), "application/sparql-query")
+        assert status == 200
+        q = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }", "default-graph-uri": target, "named-graph-uri": target})
+        assert _get(server.query_url + "?" + q)[0] == 200
+        assert _get(server.store_url + "?" + urllib.parse.urlencode({"graph": target}))[0] == 404
+        time.sleep(0.3)
+        assert listener.connections == 0
     finally:
         listener.close()
 

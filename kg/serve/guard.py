@@ -56,7 +56,8 @@ _SKIP = re.compile(
 
 
 def _keywords(sparql: str) -> set[str]:
-    """The upper-cased bare words of ``sparql``, outside strings, IRIs and comments (escapes decoded first).
+    """The upper-cased bare words of ``sparql``, outside strings, IRIs and comments, read as it is and with its
+    ``\\u`` escapes decoded (the union: ``"\\u0022"`` may or may not end a string).
 
     Variables (``?x``, ``$x``) and prefixed names (``ex:service``, ``service:x``) are not keywords.
 
@@ -65,10 +66,13 @@ def _keywords(sparql: str) -> set[str]:
     >>> sorted(_keywords('SELECT ?service WHERE { ex:service "SERVICE" <http://x/service> . } # SERVICE'))
     ['SELECT', 'WHERE']
     """
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16)
-                       < 0x110000 else "", sparql)
-    text = _SKIP.sub(" ", text)
-    return {m.group(1).upper() for m in re.finditer(r"(?<![\w?$:.\-])([A-Za-z_]\w*)(?![\w:\-])", text)}
+    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16)
+                          < 0x110000 else "", sparql)
+    words = set()
+    for text in {sparql, decoded}:  # a parser may decode escapes first (as the spec says) or only in strings
+        text = _SKIP.sub(" ", text)
+        words |= {m.group(1).upper() for m in re.finditer(r"(?<![\w?$:.\-])([A-Za-z_]\w*)(?![\w:\-])", text)}
+    return words
 
 
 def refusal(texts: Iterable[str], *, update: bool = False) -> str | None:

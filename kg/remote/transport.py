@@ -106,7 +106,7 @@ class _Answer(io.BytesIO):
         self.headers = headers
 
 
-def http_open(req: urllib.request.Request, timeout: float) -> _Answer:
+def http_open(req: urllib.request.Request, timeout: float, *, limit: int | None = None) -> _Answer:
     """Send ``req`` and read the whole answer within ``timeout`` seconds; follow no redirect.
 
     The deadline covers connect, headers and body: a timer shuts the socket
@@ -118,8 +118,17 @@ def http_open(req: urllib.request.Request, timeout: float) -> _Answer:
     ------
     TimeoutError
         If the answer is not complete within ``timeout``.
+    OverflowError
+        If the body is longer than ``limit`` bytes.
     OSError, http.client.HTTPException
         If the connection fails or the answer is not HTTP.
+
+    Examples
+    --------
+    >>> http_open(urllib.request.Request("http://127.0.0.1:9/query"), timeout=2)  # nothing listens on port 9
+    Traceback (most recent call last):
+    ...
+    ConnectionRefusedError: [Errno 111] Connection refused
     """
     parts = urllib.parse.urlsplit(req.full_url)
     deadline = time.monotonic() + timeout
@@ -143,9 +152,12 @@ def http_open(req: urllib.request.Request, timeout: float) -> _Answer:
         target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         conn.request(req.get_method(), target, body=req.data, headers=dict(req.header_items()))
         response = conn.getresponse()
-        chunks = []
+        chunks, size = [], 0
         while chunk := response.read1(65536):
             chunks.append(chunk)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise OverflowError(f"the answer is over {limit} bytes")
             if expired.is_set() or time.monotonic() > deadline:
                 raise TimeoutError
         if expired.is_set():

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from kg.errors import ClaimError
+from kg.results import csv_cell
 
 __all__ = [
     "COLUMNS",
@@ -245,7 +246,7 @@ def to_csv(findings: list[CheckFinding]) -> str:
     w = csv.DictWriter(buf, fieldnames=_FIELDS, lineterminator="\n")
     w.writeheader()
     for f in findings:
-        w.writerow(f.as_dict())
+        w.writerow({k: csv_cell(v) for k, v in f.as_dict().items()})
     return buf.getvalue()
 
 

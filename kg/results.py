@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -25,7 +26,27 @@ from kg.errors import QueryError
 from kg.target import NativeResults
 from kg.vocab import PREFIXES
 
-__all__ = ["FORMATS", "Results", "compact"]
+__all__ = ["FORMATS", "Results", "compact", "csv_cell"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run as a formula: text opening with ``= + - @`` (or a tab,
+    CR, LF, or their full-width forms) gets a leading apostrophe; numbers such as ``-1.5`` stay as they are.
+
+    Every CSV kg writes (query results, ``kg audit``, ``kg check``) goes through this.
+
+    Examples
+    --------
+    >>> [csv_cell(v) for v in ("=SUM(A1)", "+1+2", "@A1", "-2", "1e5", "77013", "", None, 3)]
+    ["'=SUM(A1)", "'+1+2", "'@A1", '-2', '1e5', '77013', '', None, 3]
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
 
 
 @dataclass
@@ -108,18 +129,20 @@ class Results:
         return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
 
     def to_csv(self) -> str:
-        """W3C SPARQL 1.1 CSV results: full IRIs, plain literal values.
+        """W3C SPARQL 1.1 CSV results: full IRIs, plain literal values, formula-safe (:func:`csv_cell`).
 
         Examples
         --------
         >>> Results(["x", "y"], [(ox.NamedNode("http://a"), None)]).to_csv()
         'x,y\\r\\nhttp://a,\\r\\n'
+        >>> Results(["x"], [(ox.Literal("=1+2"),)]).to_csv()
+        "x\\r\\n'=1+2\\r\\n"
         """
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(self.variables)
         for row in self.rows:
-            w.writerow(["" if t is None else t.value for t in row])
+            w.writerow(["" if t is None else csv_cell(t.value) for t in row])
         return buf.getvalue()
 
     def to_table(self) -> str:

@@ -53,6 +53,7 @@ from kg.cms import (
 from kg.model import RELATIONS
 from kg.official import Official, official
 from kg.official import run_internal as _run
+from kg.results import csv_cell
 from kg.similarity import compare_label
 from kg.suggest import suggest
 
@@ -444,7 +445,7 @@ def to_csv(findings: list[Finding]) -> str:
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
     for f in findings:
-        w.writerow(f.as_dict())
+        w.writerow({k: csv_cell(v) for k, v in f.as_dict().items()})
     return buf.getvalue()
 
 

@@ -95,7 +95,8 @@ def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) ->
 @click.command()
 @click.option("--bind", default="127.0.0.1:7878", show_default=True, help="HOST:PORT to listen on (loopback by default).")
 @click.option("--read-write", is_flag=True, help="Allow SPARQL UPDATE and Graph Store writes (default: read-only).")
-@click.option("--timeout-s", type=int, help="Per-query timeout in seconds.")
+@click.option("--timeout-s", type=int,
+              help="Per-query time limit in seconds (default 30; a query past it is stopped and answered HTTP 504).")
 @store_option
 def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -> None:
     """Serve the store over HTTP with the Oxigraph server (SPARQL 1.1 Protocol, Graph Store, query UI).

@@ -7,7 +7,8 @@ HTTP Protocol for uploads (one ``PUT`` per named graph, so pushing again
 replaces rather than duplicates).
 
 Credentials never come from the command line, where they would land in shell
-history and process lists. They come from the environment:
+history and process lists (a URL such as ``http://user:pw@host/`` is refused).
+They come from the environment:
 
 ``KG_ENDPOINT_TOKEN``
     sent as ``Authorization: Bearer <token>``;
@@ -16,8 +17,21 @@ history and process lists. They come from the environment:
 ``KG_ENDPOINT_HEADERS``
     extra headers, ``Name: value`` pairs separated by newlines.
 
-Requests time out (``timeout`` seconds) and are retried with exponential
-backoff on connection errors and on 429/502/503/504 answers.
+What the client guarantees:
+
+* credentials go only to the endpoint's own origin (scheme, host, port): a
+  redirect elsewhere is followed without them;
+* one deadline (``timeout`` seconds) covers a whole request, retries,
+  connect, headers and body included, so a server that trickles its answer
+  cannot hold a query past it;
+* every answer is read and checked in full before use, so a malformed one
+  (a missing ``"type"``, a bad IRI, datatype or language tag, a JSON array)
+  is a :class:`~kg.errors.RemoteError`, never a traceback later;
+* messages name the endpoint without its query string or user info, and
+  never contain a credential.
+
+Requests are retried with exponential backoff on connection errors and on
+429/502/503/504 answers, within the deadline.
 
 An :class:`Endpoint` is a :class:`kg.target.QueryTarget`: its
 :meth:`~Endpoint.query` returns the same pyoxigraph result objects as the
@@ -37,7 +51,9 @@ Examples
 from __future__ import annotations
 
 import base64
+import http.client
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -48,11 +64,15 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.errors import RemoteError
+from kg.remote.transport import check_url, http_open, origin, redact
 from kg.target import NativeResults, with_prefixes
 
-__all__ = ["ACCEPT", "Endpoint", "auth_headers", "push", "read_answer"]
+__all__ = ["ACCEPT", "Endpoint", "auth_headers", "check_url", "http_open", "push", "read_answer", "redact"]
 
 _RETRY_STATUS = {429, 502, 503, 504}
+_REDIRECT_STATUS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 ACCEPT = (
     "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
@@ -64,6 +84,11 @@ ACCEPT = (
 def auth_headers(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Authentication headers from the environment (see the module docstring).
 
+    Raises
+    ------
+    RemoteError
+        For a ``KG_ENDPOINT_HEADERS`` line that is no valid header (the value is not shown).
+
     Examples
     --------
     >>> auth_headers({"KG_ENDPOINT_TOKEN": "abc"})
@@ -72,18 +97,30 @@ def auth_headers(env: Mapping[str, str] | None = None) -> dict[str, str]:
     {'Authorization': 'Basic dTpw'}
     >>> auth_headers({"KG_ENDPOINT_HEADERS": "X-Api-Key: k1\\nX-Tenant: billing"})
     {'X-Api-Key': 'k1', 'X-Tenant': 'billing'}
+    >>> auth_headers({"KG_ENDPOINT_HEADERS": "X Key: secret"})
+    Traceback (most recent call last):
+    ...
+    kg.errors.RemoteError: KG_ENDPOINT_HEADERS line 1: 'X Key' is not a valid HTTP header name
     """
     env = os.environ if env is None else env
     headers: dict[str, str] = {}
-    for line in env.get("KG_ENDPOINT_HEADERS", "").splitlines():
+    for n, line in enumerate(env.get("KG_ENDPOINT_HEADERS", "").splitlines(), 1):
         name, sep, value = line.partition(":")
-        if sep and name.strip():
-            headers[name.strip()] = value.strip()
+        if not line.strip():
+            continue
+        if not sep:
+            raise RemoteError(f"KG_ENDPOINT_HEADERS line {n}: expected 'Name: value'")
+        if not _HEADER_NAME.fullmatch(name.strip()):
+            raise RemoteError(f"KG_ENDPOINT_HEADERS line {n}: {name.strip()[:40]!r} is not a valid HTTP header name")
+        headers[name.strip()] = value.strip()
     if env.get("KG_ENDPOINT_TOKEN"):
         headers["Authorization"] = f"Bearer {env['KG_ENDPOINT_TOKEN']}"
     elif env.get("KG_ENDPOINT_USER"):
         raw = f"{env['KG_ENDPOINT_USER']}:{env.get('KG_ENDPOINT_PASSWORD', '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
+    for name, value in headers.items():
+        if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in value):
+            raise RemoteError(f"the {name} header from the environment holds a control character")
     return headers
 
 
@@ -101,9 +138,13 @@ class Endpoint:
         ``http://host:3030/ds/data``). Needed for :func:`push`. For an Oxigraph
         ``/query`` URL it defaults to the sibling ``/store``.
     timeout : float
-        Seconds per request.
+        Seconds one request may take in all: retries, redirects, connect,
+        headers and body.
     retries : int
         Further attempts after a failed one, with exponential backoff.
+    headers : dict
+        Sent with every request to the endpoint's origin, never elsewhere
+        (default: :func:`auth_headers` of the environment).
 
     Examples
     --------
@@ -121,17 +162,48 @@ class Endpoint:
     timeout: float = 60.0
     retries: int = 3
     backoff: float = 0.5
-    headers: dict[str, str] = field(default_factory=auth_headers)
-    opener: Callable = field(default=urllib.request.urlopen, repr=False)
+    headers: dict[str, str] = field(default_factory=auth_headers, repr=False)
+    opener: Callable = field(default=http_open, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.url.startswith(("http://", "https://")):
-            raise RemoteError(f"{self.url!r} is not an http(s) URL")
+        check_url(self.url)
         if self.graph_store is None and self.url.rstrip("/").endswith("/query"):
             self.graph_store = self.url.rstrip("/")[: -len("query")] + "store"
+        if self.graph_store is not None:
+            check_url(self.graph_store, "graph store URL")
+        for name in self.headers:
+            if not _HEADER_NAME.fullmatch(name):
+                raise RemoteError(f"{name[:40]!r} is not a valid HTTP header name")
+
+    def _scrub(self, text: str) -> str:
+        """``text`` with every credential kg holds replaced by ``***`` (a server may echo them)."""
+        secrets = set()
+        for value in self.headers.values():
+            secrets.add(value)
+            scheme, _, cred = value.partition(" ")
+            if scheme.lower() in ("bearer", "basic") and cred:
+                secrets.add(cred)
+                if scheme.lower() == "basic":
+                    try:
+                        secrets.update(base64.b64decode(cred).decode("utf-8", "replace").split(":", 1))
+                    except ValueError:
+                        pass
+        for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
 
     def request(self, method: str, url: str, data: bytes | None, headers: dict[str, str]) -> tuple[bytes, str]:
         """Send one request, retrying transient failures; return the body and its media type.
+
+        Redirects are followed (at most five); one to another origin is
+        sent without the credentials, and a ``POST`` or ``PUT`` redirected by
+        301, 302 or 303 (which would turn it into a ``GET``) is an error
+        naming the new URL. The whole exchange has :attr:`timeout` seconds.
+
+        Raises
+        ------
+        RemoteError
+            Unreachable, refused, redirected badly, or out of time.
 
         Examples
         --------
@@ -140,28 +212,70 @@ class Endpoint:
         >>> ep.request("GET", ep.url, None, {})
         (b'ok', '')
         """
-        attempt = 0
+        deadline = time.monotonic() + self.timeout
+        send = {**self.headers, **headers}
+        private = {name.lower() for name in self.headers} | {"authorization", "cookie", "proxy-authorization"}
+        home = origin(self.url)
+        attempt = hops = 0
         while True:
-            req = urllib.request.Request(url, data=data, method=method, headers={**self.headers, **headers})
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RemoteError(f"{method} {redact(url)}: no complete answer within {self.timeout:g}s (the timeout)")
+            req = urllib.request.Request(url, data=data, method=method, headers=send)
             try:
-                with self.opener(req, timeout=self.timeout) as response:
+                with self.opener(req, timeout=remaining) as response:
                     headers_in = getattr(response, "headers", None)
                     media_type = (headers_in.get("Content-Type") or "") if headers_in is not None else ""
                     return response.read(), media_type.split(";")[0].strip().lower()
             except urllib.error.HTTPError as err:
+                if err.code in _REDIRECT_STATUS and hops < MAX_REDIRECTS:
+                    hops += 1
+                    url = self._redirect(method, url, err)
+                    if origin(url) != home:
+                        send = {k: v for k, v in send.items() if k.lower() not in private}
+                    continue
                 body = err.read().decode("utf-8", "replace").strip()
-                if err.code in _RETRY_STATUS and attempt < self.retries:
+                if err.code in _RETRY_STATUS and self._pause(attempt, deadline):
                     attempt += 1
-                    time.sleep(self.backoff * 2 ** (attempt - 1))
                     continue
-                raise RemoteError(f"{method} {url}: HTTP {err.code} {err.reason}: {body[:300]}") from err
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
-                if attempt < self.retries:
+                message = f"{method} {redact(url)}: HTTP {err.code} {err.reason}: {body[:300]}"
+                raise RemoteError(self._scrub(message)) from None
+            except TimeoutError as err:
+                raise RemoteError(f"{method} {redact(url)}: no complete answer within {self.timeout:g}s "
+                                  "(the timeout)") from err
+            except (urllib.error.URLError, ConnectionError, OSError, http.client.HTTPException) as err:
+                if self._pause(attempt, deadline):
                     attempt += 1
-                    time.sleep(self.backoff * 2 ** (attempt - 1))
                     continue
-                reason = getattr(err, "reason", err)
-                raise RemoteError(f"{method} {url}: cannot reach the endpoint after {attempt + 1} attempts: {reason}") from err
+                reason = self._scrub(str(getattr(err, "reason", err) or type(err).__name__))
+                raise RemoteError(f"{method} {redact(url)}: cannot reach the endpoint after {attempt + 1} "
+                                  f"attempts: {reason}") from None
+
+    def _pause(self, attempt: int, deadline: float) -> bool:
+        """Sleep before another attempt, if one is left and fits before the deadline."""
+        if attempt >= self.retries:
+            return False
+        pause = self.backoff * 2 ** attempt
+        if time.monotonic() + pause >= deadline:
+            return False
+        time.sleep(pause)
+        return True
+
+    def _redirect(self, method: str, url: str, err: urllib.error.HTTPError) -> str:
+        """Where a redirect answer points, checked."""
+        location = err.headers.get("Location") if err.headers is not None else None
+        if not location:
+            raise RemoteError(f"{method} {redact(url)}: HTTP {err.code} redirect without a Location") from None
+        try:
+            target = urllib.parse.urljoin(url, location.strip())
+        except ValueError as bad:
+            raise RemoteError(f"{method} {redact(url)}: HTTP {err.code} redirects to {redact(location)!r}, "
+                              f"which is not a valid URL: {bad}") from None
+        check_url(target, f"{method} {redact(url)}: HTTP {err.code} redirects to")
+        if method not in ("GET", "HEAD") and err.code in (301, 302, 303):
+            raise RemoteError(f"{method} {redact(url)}: HTTP {err.code} redirects to {redact(target)}, which "
+                              f"would turn the {method} into a GET; use that URL instead") from None
+        return target
 
     def query(self, sparql: str) -> NativeResults:
         """POST a query (kg's prefixes need no declaration); return pyoxigraph results.
@@ -187,7 +301,7 @@ class Endpoint:
             "POST", self.url, with_prefixes(sparql).encode("utf-8"),
             {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": ACCEPT},
         )
-        return read_answer(body, media_type, source=self.url)
+        return read_answer(body, media_type, source=redact(self.url))
 
     def put_graph(self, graph: str, ntriples: bytes) -> None:
         """Replace named graph ``graph`` with the given N-Triples (Graph Store Protocol ``PUT``).
@@ -211,6 +325,8 @@ class Endpoint:
 def read_answer(body: bytes, media_type: str = "", *, source: str = "<answer>") -> NativeResults:
     """Read an endpoint's answer with pyoxigraph: query results (JSON, XML, TSV) or RDF triples.
 
+    The whole answer is read and checked here (pyoxigraph reads solutions
+    lazily, so a bad term would otherwise fail later, outside kg's errors).
     Without a media type, a body that opens with ``{`` is read as JSON and
     one that opens with ``<`` as XML.
 
@@ -230,6 +346,10 @@ def read_answer(body: bytes, media_type: str = "", *, source: str = "<answer>") 
     Traceback (most recent call last):
     ...
     kg.errors.RemoteError: http://h/query: the answer (text/html) is not SPARQL results or RDF: b'oops'
+    >>> read_answer(b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"value": "a"}}]}}', source="http://h/query")
+    Traceback (most recent call last):
+    ...
+    kg.errors.RemoteError: http://h/query: the answer (no media type) does not parse: Term serialization must have a 'type' key
     """
     results_format = ox.QueryResultsFormat.from_media_type(media_type) if media_type else None
     rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type and results_format is None else None
@@ -238,11 +358,16 @@ def read_answer(body: bytes, media_type: str = "", *, source: str = "<answer>") 
         results_format = {b"{": ox.QueryResultsFormat.JSON, b"<": ox.QueryResultsFormat.XML}.get(start)
     try:
         if results_format is not None:
-            return ox.parse_query_results(body, results_format)
+            answer = ox.parse_query_results(body, results_format)
+            if isinstance(answer, ox.QuerySolutions):
+                for solution in answer:  # read every term now; then parse again for the caller
+                    tuple(solution)
+                answer = ox.parse_query_results(body, results_format)
+            return answer
         if rdf_format is not None:
             return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, rdf_format)]
-    except (SyntaxError, ValueError) as err:
-        raise RemoteError(f"{source}: the answer ({media_type or 'no media type'}) does not parse: {err}") from err
+    except (SyntaxError, ValueError, TypeError, OSError) as err:
+        raise RemoteError(f"{source}: the answer ({media_type or 'no media type'}) does not parse: {err}") from None
     raise RemoteError(
         f"{source}: the answer ({media_type or 'no media type'}) is not SPARQL results or RDF: {body[:200]!r}")
 

@@ -25,7 +25,8 @@ from kg.errors import RemoteError
 from kg.examples import examples_dir
 from kg.remote import Endpoint
 from kg.serve import free_port, start
-from kg.store import build, open_store
+from kg.build import build
+from kg.store import open_store
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 CARTESIAN_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -157,6 +157,19 @@ class KG(DefinedNamespace):
     addOnCode: URIRef
     addOnEditType: URIRef
 
+    # ICD-10-CM instructional notes (kg.codesets.icd10cm_notes)
+    excludes1: URIRef
+    excludes2: URIRef
+    codeFirst: URIRef
+    useAdditionalCode: URIRef
+    codeAlso: URIRef
+    InstructionalNote: URIRef
+    noteOn: URIRef
+    noteRelation: URIRef
+    noteText: URIRef
+    noteTarget: URIRef
+    unresolvedReference: URIRef
+
     # audit findings (kg.audit)
     findingKind: URIRef
     severity: URIRef

@@ -170,6 +170,14 @@ class KG(DefinedNamespace):
     noteTarget: URIRef
     unresolvedReference: URIRef
 
+    # AHRQ CCSR for ICD-10-CM diagnoses (kg.codesets.ccsr)
+    CCSR: URIRef
+    CCSRCategory: URIRef
+    bodySystem: URIRef
+    ccsrCategory: URIRef
+    ccsrInpatientDefault: URIRef
+    ccsrOutpatientDefault: URIRef
+
     # audit findings (kg.audit)
     findingKind: URIRef
     severity: URIRef

@@ -17,7 +17,7 @@ sets' :meth:`~kg.codesets.codeset.CodeSet.load`, by their old names.
 
 Examples
 --------
->>> list(CODESETS)[:4]
+>>> list(CODESETS)[1:5]
 ['cpt', 'cpt-modifiers', 'hcpcs', 'hcpcs-modifiers']
 >>> import tempfile
 >>> from pathlib import Path
@@ -131,7 +131,7 @@ def load(store, sources: Mapping[str, str | os.PathLike | None], *, progress: bo
     >>> load(ox.Store(), {"nope": "x.csv"})
     Traceback (most recent call last):
     ...
-    kg.errors.CodeSetError: unknown code set 'nope'; choose from cpt, cpt-modifiers, ...
+    kg.errors.CodeSetError: unknown code set 'nope'; choose from ccsr, cpt, cpt-modifiers, ...
     """
     from concurrent.futures import ThreadPoolExecutor
 

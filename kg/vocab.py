@@ -178,6 +178,14 @@ class KG(DefinedNamespace):
     ccsrInpatientDefault: URIRef
     ccsrOutpatientDefault: URIRef
 
+    # CMS-HCC risk adjustment (kg.codesets.hcc)
+    CMSHCC: URIRef
+    HCCCategory: URIRef
+    hcc: URIRef
+    hccTrumps: URIRef
+    hccModel: URIRef
+    chronic: URIRef
+
     # audit findings (kg.audit)
     findingKind: URIRef
     severity: URIRef

@@ -74,3 +74,17 @@ def test_edges_agree_with_the_text_reader_kg_check_uses(icd_store):
     for excluded, carrier in sorted(rows):
         probe = excluded if "-" not in excluded else excluded.split("-")[0]
         assert excludes1_between("E11.9", probe) is not None, (excluded, carrier)
+
+
+@pytest.mark.parametrize("a, b, carrier, named", [
+    ("I10", "O10.02", "I10", "O10"),  # I10 excludes the category O10, so every code below it
+    ("O10.02", "I10", "I10", "O10"),  # in either order
+    ("E11.9", "E10.9", "E11", "E10"),  # both ends inherit
+])
+def test_excludes1_pair(icd_store, a, b, carrier, named):
+    rows = run(icd_store, "excludes1-pair", code=a, other=b).records()
+    assert (carrier, named) in {(r["carrier"], r["named"]) for r in rows}
+
+
+def test_excludes1_pair_without_a_note(icd_store):
+    assert run(icd_store, "excludes1-pair", code="E11.9", other="I10").rows == []

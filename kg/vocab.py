@@ -169,6 +169,35 @@ class KG(DefinedNamespace):
     addOnCode: URIRef
     addOnEditType: URIRef
 
+    # ICD-10-CM instructional notes (kg.codesets.icd10cm_notes)
+    excludes1: URIRef
+    excludes2: URIRef
+    codeFirst: URIRef
+    useAdditionalCode: URIRef
+    codeAlso: URIRef
+    InstructionalNote: URIRef
+    noteOn: URIRef
+    noteRelation: URIRef
+    noteText: URIRef
+    noteTarget: URIRef
+    unresolvedReference: URIRef
+
+    # AHRQ CCSR for ICD-10-CM diagnoses (kg.codesets.ccsr)
+    CCSR: URIRef
+    CCSRCategory: URIRef
+    bodySystem: URIRef
+    ccsrCategory: URIRef
+    ccsrInpatientDefault: URIRef
+    ccsrOutpatientDefault: URIRef
+
+    # CMS-HCC risk adjustment (kg.codesets.hcc)
+    CMSHCC: URIRef
+    HCCCategory: URIRef
+    hcc: URIRef
+    hccTrumps: URIRef
+    hccModel: URIRef
+    chronic: URIRef
+
     # audit findings (kg.audit)
     findingKind: URIRef
     severity: URIRef

@@ -19,6 +19,7 @@ from kg.model import (
     CODE_SYSTEMS,
     DIAGNOSIS_RELATIONS,
     NODE_TYPES,
+    OFFICIAL_RELATIONS,
     PROCEDURE_RELATIONS,
     RELATIONS,
 )
@@ -158,7 +159,8 @@ def test_a_registry_line_needs_its_empty_values_block(tmp_path):
 
 
 def test_relation_families_are_complete():
-    assert set(BRIEFING_RELATIONS) == set(RELATIONS)
+    assert set(BRIEFING_RELATIONS) | set(OFFICIAL_RELATIONS) == set(RELATIONS)
+    assert not set(BRIEFING_RELATIONS) & set(OFFICIAL_RELATIONS)
     for r in RELATIONS.values():
         assert r.domain is None or r.domain in NODE_TYPES
         assert r.range is None or r.range in NODE_TYPES

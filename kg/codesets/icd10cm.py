@@ -10,7 +10,9 @@ becomes a ``kg:DiagnosisCode`` concept in ``kg:ICD10CM``, in graph
 ``codeset/icd10cm``, with its official description as ``skos:prefLabel`` and
 ``rdfs:label``, ``skos:broader`` its parent (code -> ... -> category ->
 block -> chapter), and ``kg:billable``: true for a leaf of the tree, that
-is, a code that can go on a claim.
+is, a code that can go on a claim. The instructional notes (Excludes1,
+Excludes2, code first, use additional code, code also) become edges and
+``kg:InstructionalNote`` nodes in the same graph (:mod:`kg.codesets.icd10cm_notes`).
 
 IRIs and notations
     Codes use :func:`kg.vocab.code_iri` with the dotted code (``icd10cm:C22.0``).
@@ -59,6 +61,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.codesets.codeset import CodeSet, Source
+from kg.codesets.icd10cm_notes import CodeIndex, note_triples
 from kg.codesets.release import CHUNK, guess_release
 from kg.codesets.terms import FALSE, K, RDF_TYPE, RDFS_LABEL, SKOS, TRUE, XSD, scheme_node
 from kg.errors import CodeSetError
@@ -174,6 +177,8 @@ def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list
     concept, notation, in_scheme = SKOS.Concept.value, SKOS.notation.value, SKOS.inScheme.value
     pref, broader = SKOS.prefLabel.value, SKOS.broader.value
     true, false = Lit(TRUE.value, XSD.boolean.value), Lit(FALSE.value, XSD.boolean.value)
+    codes: list[str] = []  # the codes in tabular order, to resolve the notes' references
+    carriers: list[tuple[str, str, ET.Element]] = []  # every element that may carry a note
 
     def concept_triples(n: str, code: str, desc: str, parent: str | None, leaf: bool) -> None:
         label = Lit(desc)
@@ -202,10 +207,13 @@ def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list
             extensions = [(extend(code, ch), meaning) for ch, meaning in seven.items()
                           if valid is None or extend(code, ch).replace(".", "") in valid]
         concept_triples(n, code, desc, parent, not children and not extensions)
+        codes.append(code)
+        carriers.append((code, n, el))
         for child in children:
             diag(child, n, seven)
         for ext, meaning in extensions:
             concept_triples(code_iri("ICD10CM", ext), ext, f"{desc}, {meaning}", n, True)
+            codes.append(ext)
 
     for chapter in root.iter("chapter"):
         number = (chapter.findtext("name") or "").strip()
@@ -214,12 +222,15 @@ def _triples(root: ET.Element, path: Path, valid: frozenset[str] | None) -> list
         ch = chapter_iri(number)
         concept_triples(ch, number, (chapter.findtext("desc") or "").strip(), None, False)
         add((ch, SKOS.topConceptOf.value, scheme))
+        carriers.append((f"chapter-{number}", ch, chapter))
         for section in chapter.findall("section"):
             block = block_notation(section.get("id", "").strip())
             b = code_iri("ICD10CM", block)
             concept_triples(b, block, (section.findtext("desc") or "").strip(), ch, False)
+            carriers.append((block, b, section))
             for el in section.findall("diag"):
                 diag(el, b, None)
+    out += note_triples(carriers, CodeIndex(codes))
     return out
 
 

@@ -20,6 +20,9 @@ Families:
     ``relatedTo``: a briefing relates two codes without saying how.
 ``attribute``
     procedure -> modifier, specialty, payer or site of service.
+``official``
+    diagnosis -> diagnosis, from ICD-10-CM's own instructional notes
+    (:mod:`kg.codesets.icd10cm_notes`), never from a briefing.
 
 Examples
 --------
@@ -29,6 +32,8 @@ True
 ['indicationFor', 'comorbidityOf', 'complicationOf']
 >>> RELATIONS["monitors"].inverse
 'monitoredBy'
+>>> OFFICIAL_RELATIONS
+('excludes1', 'excludes2', 'codeFirst', 'useAdditionalCode', 'codeAlso')
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ __all__ = [
     "CODE_RELATIONS",
     "DIAGNOSIS_RELATIONS",
     "GENERIC",
+    "OFFICIAL_RELATIONS",
     "PROCEDURE_RELATIONS",
     "RELATIONS",
     "Relation",
@@ -145,6 +151,23 @@ _ALL = (
              width=1),
     Relation("siteOfService", "attribute", "site of service", "A typical site where the procedure is performed.",
              range="site", color="#ea580c", width=1),
+    Relation("excludes1", "official", "excludes1",
+             "ICD-10-CM Excludes1 note: the subject (and every code below it) and the object (and every code below "
+             "it) are not coded together; the two conditions cannot occur together.", domain="diagnosis",
+             range="diagnosis", color="#dc2626", width=1.5, dashes=[4, 2]),
+    Relation("excludes2", "official", "excludes2",
+             "ICD-10-CM Excludes2 note: the object's condition is not part of the subject's; a patient may have "
+             "both, and both codes may be reported together.", domain="diagnosis", range="diagnosis",
+             color="#f97316", width=1, dashes=[4, 2]),
+    Relation("codeFirst", "official", "code first",
+             "ICD-10-CM 'code first' note: the object (an underlying condition) is sequenced before the subject.",
+             domain="diagnosis", range="diagnosis", color="#4f46e5", width=1),
+    Relation("useAdditionalCode", "official", "use additional code",
+             "ICD-10-CM 'use additional code' note: the object is reported in addition to the subject, to give a "
+             "fuller picture.", domain="diagnosis", range="diagnosis", color="#0284c7", width=1),
+    Relation("codeAlso", "official", "code also",
+             "ICD-10-CM 'code also' note: the object may be reported as well as the subject, in either order.",
+             domain="diagnosis", range="diagnosis", color="#0f766e", width=1),
 )
 
 RELATIONS: dict[str, Relation] = {r.name: r for r in _ALL}
@@ -164,3 +187,6 @@ ATTRIBUTE_RELATIONS = tuple(r.name for r in _ALL if r.family == "attribute")
 
 BRIEFING_RELATIONS = CODE_RELATIONS + ATTRIBUTE_RELATIONS
 """Everything a briefing asserts."""
+
+OFFICIAL_RELATIONS = tuple(r.name for r in _ALL if r.family == "official")
+"""Relations only official code sets write: ICD-10-CM's instructional notes."""

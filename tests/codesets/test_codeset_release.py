@@ -28,12 +28,12 @@ def test_guess_release(name, release):
 
 
 def test_registry_names_the_graphs(reference_store):
-    assert list(CODESETS) == ["cpt", "cpt-modifiers", "hcpcs", "hcpcs-modifiers", "icd10cm", "mpfs", "ncci-addon",
-                              "ncci-mue", "ncci-ptp", "ncci-ptp-hospital", "nucc", "pos"]
+    assert list(CODESETS) == ["ccsr", "cpt", "cpt-modifiers", "hcc", "hcpcs", "hcpcs-modifiers", "icd10cm", "mpfs",
+                              "ncci-addon", "ncci-mue", "ncci-ptp", "ncci-ptp-hospital", "nucc", "pos"]
     assert list(LOADERS) == list(CODESETS)
     assert all(cs.name == name and cs.graph == graph_iri(name) for name, cs in CODESETS.items())
     loaded = {r["name"] for r in releases(reference_store)}
-    assert loaded == set(CODESETS) - {"icd10cm", "cpt", "ncci-ptp-hospital"}
+    assert loaded == set(CODESETS) - {"icd10cm", "cpt", "ncci-ptp-hospital", "ccsr", "hcc"}  # own tests
     graphs = {g.value for g in reference_store.named_graphs()}
     assert {graph_iri(n) for n in loaded} <= graphs
 

@@ -232,3 +232,16 @@ def test_ncci_edits_query_takes_the_context(tmp_path, data_dir):
     assert edits(context="hospital") == active(hosp)
     assert active(prac) and active(hosp)
     assert edits(context="dme") == set()
+
+
+def test_add_ons_query_shows_the_official_edges(reference_store):
+    """kg query add-ons -p code=22552: its primary (22551) and its own add-ons, from the real NCCI add-on file."""
+    from kg.query import run
+
+    rows = run(reference_store, "add-ons", code="22552").records()
+    official = [r for r in rows if r["source"] and r["source"].endswith("ncci-addon")]
+    assert ("primary", "22551") in {(r["role"], r["other"]) for r in official}
+    assert {"20930", "20936", "22840"} <= {r["other"] for r in official if r["role"] == "add-on"}
+    assert all(r["line"] is None for r in official)  # a release, not a briefing line
+    # an add-on listed for "any primary" (CCCCC) has no primary edge to show
+    assert not [r for r in run(reference_store, "add-ons", code="0054T").records() if r["role"] == "primary"]

@@ -62,8 +62,9 @@ _CHUNK = 200  # frontier codes per query
 
 
 def _rows(target: QueryTarget, name: str, values: dict[str, Iterable[str]]):
-    text = with_values(internal_query(f"network/{name}"),
-                       {ox.Variable(v): [ox.NamedNode(i) for i in iris] for v, iris in values.items()})
+    text = internal_query(f"network/{name}")
+    if values:
+        text = with_values(text, {ox.Variable(v): [ox.NamedNode(i) for i in iris] for v, iris in values.items()})
     return run_sparql(target, text, source=f"kg/queries/internal/network/{name}.rq").rows
 
 
@@ -71,6 +72,13 @@ def _chunks(items: Iterable[str]):
     items = sorted(items)
     for i in range(0, len(items), _CHUNK):
         yield items[i:i + _CHUNK]
+
+
+def _pairs(chunk: list[str], among: set[str], limit: int = 20_000):
+    """``chunk`` cut into parts whose pairs with ``among`` stay under ``limit`` VALUES rows."""
+    size = max(1, limit // max(1, len(among)))
+    for i in range(0, len(chunk), size):
+        yield chunk[i:i + size]
 
 
 def _layers(layers: Iterable[str] | None) -> tuple[str, ...]:
@@ -120,12 +128,13 @@ class _Walk:
         self.target, self.layers, self.relations = target, layers, relations
         self.sources: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
         self.labels: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        self.rules: dict[tuple[str, str], tuple[str, str, str, str]] | None = None
 
     def _keep(self, rel: str) -> bool:
         return self.relations is None or rel in self.relations
 
-    def step(self, frontier: set[str], *, attributes: bool = False) -> set[str]:
-        """Read the edges touching ``frontier``; return the nodes they reach."""
+    def step(self, frontier: set[str], *, attributes: bool = False, among: set[str] | None = None) -> set[str]:
+        """Read the edges touching ``frontier`` (only those to ``among``, where given); return the nodes they reach."""
         reached: set[str] = set()
         walk_attrs = self.relations is not None and any(r in _model.ATTRIBUTE_RELATIONS for r in self.relations)
         for chunk in _chunks(frontier):
@@ -140,12 +149,11 @@ class _Walk:
                     self.sources[(s.value, name, o.value)].add((file.value, int(line.value)))
                     reached.update((s.value, o.value))
             if "ncci" in self.layers and self._keep("ncciEdit"):
-                for s, o, label, release, context, file in _rows(self.target, "walk-ncci", {"n": chunk}):
-                    key = (s.value, "ncciEdit", o.value)
-                    self.sources[key].add((file.value, 0))
-                    words = label.value.removeprefix("NCCI PTP edit, ")
-                    self.labels[key].add(f"NCCI {context.value} {release.value}: {words}")
-                    reached.update((s.value, o.value))
+                for s, o, label, release, context, file in self._ncci(chunk, among):
+                    key = (s, "ncciEdit", o)
+                    self.sources[key].add((file, 0))
+                    self.labels[key].add(f"NCCI {context} {release}: {label.removeprefix('NCCI PTP edit, ')}")
+                    reached.update((s, o))
             props = [_OFFICIAL_PROPERTIES[x] for x in self.layers if x in _OFFICIAL_PROPERTIES
                      and self._keep(OFFICIAL_RELATIONS[x])]
             if props:
@@ -165,6 +173,31 @@ class _Walk:
                             self.sources[key].add((file.value, 0))
                         reached.add(o.value)
         return reached - frontier
+
+    def _ncci(self, chunk: list[str], among: set[str] | None):
+        """The NCCI edits touching ``chunk`` (only those to ``among``, where given) as
+        ``(column 2, column 1, rule label, release, context, file)``. On a local store they are read
+        with quad-pattern scans, which stay quick for a code in thousands of edits; on a remote
+        target with the SPARQL of ``walk-ncci``."""
+        store = getattr(self.target, "store", None)
+        if not isinstance(store, ox.Store):
+            rows = [tuple(t.value for t in r) for r in _rows(self.target, "walk-ncci", {"n": chunk})]
+            return [r for r in rows if among is None or r[0] in among and r[1] in among]
+        if self.rules is None:
+            self.rules = {}
+            for rule, label, g, release, context, file in _rows(self.target, "ncci-rules", {}):
+                self.rules[(rule.value, g.value)] = (label.value, release.value, context.value, file.value)
+        out = []
+        graphs = [ox.NamedNode(g) for g in sorted({g for _, g in self.rules})]
+        for n in chunk:
+            node = ox.NamedNode(n)
+            quads = [q for g in graphs for q in (*store.quads_for_pattern(node, None, None, g),
+                                                 *store.quads_for_pattern(None, None, node, g))]
+            for q in quads:
+                info = self.rules.get((q.predicate.value, q.graph_name.value))
+                if info is not None and (among is None or (q.subject.value in among and q.object.value in among)):
+                    out.append((q.subject.value, q.object.value, *info))
+        return out
 
     def graph(self, keep: set[str]) -> nx.MultiDiGraph:
         G = nx.MultiDiGraph()
@@ -258,7 +291,7 @@ def around(target, code: str, depth: int = 1, *, relations: Iterable[str] | None
     # the edges among the nodes reached at the last depth
     if frontier:
         last = _Walk(target, chosen, keep)
-        last.step(frontier)
+        last.step(frontier, among=seen)
         _merge(walk, last)
     H = walk.graph(seen)
     H.graph["centre"] = start

@@ -145,7 +145,11 @@ def G(example_store):
 
 def test_ego_view_holds_the_neighbourhood(example_store, G, open_view):
     v = ego_view(example_store, "77013")
-    H = neighbours(G, "77013", depth=1)
+    H = neighbours(example_store, "77013", depth=1)  # read from the store, not the projection
+    centre = node_for(G, "77013")
+    assert set(H.nodes) == set(neighbours(G, "77013", depth=1).nodes)
+    hubs = {n for n, t in H.nodes(data="type") if t in ("payer", "site", "modifier", "specialty")}
+    assert hubs and all(centre in (u, v) for u, v in H.edges() if u in hubs or v in hubs)  # no hub hairball
     assert (v.node_count, v.edge_count) == (H.number_of_nodes(), H.number_of_edges())
     opened = open_view(v)
     assert opened.counts() == (H.number_of_nodes(), H.number_of_edges())
@@ -164,7 +168,8 @@ def test_all_view_and_depth_two(example_store, G, open_view):
     assert opened.counts() == (G.number_of_nodes(), G.number_of_edges())
     opened.assert_clean()
     opened.shot("view-all.png")
-    H = neighbours(G, "C22.0", depth=2)
+    H = neighbours(example_store, "C22.0", depth=2)
+    assert H.number_of_nodes() < neighbours(G, "C22.0", depth=2).number_of_nodes()  # payers no longer join everything
     opened = open_view(ego_view(example_store, "c22.0", depth=2), "c22.html")
     assert opened.counts() == (H.number_of_nodes(), H.number_of_edges())
     opened.assert_clean()
@@ -191,7 +196,7 @@ def test_search_box_focuses_a_code(example_store, open_view):
 
 
 def test_type_and_relation_checkboxes_filter(example_store, G, open_view):
-    H = neighbours(G, "77013", depth=1)
+    H = neighbours(example_store, "77013", depth=1)
     opened = open_view(ego_view(example_store, "77013"))
     page = opened.page
     diagnoses = [n for n, t in H.nodes(data="type") if t == "diagnosis"]
@@ -203,8 +208,13 @@ def test_type_and_relation_checkboxes_filter(example_store, G, open_view):
     page.check("#kg-type-diagnosis")
     assert opened.visible() == (H.number_of_nodes(), H.number_of_edges())
     modifiers = sum(1 for *_, k in H.edges(keys=True) if k == "hasModifier")
+    alone = [n for n in H if n != node_for(H, "77013") and {k for *_, k in H.in_edges(n, keys=True)}
+             | {k for *_, k in H.out_edges(n, keys=True)} == {"hasModifier"}]
+    assert alone  # the modifiers: hiding their relation hides them, not leaves them floating
     page.uncheck("#kg-relation-hasModifier")
-    assert opened.visible() == (H.number_of_nodes(), H.number_of_edges() - modifiers)
+    assert opened.visible() == (H.number_of_nodes() - len(alone), H.number_of_edges() - modifiers)
+    page.check("#kg-relation-hasModifier")
+    assert opened.visible() == (H.number_of_nodes(), H.number_of_edges())
     opened.shot("view-filtered.png")
     opened.assert_clean()
 

@@ -20,7 +20,8 @@ import pyoxigraph as ox
 from kg.audit import AUDIT_GRAPH, read_findings
 from kg.errors import KGError
 from kg.model import RELATIONS
-from kg.network import neighbours, node_for, project
+from kg.network import project
+from kg.network.local import around
 from kg.query import bind, compact, get, named_queries, run, run_sparql
 from kg.view.page import View, _tail, view_graph
 from kg.vocab import RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
@@ -35,8 +36,15 @@ _LABELS = (SKOS_NS + "prefLabel", RDFS_LABEL)
 _XSD_STRING = XSD_NS + "string"
 
 
-def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None) -> View:
-    """The codes within ``depth`` hops of ``code`` (any code system) and the edges among them.
+def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, layers=None) -> View:
+    """The codes within ``depth`` code-to-code hops of ``code`` (any code system) and the edges among them.
+
+    Read straight from the store (:func:`kg.network.local.around`), never a
+    whole-store projection. The centre's modifiers, specialties, payers and
+    sites are drawn for it alone. The official ``layers`` (NCCI edits, add-on
+    edits, the code-set hierarchies; all loaded ones by default) are walked
+    one hop from the centre, and their edges among the codes drawn are shown,
+    labelled in words.
 
     Examples
     --------
@@ -49,11 +57,9 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None) -
     >>> v.node_count, v.edge_count
     (2, 1)
     """
-    G = project(store)
-    centre = node_for(G, code)
-    H = neighbours(G, centre, depth=depth)
-    _attach_sources(G, H)
-    name = G.nodes[centre].get("notation", code)
+    H = around(store, code, depth, layers=layers, official_depth=1)
+    centre = H.graph["centre"]
+    name = H.nodes[centre].get("notation", code)
     return view_graph(H, title=f"{name}: codes within {depth} hop{'s' if depth != 1 else ''}",
                       findings=read_findings(store), physics=physics, focus=[centre])
 

@@ -279,19 +279,25 @@ def around(target, code: str, depth: int = 1, *, relations: Iterable[str] | None
     keep = set(relations) if relations is not None else None
     seen, frontier = {start}, {start}
     official_depth = depth if official_depth is None else official_depth
-    walks = {"all": _Walk(target, chosen, keep), "briefing": _Walk(target, ("briefing",), keep)}
-    walk = walks["all"]
+    walk, briefing = _Walk(target, chosen, keep), _Walk(target, ("briefing",), keep)
+    expanded: set[str] = set()  # the nodes whose official edges were all read
     for level in range(depth):
-        w = walk if level < official_depth else walks["briefing"]
+        w = walk if level < official_depth else briefing
+        if w is walk:
+            expanded |= frontier
         new = w.step(frontier, attributes=attributes and level == 0)
-        if w is not walk:
-            _merge(walk, w)
         frontier = new - seen
         seen |= frontier
-    # the edges among the nodes reached at the last depth
-    if frontier:
-        last = _Walk(target, chosen, keep)
-        last.step(frontier, among=seen)
+    _merge(walk, briefing)
+    # the edges among the nodes reached: briefing rows of the last depth, official edges of every node not expanded
+    if frontier and "briefing" in chosen:
+        last = _Walk(target, ("briefing",), keep)
+        last.step(frontier)
+        _merge(walk, last)
+    official = tuple(x for x in chosen if x != "briefing")
+    if official and seen - expanded:
+        last = _Walk(target, official, keep)
+        last.step(seen - expanded, among=seen)
         _merge(walk, last)
     H = walk.graph(seen)
     H.graph["centre"] = start

@@ -534,3 +534,44 @@ def test_cli_errors(example_store_dir, tmp_path):
     r = kg("view", "--audit", "--store", str(example_store_dir), cwd=tmp_path)
     assert r.returncode == 1 and "no audit findings" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------
+# official edges: NCCI edits drawn and labelled in words
+
+
+@pytest.fixture(scope="module")
+def codeset_store(audited_store_dir):
+    return open_store(audited_store_dir, read_only=True)
+
+
+def test_ncci_query_view_draws_the_edits(codeset_store, open_view):
+    from kg.query import run
+
+    rows = run(codeset_store, "ncci-edits", code="77013").rows
+    v = query_view(codeset_store, "ncci-edits", code="77013")
+    assert len(rows) > 9 and v.edge_count == len(rows) and v.node_count == len(rows) + 1  # the edits, not briefing edges
+    opened = open_view(v, "ncci.html")
+    assert opened.counts() == (v.node_count, v.edge_count)
+    rels = opened.page.evaluate("() => kgView.data.relations.map(r => r.relation)")
+    assert rels == ["ncciEdit"]
+    hover = opened.page.evaluate("() => kgNetwork.body.data.edges.get()[0].title")
+    assert "NCCI practitioner 2024Q3: " in hover and "https://" not in hover
+    opened.assert_clean()
+    opened.shot("view-ncci-77013.png")
+
+
+def test_construct_view_of_ncci_edges_has_compact_labels(codeset_store):
+    v = query_view(codeset_store, "CONSTRUCT { ?a ?r ?b } WHERE { GRAPH ?g { ?r a kg:NCCIEditRule . ?a ?r ?b } "
+                                  "VALUES ?b { cpt:77013 } }")
+    data = json.loads(re.search(r'id="kg-data">(.*?)</script>', v.html, re.S).group(1))
+    assert [r["relation"] for r in data["relations"]] == ["ncciEdit"]
+    assert all("NCCI practitioner 2024Q3" in e["text"] for e in data["edges"])
+
+
+def test_ego_view_draws_official_edges(codeset_store, open_view):
+    v = ego_view(codeset_store, "77013")
+    opened = open_view(v, "ego-ncci.html")
+    rels = opened.page.evaluate("() => kgView.data.relations.map(r => r.relation)")
+    assert "ncciEdit" in rels and not any(r.startswith("http") for r in rels)
+    opened.assert_clean()

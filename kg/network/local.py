@@ -47,7 +47,7 @@ from kg.query import internal_query, run_sparql, with_values
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, class_iri, code_iri, node_type_of
 
-__all__ = ["LAYERS", "OFFICIAL_RELATIONS", "around", "between", "resolve"]
+__all__ = ["LAYERS", "OFFICIAL_RELATIONS", "around", "between", "ncci_rules", "resolve"]
 
 LAYERS = ("briefing", "ncci", "addon", "hierarchy")
 """The layers a walk can take: briefing relations and the official edges of the loaded code sets."""
@@ -119,6 +119,21 @@ def resolve(target, code: str) -> str:
         if iri in found:
             return iri
     raise KGError(f"{code!r} is not in the graph; check the code, or build the briefing that mentions it")
+
+
+def ncci_rules(target) -> dict[str, str]:
+    """Each NCCI edit rule IRI (the property of an edit triple) -> its words, with the context and release.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> ncci_rules(ox.Store())
+    {}
+    """
+    out: dict[str, set[str]] = defaultdict(set)
+    for rule, label, _, release, context, _ in _rows(as_target(target), "ncci-rules", {}):
+        out[rule.value].add(f"NCCI {context.value} {release.value}: {label.value.removeprefix('NCCI PTP edit, ')}")
+    return {k: "; ".join(sorted(v)) for k, v in out.items()}
 
 
 class _Walk:

@@ -575,3 +575,18 @@ def test_ego_view_draws_official_edges(codeset_store, open_view):
     rels = opened.page.evaluate("() => kgView.data.relations.map(r => r.relation)")
     assert "ncciEdit" in rels and not any(r.startswith("http") for r in rels)
     opened.assert_clean()
+
+
+def test_all_view_with_hierarchies_draws_the_part_above_the_briefings(codeset_store, open_view):
+    G = project(codeset_store)
+    v = all_view(codeset_store, hierarchies=True)  # ICD-10-CM is loaded: ~99,000 codes, not refused
+    data = json.loads(re.search(r'id="kg-data">(.*?)</script>', v.html, re.S).group(1))
+    notations = {n["notation"] for n in data["nodes"]}
+    assert {"C22.0", "C22"} <= notations and G.number_of_nodes() < v.node_count < G.number_of_nodes() + 1000
+    broader = data["relations"].index(next(r for r in data["relations"] if r["relation"] == "broader"))
+    above = {e["to"] for e in data["edges"] if e["rel"] == broader}
+    extra = {n["id"] for n in data["nodes"] if n["iri"] not in G}
+    assert extra and extra <= above  # every hierarchy-only node is a parent of something drawn
+    opened = open_view(v, "all-hierarchies.html")
+    assert opened.counts() == (v.node_count, v.edge_count)
+    opened.assert_clean()

@@ -47,7 +47,7 @@ from kg.query import internal_query, run_sparql, with_values
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, class_iri, code_iri, node_type_of
 
-__all__ = ["LAYERS", "OFFICIAL_RELATIONS", "around", "between", "ncci_rules", "resolve"]
+__all__ = ["LAYERS", "OFFICIAL_RELATIONS", "ancestors", "around", "between", "ncci_rules", "resolve"]
 
 LAYERS = ("briefing", "ncci", "addon", "hierarchy")
 """The layers a walk can take: briefing relations and the official edges of the loaded code sets."""
@@ -361,3 +361,44 @@ def between(target, a: str, b: str, *, max_depth: int = 4, layers: Iterable[str]
     H = walk.graph(seen[0] | seen[1])
     H.graph["ends"] = tuple(ends)
     return H
+
+
+def ancestors(target, codes: Iterable[str]) -> nx.MultiDiGraph:
+    """The code-set hierarchy above ``codes`` (IRIs): their ``broader`` parents, theirs, and so on up to the roots.
+
+    Only the part of a hierarchy (ICD-10-CM, NUCC) above the given codes, never
+    the whole code set: what ``kg view --all --hierarchies`` draws.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> from kg.vocab import code_iri
+    >>> store = ox.Store()
+    >>> g = ox.NamedNode("https://w3id.org/codekg/codeset/icd10cm")
+    >>> kg, skos = "https://w3id.org/codekg/ontology#", "http://www.w3.org/2004/02/skos/core#"
+    >>> a, b, c = (ox.NamedNode(code_iri("ICD10CM", x)) for x in ("C22.0", "C22", "C15-C26"))
+    >>> for s, p, o in [(g, ox.NamedNode(RDF_TYPE), ox.NamedNode(kg + "CodeSetRelease")),
+    ...                 (g, ox.NamedNode(RDFS_LABEL), ox.Literal("ICD-10-CM 2025")),
+    ...                 (g, ox.NamedNode(kg + "sourceFile"), ox.Literal("icd10cm")),
+    ...                 (a, ox.NamedNode(skos + "broader"), b), (b, ox.NamedNode(skos + "broader"), c)]:
+    ...     store.add(ox.Quad(s, p, o, g))
+    >>> H = ancestors(store, [a.value])
+    >>> sorted((H.nodes[u]["notation"], H.nodes[v]["notation"]) for u, v in H.edges())
+    [('C22', 'C15-C26'), ('C22.0', 'C22')]
+    """
+    target = as_target(target)
+    walk = _Walk(target, ("hierarchy",), None)
+    seen = set(codes)
+    frontier = set(seen)
+    while frontier:
+        reached = set()
+        for chunk in _chunks(frontier):
+            for s, o, set_label, file in _rows(target, "walk-broader-up", {"s": chunk}):
+                key = (s.value, "broader", o.value)
+                walk.sources[key].add((file.value, 0))
+                walk.labels[key].add(f"broader in {set_label.value}")
+                reached.add(o.value)
+        frontier = reached - seen
+        seen |= frontier
+    nodes = {n for key in walk.sources for n in (key[0], key[2])}
+    return walk.graph(nodes)

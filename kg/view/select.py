@@ -21,7 +21,7 @@ from kg.audit import AUDIT_GRAPH, read_findings
 from kg.errors import KGError
 from kg.model import RELATIONS
 from kg.network import project
-from kg.network.local import around, ncci_rules
+from kg.network.local import ancestors, around, ncci_rules
 from kg.query import bind, compact, get, named_queries, run, run_sparql
 from kg.view.page import View, _tail, view_graph
 from kg.vocab import RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
@@ -65,7 +65,11 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
 
 
 def all_view(store, hierarchies: bool = False, *, physics: bool | None = None) -> View:
-    """The whole briefing graph; with ``hierarchies``, also the code sets' ``broader`` edges.
+    """The whole briefing graph; with ``hierarchies``, also the code sets' ``broader`` edges above its codes.
+
+    The hierarchies are drawn only above the codes the briefings mention
+    (:func:`kg.network.local.ancestors`), not whole: ICD-10-CM alone would be
+    about 99,000 nodes.
 
     Examples
     --------
@@ -74,7 +78,13 @@ def all_view(store, hierarchies: bool = False, *, physics: bool | None = None) -
     >>> all_view(open_store(tempfile.mkdtemp())).node_count
     0
     """
-    G = project(store, hierarchies=hierarchies)
+    G = project(store)
+    if hierarchies:  # only the part of each hierarchy above the codes the briefings mention
+        H = ancestors(store, list(G.nodes))
+        for n, d in H.nodes(data=True):
+            if n not in G:
+                G.add_node(n, **d)
+        G.add_edges_from(H.edges(keys=True, data=True))
     title = "All briefings" + (" with code-set hierarchies" if hierarchies else "")
     return view_graph(G, title=title, findings=read_findings(store), physics=physics)
 

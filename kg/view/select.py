@@ -3,7 +3,9 @@
 :func:`ego_view` (the codes around one code), :func:`all_view` (every
 briefing), :func:`query_view` (what a named query or SPARQL text returns)
 and :func:`audit_view` (the codes with audit findings); :func:`view` picks
-one of them for the CLI and notebooks. Each reads the store through
+one of them for the CLI and notebooks. An ego view, and a query view over
+official edges, read only the neighbourhood they draw
+(:mod:`kg.network.local`); the others read the store through
 :func:`kg.network.project`, :mod:`kg.query` and :func:`kg.audit.read_findings`
 and hands a networkx graph to :func:`kg.view.page.view_graph`; this is the
 only module of :mod:`kg.view` that talks to the store.

@@ -6,7 +6,13 @@ naive baseline, what one writes without kg: dump the same store as N-Quads, pars
 rdflib's Python API to build the same MultiDiGraph. Both run in their own process, so peak RSS
 is each one's own. Prints a table; the node and edge counts must agree.
 
-    python bench/network_bench.py --store DIR [--ncci]
+    python bench/network_bench.py --store DIR
+    python bench/network_bench.py --store DIR --around 77013 [--explain 77013 77012]
+
+With ``--around CODE``, it times instead, in one run on the same store, the neighbourhood of CODE
+read straight from the store (:func:`kg.network.local.around`, what ``kg view CODE`` and
+``kg neighbours CODE`` read) against the whole-store projection and :func:`kg.network.neighbours`
+on it (what they did before), at depth 1 and 2, and the same for ``explain A B``.
 """
 
 from __future__ import annotations
@@ -64,6 +70,62 @@ def child_rdflib(nquads: str) -> dict:
             "rss_mb": _rss_mb()}
 
 
+def around_table(store_dir: str, code: str, explain_pair: list[str] | None) -> None:
+    """Print the store-neighbourhood against the whole-store projection, timed in this one run."""
+    from kg.network import explain, neighbours, project
+    from kg.network.local import around
+    from kg.store import open_store
+    from kg.view import ego_view
+
+    store = open_store(store_dir, read_only=True)
+    rows = []
+    for depth in (1, 2):
+        t = time.perf_counter()
+        H = around(store, code, depth, official_depth=1)
+        rows.append((f"around {code} --depth {depth} (store walk, all layers)", time.perf_counter() - t, H))
+        t = time.perf_counter()
+        H = around(store, code, depth, layers=["briefing"])
+        rows.append((f"around {code} --depth {depth} (store walk, briefing layer)", time.perf_counter() - t, H))
+        t = time.perf_counter()
+        v = ego_view(store, code, depth)
+        rows.append((f"ego_view {code} --depth {depth} (store walk + page)", time.perf_counter() - t, v))
+    if explain_pair:
+        a, b = explain_pair
+        t = time.perf_counter()
+        paths = explain(store, a, b)
+        rows.append((f"explain {a} {b} (store walk, all layers)", time.perf_counter() - t, paths))
+    t = time.perf_counter()
+    G = project(store, ncci=True)
+    t_project = time.perf_counter() - t
+    rows.append(("project (whole store, with NCCI)", t_project, G))
+    for depth in (1, 2):
+        t = time.perf_counter()
+        H = neighbours(G, code, depth=depth)
+        rows.append((f"project + neighbours {code} --depth {depth}", t_project + time.perf_counter() - t, H))
+    if explain_pair:
+        from kg.errors import KGError
+
+        t = time.perf_counter()
+        try:
+            paths = explain(G, a, b)
+        except KGError:  # a code only a code set holds is no node of the projection
+            paths = []
+        rows.append((f"project + explain {a} {b}", t_project + time.perf_counter() - t, paths))
+    print(f"## neighbourhood of {code}: read from the store vs the whole-store projection (one run)")
+    print("")
+    print("| method | time | nodes | edges / paths |")
+    print("|---|---|---|---|")
+    for name, secs, out in rows:
+        if isinstance(out, list):
+            size = ("", f"{len(out)} paths")
+        else:
+            n = out.node_count if hasattr(out, "node_count") else out.number_of_nodes()
+            m = out.edge_count if hasattr(out, "edge_count") else out.number_of_edges()
+            size = (f"{n:,}", f"{m:,}")
+        print(f"| {name} | {secs:.2f} s | {size[0]} | {size[1]} |")
+    print(f"\npeak RSS {_rss_mb():.0f} MB")
+
+
 def _child(args: list[str]) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -78,7 +140,12 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True)
+    ap.add_argument("--around", metavar="CODE", help="Time the store neighbourhood of CODE against the projection.")
+    ap.add_argument("--explain", nargs=2, metavar=("A", "B"), help="With --around: also explain A B both ways.")
     args = ap.parse_args()
+    if args.around:
+        around_table(args.store, args.around, args.explain)
+        return
 
     import pyoxigraph as ox
 

@@ -155,3 +155,87 @@ def test_a_negated_asserted_relation_is_no_edge(tmp_path):
     assert not G.has_edge(s.value, o.value, key="monitors")
     assert G.has_edge(s.value, code_iri("MOD", "26"), key="hasModifier")
     assert any(k == "coveredByPayer" for *_, k in G.edges(keys=True))
+
+
+# ---------------------------------------------------------------------------
+# neighbourhoods read straight from the store (kg.network.local)
+
+from kg.model import CODE_RELATIONS  # noqa: E402
+from kg.network.local import around, between, resolve  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def audited(audited_store_dir):
+    from kg.store import open_store
+
+    return open_store(audited_store_dir, read_only=True)
+
+
+def _code_edges(H):
+    return {(H.nodes[u]["notation"], k, H.nodes[v]["notation"]) for u, v, k in H.edges(keys=True) if k in CODE_RELATIONS}
+
+
+@pytest.mark.parametrize("code", ["77013", "C22.0", "76942", "99291"])
+def test_store_neighbourhood_matches_the_projection(example_store, G, code):
+    local = around(example_store, code, 1, layers=["briefing"])
+    assert _code_edges(local) == _code_edges(neighbours(G, code, depth=1))
+    for n, d in local.nodes(data=True):
+        keys = ("type", "system") if d["type"] in ("site", "payer") else ("type", "notation", "system")  # named by a label
+        assert {k: d[k] for k in keys} == {k: G.nodes[n][k] for k in keys}, n
+        assert bool(d["label"]) == bool(G.nodes[n]["label"]), n  # briefings may word a label differently
+
+
+def test_store_neighbourhood_never_projects(example_store, monkeypatch):
+    import kg.network
+
+    def boom(*a, **k):
+        raise AssertionError("projected the whole store")
+
+    monkeypatch.setattr(kg.network, "project", boom)
+    assert neighbours(example_store, "77013", depth=2).number_of_nodes() > 1
+    assert explain(example_store, "C22.0", "76942")
+
+
+def test_depth_counts_code_relations_only(example_store):
+    H = around(example_store, "77013", 2)
+    centre = resolve(example_store, "77013")
+    attr = {k for *_, k in H.edges(keys=True)} - set(CODE_RELATIONS)
+    assert attr, "the centre's modifiers, payers... are read"
+    for u, v, k in H.edges(keys=True):
+        if k not in CODE_RELATIONS:
+            assert centre in (u, v), (u, k, v)  # attribute relations of the centre only: no payer hairball
+
+
+def test_negated_rows_are_no_edges(example_store):
+    z66, p = resolve(example_store, "Z66"), resolve(example_store, "99291")
+    asserted = run_sparql(example_store, f"ASK {{ ?e kg:subjectCode <{z66}> ; kg:relation kg:indicationFor ; "
+                                         f"kg:objectCode <{p}> FILTER NOT EXISTS {{ ?e kg:negated true }} }}")
+    assert asserted.boolean is False
+    assert not around(example_store, "99291").has_edge(z66, p, "indicationFor")
+
+
+def test_explain_finds_the_ncci_edit_in_words(audited):
+    paths = explain(audited, "77013", "77012")
+    lines = [s.describe() for p in paths for s in p.steps]
+    ncci = [x for x in lines if "ncciEdit" in x]
+    assert ncci and all("https://" not in x for x in lines), lines
+    assert ncci[0].startswith("77012 -ncciEdit-> 77013  (NCCI practitioner 2024Q3: modifier allowed: ")
+    assert "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv" in ncci[0]
+    assert any(x.startswith("77012 -alternativeTo-> 77013") for x in lines)  # the briefing row, too
+
+
+def test_hierarchy_layer_and_layer_choice(audited):
+    H = around(audited, "C22.0", 1, layers=["hierarchy"])
+    assert ("C22.0", "broader", "C22") in {(H.nodes[u]["notation"], k, H.nodes[v]["notation"]) for u, v, k in H.edges(keys=True)}
+    assert {k for *_, k in H.edges(keys=True)} == {"broader"}
+    assert "ncciEdit" not in {k for *_, k in around(audited, "77013", 1, layers=["briefing"]).edges(keys=True)}
+    from kg.errors import KGError
+
+    with pytest.raises(KGError, match="unknown layer 'nope'"):
+        around(audited, "77013", layers=["nope"])
+
+
+def test_between_meets_in_the_middle(example_store):
+    H = between(example_store, "C22.0", "76942")
+    a, b = H.graph["ends"]
+    assert nx.shortest_path_length(H.to_undirected(as_view=True), a, b) == 2

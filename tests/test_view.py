@@ -146,7 +146,11 @@ def G(example_store):
 
 def test_ego_view_holds_the_neighbourhood(example_store, G, open_view):
     v = ego_view(example_store, "77013")
-    H = neighbours(G, "77013", depth=1)
+    H = neighbours(example_store, "77013", depth=1)  # read from the store, not the projection
+    centre = node_for(G, "77013")
+    assert set(H.nodes) == set(neighbours(G, "77013", depth=1).nodes)
+    hubs = {n for n, t in H.nodes(data="type") if t in ("payer", "site", "modifier", "specialty")}
+    assert hubs and all(centre in (u, v) for u, v in H.edges() if u in hubs or v in hubs)  # no hub hairball
     assert (v.node_count, v.edge_count) == (H.number_of_nodes(), H.number_of_edges())
     opened = open_view(v)
     assert opened.counts() == (H.number_of_nodes(), H.number_of_edges())
@@ -165,7 +169,8 @@ def test_all_view_and_depth_two(example_store, G, open_view):
     assert opened.counts() == (G.number_of_nodes(), G.number_of_edges())
     opened.assert_clean()
     opened.shot("view-all.png")
-    H = neighbours(G, "C22.0", depth=2)
+    H = neighbours(example_store, "C22.0", depth=2)
+    assert H.number_of_nodes() < neighbours(G, "C22.0", depth=2).number_of_nodes()  # payers no longer join everything
     opened = open_view(ego_view(example_store, "c22.0", depth=2), "c22.html")
     assert opened.counts() == (H.number_of_nodes(), H.number_of_edges())
     opened.assert_clean()
@@ -192,7 +197,7 @@ def test_search_box_focuses_a_code(example_store, open_view):
 
 
 def test_type_and_relation_checkboxes_filter(example_store, G, open_view):
-    H = neighbours(G, "77013", depth=1)
+    H = neighbours(example_store, "77013", depth=1)
     opened = open_view(ego_view(example_store, "77013"))
     page = opened.page
     diagnoses = [n for n, t in H.nodes(data="type") if t == "diagnosis"]
@@ -204,8 +209,13 @@ def test_type_and_relation_checkboxes_filter(example_store, G, open_view):
     page.check("#kg-type-diagnosis")
     assert opened.visible() == (H.number_of_nodes(), H.number_of_edges())
     modifiers = sum(1 for *_, k in H.edges(keys=True) if k == "hasModifier")
+    alone = [n for n in H if n != node_for(H, "77013") and {k for *_, k in H.in_edges(n, keys=True)}
+             | {k for *_, k in H.out_edges(n, keys=True)} == {"hasModifier"}]
+    assert alone  # the modifiers: hiding their relation hides them, not leaves them floating
     page.uncheck("#kg-relation-hasModifier")
-    assert opened.visible() == (H.number_of_nodes(), H.number_of_edges() - modifiers)
+    assert opened.visible() == (H.number_of_nodes() - len(alone), H.number_of_edges() - modifiers)
+    page.check("#kg-relation-hasModifier")
+    assert opened.visible() == (H.number_of_nodes(), H.number_of_edges())
     opened.shot("view-filtered.png")
     opened.assert_clean()
 
@@ -525,3 +535,59 @@ def test_cli_errors(example_store_dir, tmp_path):
     r = kg("view", "--audit", "--store", str(example_store_dir), cwd=tmp_path)
     assert r.returncode == 1 and "no audit findings" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------
+# official edges: NCCI edits drawn and labelled in words
+
+
+@pytest.fixture(scope="module")
+def codeset_store(audited_store_dir):
+    return open_store(audited_store_dir, read_only=True)
+
+
+def test_ncci_query_view_draws_the_edits(codeset_store, open_view):
+    from kg.query import run
+
+    rows = run(codeset_store, "ncci-edits", code="77013").rows
+    v = query_view(codeset_store, "ncci-edits", code="77013")
+    assert len(rows) > 9 and v.edge_count == len(rows) and v.node_count == len(rows) + 1  # the edits, not briefing edges
+    opened = open_view(v, "ncci.html")
+    assert opened.counts() == (v.node_count, v.edge_count)
+    rels = opened.page.evaluate("() => kgView.data.relations.map(r => r.relation)")
+    assert rels == ["ncciEdit"]
+    hover = opened.page.evaluate("() => kgNetwork.body.data.edges.get()[0].title")
+    assert "NCCI practitioner 2024Q3: " in hover and "https://" not in hover
+    opened.assert_clean()
+    opened.shot("view-ncci-77013.png")
+
+
+def test_construct_view_of_ncci_edges_has_compact_labels(codeset_store):
+    v = query_view(codeset_store, "CONSTRUCT { ?a ?r ?b } WHERE { GRAPH ?g { ?r a kg:NCCIEditRule . ?a ?r ?b } "
+                                  "VALUES ?b { cpt:77013 } }")
+    data = json.loads(re.search(r'id="kg-data">(.*?)</script>', v.html, re.S).group(1))
+    assert [r["relation"] for r in data["relations"]] == ["ncciEdit"]
+    assert all("NCCI practitioner 2024Q3" in e["text"] for e in data["edges"])
+
+
+def test_ego_view_draws_official_edges(codeset_store, open_view):
+    v = ego_view(codeset_store, "77013")
+    opened = open_view(v, "ego-ncci.html")
+    rels = opened.page.evaluate("() => kgView.data.relations.map(r => r.relation)")
+    assert "ncciEdit" in rels and not any(r.startswith("http") for r in rels)
+    opened.assert_clean()
+
+
+def test_all_view_with_hierarchies_draws_the_part_above_the_briefings(codeset_store, open_view):
+    G = project(codeset_store)
+    v = all_view(codeset_store, hierarchies=True)  # ICD-10-CM is loaded: ~99,000 codes, not refused
+    data = json.loads(re.search(r'id="kg-data">(.*?)</script>', v.html, re.S).group(1))
+    notations = {n["notation"] for n in data["nodes"]}
+    assert {"C22.0", "C22"} <= notations and G.number_of_nodes() < v.node_count < G.number_of_nodes() + 1000
+    broader = data["relations"].index(next(r for r in data["relations"] if r["relation"] == "broader"))
+    above = {e["to"] for e in data["edges"] if e["rel"] == broader}
+    extra = {n["id"] for n in data["nodes"] if n["iri"] not in G}
+    assert extra and extra <= above  # every hierarchy-only node is a parent of something drawn
+    opened = open_view(v, "all-hierarchies.html")
+    assert opened.counts() == (v.node_count, v.edge_count)
+    opened.assert_clean()

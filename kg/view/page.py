@@ -78,6 +78,7 @@ NODE_STYLES: dict[str, dict[str, str]] = {
 RELATION_STYLES: dict[str, dict[str, object]] = {
     **{name: r.style for name, r in RELATIONS.items()},
     "broader": {"color": "#a16207", "width": 1, "dashes": [6, 3]},
+    "ncciEdit": {"color": "#b91c1c", "width": 1.5, "dashes": [2, 4]},
 }
 """Relation -> vis-network edge colour, width and dash pattern (from :data:`kg.model.RELATIONS`)."""
 
@@ -289,6 +290,8 @@ def _page_data(G, positions, findings, focus, *, physics: bool, title: str) -> d
         srcs = list(d.get("sources", ()))[:SOURCES_PER_NODE]
         if srcs:
             edge["sources"] = flat(srcs)
+        if d.get("label"):  # an official edge's words (NCCI rule, context and release)
+            edge["text"] = str(d["label"])
         edges.append(edge)
     _curve_parallel(edges)
     return {

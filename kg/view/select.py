@@ -3,7 +3,9 @@
 :func:`ego_view` (the codes around one code), :func:`all_view` (every
 briefing), :func:`query_view` (what a named query or SPARQL text returns)
 and :func:`audit_view` (the codes with audit findings); :func:`view` picks
-one of them for the CLI and notebooks. Each reads the store through
+one of them for the CLI and notebooks. An ego view, and a query view over
+official edges, read only the neighbourhood they draw
+(:mod:`kg.network.local`); the others read the store through
 :func:`kg.network.project`, :mod:`kg.query` and :func:`kg.audit.read_findings`
 and hands a networkx graph to :func:`kg.view.page.view_graph`; this is the
 only module of :mod:`kg.view` that talks to the store.
@@ -20,7 +22,8 @@ import pyoxigraph as ox
 from kg.audit import AUDIT_GRAPH, read_findings
 from kg.errors import KGError
 from kg.model import RELATIONS
-from kg.network import neighbours, node_for, project
+from kg.network import project
+from kg.network.local import ancestors, around, ncci_rules
 from kg.query import bind, compact, get, named_queries, run, run_sparql
 from kg.view.page import View, _tail, view_graph
 from kg.vocab import RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
@@ -35,8 +38,15 @@ _LABELS = (SKOS_NS + "prefLabel", RDFS_LABEL)
 _XSD_STRING = XSD_NS + "string"
 
 
-def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None) -> View:
-    """The codes within ``depth`` hops of ``code`` (any code system) and the edges among them.
+def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, layers=None) -> View:
+    """The codes within ``depth`` code-to-code hops of ``code`` (any code system) and the edges among them.
+
+    Read straight from the store (:func:`kg.network.local.around`), never a
+    whole-store projection. The centre's modifiers, specialties, payers and
+    sites are drawn for it alone. The official ``layers`` (NCCI edits, add-on
+    edits, the code-set hierarchies; all loaded ones by default) are walked
+    one hop from the centre, and their edges among the codes drawn are shown,
+    labelled in words.
 
     Examples
     --------
@@ -50,17 +60,19 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None) -
     >>> v.node_count, v.edge_count
     (2, 1)
     """
-    G = project(store)
-    centre = node_for(G, code)
-    H = neighbours(G, centre, depth=depth)
-    _attach_sources(G, H)
-    name = G.nodes[centre].get("notation", code)
+    H = around(store, code, depth, layers=layers, official_depth=1)
+    centre = H.graph["centre"]
+    name = H.nodes[centre].get("notation", code)
     return view_graph(H, title=f"{name}: codes within {depth} hop{'s' if depth != 1 else ''}",
                       findings=read_findings(store), physics=physics, focus=[centre])
 
 
 def all_view(store, hierarchies: bool = False, *, physics: bool | None = None) -> View:
-    """The whole briefing graph; with ``hierarchies``, also the code sets' ``broader`` edges.
+    """The whole briefing graph; with ``hierarchies``, also the code sets' ``broader`` edges above its codes.
+
+    The hierarchies are drawn only above the codes the briefings mention
+    (:func:`kg.network.local.ancestors`), not whole: ICD-10-CM alone would be
+    about 99,000 nodes.
 
     Examples
     --------
@@ -69,7 +81,13 @@ def all_view(store, hierarchies: bool = False, *, physics: bool | None = None) -
     >>> all_view(open_store(tempfile.mkdtemp())).node_count
     0
     """
-    G = project(store, hierarchies=hierarchies)
+    G = project(store)
+    if hierarchies:  # only the part of each hierarchy above the codes the briefings mention
+        H = ancestors(store, list(G.nodes))
+        for n, d in H.nodes(data=True):
+            if n not in G:
+                G.add_node(n, **d)
+        G.add_edges_from(H.edges(keys=True, data=True))
     title = "All briefings" + (" with code-set hierarchies" if hierarchies else "")
     return view_graph(G, title=title, findings=read_findings(store), physics=physics)
 
@@ -104,6 +122,12 @@ def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool 
     >>> v.node_count, v.edge_count
     (2, 1)
     """
+    official = _official_layers(get(query).text if query in named_queries() else query)
+    if official and query in named_queries() and not _returns_triples(query):
+        # the rows are official edges (NCCI, add-on, hierarchy): draw those, read around the bound codes
+        codes = [t.value for terms in bind(get(query), params).values() for t in terms if isinstance(t, ox.NamedNode)]
+        if codes:
+            return _official_query_view(store, query, params, official, codes, physics=physics)
     G = project(store)
     focus: list[str] = []
     if query in named_queries():
@@ -120,13 +144,40 @@ def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool 
         raise KGError(f"{source if query not in named_queries() else query}: an ASK query has no graph to show; "
                       "use CONSTRUCT or SELECT")
     if results.triples is not None:
-        H = _construct_graph(results.triples, G)
+        H = _construct_graph(results.triples, G, ncci_rules(store))
     else:
         H = _select_graph(results, G, focus)
     if H.number_of_nodes() == 0:
         raise KGError(f"{title.strip()}: the result names no code, so there is nothing to draw")
     _attach_sources(G, H)
     return view_graph(H, title=title.strip(), findings=read_findings(store), physics=physics, focus=focus)
+
+
+_LAYER_MARKS = {"ncci": ("NCCIEditRule",), "addon": ("addOnTo",), "hierarchy": ("skos:broader", "core#broader")}
+
+
+def _official_layers(text: str) -> list[str]:
+    """The official layers whose edges a query's text reads (``kg:NCCIEditRule`` -> ``ncci``...)."""
+    return [layer for layer, marks in _LAYER_MARKS.items() if any(m in text for m in marks)]
+
+
+def _returns_triples(query: str) -> bool:
+    return "CONSTRUCT" in get(query).text.upper().split("WHERE")[0]
+
+
+def _official_query_view(store, query: str, params, layers: list[str], codes: list[str], *, physics) -> View:
+    """A named query over official edges: the edges of ``layers`` between its bound codes and the codes its rows name."""
+    results = run(store, query, **params)
+    H0 = nx.MultiDiGraph()
+    for code in codes:
+        H0 = nx.compose(H0, around(store, code, 1, layers=layers, attributes=False))
+    H = _select_graph(results, H0, [c for c in codes if c in H0])
+    title = f"{query} " + " ".join(f"{k}={v}" for k, v in params.items())
+    if H.number_of_nodes() == 0:
+        raise KGError(f"{title.strip()}: the result names no code, so there is nothing to draw")
+    # only the edges that touch a bound code: what the rows are about
+    H.remove_edges_from([(u, v, k) for u, v, k in H.edges(keys=True) if u not in codes and v not in codes])
+    return view_graph(H, title=title.strip(), findings=read_findings(store), physics=physics, focus=codes)
 
 
 def audit_view(store, *, physics: bool | None = None) -> View:
@@ -238,7 +289,10 @@ def _attach_sources(G: nx.MultiDiGraph, H: nx.MultiDiGraph) -> None:
                 H.nodes[node]["sources"] = sorted(srcs | set(H.nodes[node].get("sources", ())))
 
 
-def _construct_graph(triples, G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def _construct_graph(triples, G: nx.MultiDiGraph, rules: Mapping[str, str] | None = None) -> nx.MultiDiGraph:
+    """The graph of CONSTRUCT ``triples``; an NCCI rule property becomes an ``ncciEdit`` edge labelled in words
+    (``rules``: rule IRI -> words), any other IRI outside kg's prefixes its last path segment."""
+    rules = rules or {}
     H = nx.MultiDiGraph()
 
     def node(term) -> str:
@@ -267,9 +321,14 @@ def _construct_graph(triples, G: nx.MultiDiGraph) -> nx.MultiDiGraph:
             attrs["properties"].append((compact(t.predicate), o.value))
         elif isinstance(o, (ox.NamedNode, ox.BlankNode)):
             ok = node(o)
+            if p in rules:
+                H.add_edge(sk, ok, key="ncciEdit", relation="ncciEdit", sources=[], label=rules[p])
+                continue
             rel = compact(t.predicate)
             rel = rel[3:] if rel.startswith("kg:") else rel
             rel = "broader" if rel == "skos:broader" else rel
+            if rel.startswith(("http://", "https://")):  # no prefix: the IRI's last segment, not the raw IRI
+                rel = _tail(rel)
             H.add_edge(sk, ok, key=rel, relation=rel, sources=[])
     for n, d in H.nodes(data=True):
         if not d["notation"]:

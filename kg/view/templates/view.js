@@ -58,6 +58,7 @@
       id: e.id, from: e.from, to: e.to, relation: s.relation,
       color: edgeColors[e.rel], width: s.width, dashes: s.dashes,
       title: info[e.from].notation + " \u2014" + s.relation + "\u2192 " + info[e.to].notation +
+        (e.text ? "\n" + e.text : "") +
         (src.length ? "\n" + src.slice(0, 5).join(", ") + (src.length > 5 ? ", \u2026" : "") : "")
     };
     if (data.edgeLabels) item.label = s.relation;
@@ -104,7 +105,20 @@
 
   var nodes = new vis.DataSet(nextNodes());
   var edges = new vis.DataSet(nextEdges());
-  var nodeView = new vis.DataView(nodes, { filter: function (n) { return shownTypes[n.group] === true; } });
+  /* A node that only hidden relations connected is hidden with them (the centre, and a node
+     that has no edge at all, always stay). */
+  var relationsOf = info.map(function () { return []; });
+  data.edges.forEach(function (e) {
+    var r = data.relations[e.rel].relation;
+    relationsOf[e.from].push(r); relationsOf[e.to].push(r);
+  });
+  function connected(id) {
+    var rels = relationsOf[id];
+    if (!rels.length || info[id].focus) return true;
+    for (var i = 0; i < rels.length; i++) if (shownRelations[rels[i]] === true) return true;
+    return false;
+  }
+  var nodeView = new vis.DataView(nodes, { filter: function (n) { return shownTypes[n.group] === true && connected(n.id); } });
   var edgeView = new vis.DataView(edges, {
     filter: function (e) {
       return shownRelations[e.relation] === true && shownTypes[info[e.from].type] === true && shownTypes[info[e.to].type] === true;

@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,6 +47,8 @@ from kg.parse import code_candidates
 from kg.query import internal_query, run_sparql, with_values
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG, class_iri, code_iri, node_type_of
+
+from kg.network.export import NETWORK_FORMATS, write  # noqa: E402  (re-exported)
 
 __all__ = [
     "CODE_RELATIONS",
@@ -221,19 +222,30 @@ class Step:
     target: str
     forward: bool
     sources: tuple[tuple[str, int], ...]
+    label: str = ""
+    """An official edge's words (``NCCI practitioner 2024Q3: modifier allowed: ...``); empty for a briefing row."""
+    names: tuple[str, str] = ("", "")
+    """The notations of ``source`` and ``target``, so that :meth:`describe` needs no graph."""
 
-    def describe(self, G: nx.MultiDiGraph) -> str:
-        """One line: the two codes, the relation, and the rows that assert it.
+    def describe(self, G: nx.MultiDiGraph | None = None) -> str:
+        """One line: the two codes, the relation, its words for an official edge, and the rows or files that state it.
 
         Examples
         --------
         >>> G = nx.MultiDiGraph([("a", "b")]); G.nodes["a"]["notation"] = "77013"; G.nodes["b"]["notation"] = "49405"
         >>> Step("a", "monitors", "b", True, (("77013.txt", 51),)).describe(G)
         '77013 -monitors-> 49405  [77013.txt:51]'
+        >>> Step("x", "ncciEdit", "y", True, (("ptp.csv", 0),), "NCCI practitioner 2024Q3: no modifier allowed",
+        ...      ("77012", "77013")).describe()
+        '77012 -ncciEdit-> 77013  (NCCI practitioner 2024Q3: no modifier allowed)  [ptp.csv]'
         """
-        a, b = G.nodes[self.source]["notation"], G.nodes[self.target]["notation"]
-        where = ", ".join(f"{f}:{line}" for f, line in self.sources)
-        return f"{a} -{self.relation}-> {b}  [{where}]"
+        if G is not None and self.source in G and self.target in G:
+            a, b = G.nodes[self.source]["notation"], G.nodes[self.target]["notation"]
+        else:
+            a, b = self.names
+        where = ", ".join(f"{f}:{line}" if line else str(f) for f, line in self.sources)
+        words = f"  ({self.label})" if self.label else ""
+        return f"{a} -{self.relation}-> {b}{words}  [{where}]"
 
 
 @dataclass(frozen=True)
@@ -259,8 +271,15 @@ def _undirected(G: nx.MultiDiGraph) -> nx.Graph:
     return U
 
 
-def explain(G: nx.MultiDiGraph, a: str, b: str, *, max_paths: int = 10) -> list[Path]:
+def explain(G, a: str, b: str, *, max_paths: int = 10, hierarchies: bool = True,
+            layers: Iterable[str] | None = None) -> list[Path]:
     """The shortest typed paths between codes ``a`` and ``b``, with provenance.
+
+    ``G`` is a graph (:func:`project`), or a store or query target: then
+    only the neighbourhoods of ``a`` and ``b`` are read, walking out from
+    both until they meet (:func:`kg.network.local.between`), over the
+    briefing relations and the official ``layers`` (NCCI edits, add-on
+    edits, and the code-set hierarchies unless ``hierarchies`` is False).
 
     Edges are walked in either direction; each :class:`Step` says which way
     the relation points and which briefing rows assert it. Every relation
@@ -277,7 +296,21 @@ def explain(G: nx.MultiDiGraph, a: str, b: str, *, max_paths: int = 10) -> list[
     'alternativeTo'
     >>> [s.describe(G) for s in explain(G, "C22.0", "76942")[0].steps]
     ['C22.0 -indicationFor-> 77013  [77013.txt:41]', '77013 -alternativeTo-> 76942  [77013.txt:52]']
+    >>> import tempfile
+    >>> from kg.store import open_store, build
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir()], progress=False)
+    >>> [s.describe() for s in explain(store, "49405", "77013")[0].steps]
+    ['77013 -monitors-> 49405  [77013.txt:51]']
     """
+    if not isinstance(G, nx.Graph):
+        from kg.network.local import LAYERS, between
+
+        if layers is None:
+            layers = [x for x in LAYERS if hierarchies or x != "hierarchy"]
+        G = between(G, a, b, layers=layers)
+        a, b = G.graph["ends"]
     source, target = node_for(G, a), node_for(G, b)
     U = _undirected(G)
     try:
@@ -288,8 +321,11 @@ def explain(G: nx.MultiDiGraph, a: str, b: str, *, max_paths: int = 10) -> list[
     for nodes in node_paths:
         choices = []
         for u, v in zip(nodes, nodes[1:]):
-            hop = [Step(u, k, v, True, tuple(d.get("sources", ()))) for k, d in (G.get_edge_data(u, v) or {}).items()]
-            hop += [Step(v, k, u, False, tuple(d.get("sources", ()))) for k, d in (G.get_edge_data(v, u) or {}).items()]
+            nu, nv = G.nodes[u].get("notation", u), G.nodes[v].get("notation", v)
+            hop = [Step(u, k, v, True, tuple(d.get("sources", ())), d.get("label", ""), (nu, nv))
+                   for k, d in (G.get_edge_data(u, v) or {}).items()]
+            hop += [Step(v, k, u, False, tuple(d.get("sources", ())), d.get("label", ""), (nv, nu))
+                    for k, d in (G.get_edge_data(v, u) or {}).items()]
             choices.append(sorted(hop, key=lambda s: s.relation))
         for combo in _limited(_product(choices), max_paths - len(out)):
             out.append(Path(tuple(nodes), tuple(combo)))
@@ -311,8 +347,15 @@ def _limited(iterable, n: int):
         yield item
 
 
-def neighbours(G: nx.MultiDiGraph, code: str, depth: int = 1, relations: Iterable[str] | None = None) -> nx.MultiDiGraph:
+def neighbours(G, code: str, depth: int = 1, relations: Iterable[str] | None = None, *,
+               layers: Iterable[str] | None = None) -> nx.MultiDiGraph:
     """The subgraph within ``depth`` hops of ``code`` (either direction), optionally over some relations only.
+
+    ``G`` is a graph (:func:`project`), or a store or query target: then the
+    neighbourhood is read from the store, walking out from ``code``
+    (:func:`kg.network.local.around`, with the official ``layers``); its
+    depth counts code-to-code hops, and the code's modifiers, specialties,
+    payers and sites are read for it alone.
 
     Examples
     --------
@@ -324,7 +367,19 @@ def neighbours(G: nx.MultiDiGraph, code: str, depth: int = 1, relations: Iterabl
     ['a', 'b']
     >>> sorted(neighbours(G, "c", depth=2, relations=["precedes"]).nodes)
     ['b', 'c']
+    >>> import tempfile
+    >>> from kg.store import open_store, build
+    >>> from kg.examples import examples_dir
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
+    >>> H = neighbours(store, "77013", relations=["monitors"])
+    >>> [(H.nodes[u]["notation"], k, H.nodes[v]["notation"]) for u, v, k in H.edges(keys=True)]
+    [('77013', 'monitors', '49405')]
     """
+    if not isinstance(G, nx.Graph):
+        from kg.network.local import around
+
+        return around(G, code, depth, relations=relations, layers=layers)
     start = node_for(G, code)
     keep = set(relations) if relations is not None else None
     H = G if keep is None else G.edge_subgraph([(u, v, k) for u, v, k in G.edges(keys=True) if k in keep] or [])
@@ -434,49 +489,6 @@ def components(G: nx.MultiDiGraph) -> list[set[str]]:
     [['a', 'b', 'c'], ['x', 'y']]
     """
     return sorted((set(c) for c in nx.weakly_connected_components(G)), key=lambda c: (-len(c), sorted(c)))
-
-
-def _flat(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy whose attributes are scalars, which GraphML and GEXF require."""
-    H = nx.MultiDiGraph()
-    for n, d in G.nodes(data=True):
-        H.add_node(n, **{k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))})
-    for u, v, k, d in G.edges(keys=True, data=True):
-        H.add_edge(u, v, key=k, relation=k, sources="; ".join(f"{f}:{line}" for f, line in d.get("sources", ())))
-    return H
-
-
-def write(G: nx.MultiDiGraph, path, fmt: str) -> None:
-    """Write ``G`` for Gephi (``gexf``), Cytoscape (``graphml``) or D3 (``nodelink-json``).
-
-    Examples
-    --------
-    >>> import json, os, tempfile
-    >>> G = nx.MultiDiGraph(); _ = G.add_edge("a", "b", key="monitors", sources=[("77013.txt", 51)])
-    >>> path = os.path.join(tempfile.mkdtemp(), "g.json")
-    >>> write(G, path, "nodelink-json")
-    >>> json.load(open(path))["links"][0]["sources"]
-    '77013.txt:51'
-    """
-    try:
-        writer = NETWORK_FORMATS[fmt]
-    except KeyError:
-        raise KGError(f"unknown network format {fmt!r}; choose one of {', '.join(NETWORK_FORMATS)}") from None
-    writer(G, path)
-
-
-def _write_nodelink(G, path) -> None:
-    data = nx.node_link_data(_flat(G), edges="links")
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-
-
-NETWORK_FORMATS = {
-    "graphml": lambda G, path: nx.write_graphml(_flat(G), path),
-    "gexf": lambda G, path: nx.write_gexf(_flat(G), path),
-    "nodelink-json": _write_nodelink,
-}
-"""``kg export --format`` choices for network tools -> writer."""
 
 
 def type_counts(G: nx.MultiDiGraph) -> Counter:

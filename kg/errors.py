@@ -111,7 +111,7 @@ class RemoteError(KGError):
     ...     Endpoint("ftp://127.0.0.1/sparql", headers={})
     ... except RemoteError as err:
     ...     str(err)
-    "'ftp://127.0.0.1/sparql' is not an http(s) URL"
+    "endpoint URL 'ftp://127.0.0.1/sparql' is not an http(s) URL"
     """
 
 

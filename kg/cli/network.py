@@ -33,15 +33,15 @@ def explain(a: str, b: str, max_paths: int, hierarchies: bool, endpoint: str | N
     """How are codes A and B connected? The shortest typed paths, with the document and line of each step."""
     from kg.network import explain as explain_paths
 
-    G = _graph(endpoint, store_dir, hierarchies=hierarchies)
-    paths = explain_paths(G, a, b, max_paths=max_paths)
+    # read from the store around the two codes, never the whole store (kg.network.local)
+    paths = explain_paths(query_target(endpoint, store_dir), a, b, max_paths=max_paths, hierarchies=hierarchies)
     if not paths:
         click.echo(f"no path between {a} and {b}")
         sys.exit(1)
     for i, path in enumerate(paths, 1):
         click.echo(f"path {i}:")
         for step in path.steps:
-            click.echo(f"  {step.describe(G)}")
+            click.echo(f"  {step.describe()}")
 
 
 @click.command()
@@ -55,8 +55,7 @@ def neighbours(code: str, depth: int, relations: tuple[str, ...], endpoint: str 
     """The codes within DEPTH hops of CODE, and the edges between them."""
     from kg.network import neighbours as around
 
-    G = _graph(endpoint, store_dir)
-    H = around(G, code, depth=depth, relations=relations or None)
+    H = around(query_target(endpoint, store_dir), code, depth=depth, relations=relations or None)
     for u, v, k in sorted(H.edges(keys=True), key=lambda e: (e[2], H.nodes[e[0]]["notation"], H.nodes[e[1]]["notation"])):
         click.echo(f"{H.nodes[u]['notation']}\t{k}\t{H.nodes[v]['notation']}")
     click.echo(f"({H.number_of_nodes()} nodes, {H.number_of_edges()} edges)")

@@ -297,7 +297,8 @@ def explain(G, a: str, b: str, *, max_paths: int = 10, hierarchies: bool = True,
     >>> [s.describe(G) for s in explain(G, "C22.0", "76942")[0].steps]
     ['C22.0 -indicationFor-> 77013  [77013.txt:41]', '77013 -alternativeTo-> 76942  [77013.txt:52]']
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir()], progress=False)
@@ -368,7 +369,8 @@ def neighbours(G, code: str, depth: int = 1, relations: Iterable[str] | None = N
     >>> sorted(neighbours(G, "c", depth=2, relations=["precedes"]).nodes)
     ['b', 'c']
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)

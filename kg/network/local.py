@@ -23,7 +23,8 @@ The walk goes over :data:`LAYERS`:
 Examples
 --------
 >>> import tempfile
->>> from kg.store import open_store, build
+>>> from kg.build import build
+>>> from kg.store import open_store
 >>> from kg.examples import examples_dir
 >>> store = open_store(tempfile.mkdtemp())
 >>> _ = build(store, [examples_dir()], progress=False)
@@ -100,7 +101,8 @@ def resolve(target, code: str) -> str:
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
@@ -278,7 +280,8 @@ def around(target, code: str, depth: int = 1, *, relations: Iterable[str] | None
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
@@ -336,7 +339,8 @@ def between(target, a: str, b: str, *, max_depth: int = 4, layers: Iterable[str]
     Examples
     --------
     >>> import tempfile
-    >>> from kg.store import open_store, build
+    >>> from kg.build import build
+    >>> from kg.store import open_store
     >>> from kg.examples import examples_dir
     >>> store = open_store(tempfile.mkdtemp())
     >>> _ = build(store, [examples_dir()], progress=False)

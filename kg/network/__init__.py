@@ -49,6 +49,7 @@ from kg.target import QueryTarget, as_target
 from kg.vocab import KG, class_iri, code_iri, node_type_of
 
 from kg.network.export import NETWORK_FORMATS, write  # noqa: E402  (re-exported)
+from kg.network.similar import SIMILARITY_RELATIONS, similar  # noqa: E402  (re-exported)
 
 __all__ = [
     "CODE_RELATIONS",
@@ -441,45 +442,6 @@ def communities(G: nx.MultiDiGraph, *, seed: int = 0, relations: Iterable[str] =
             U.add_edge(u, v, weight=w + 1)
     parts = nx.community.louvain_communities(U, seed=seed, weight="weight") if U.number_of_edges() else []
     return sorted((set(p) for p in parts), key=lambda p: (-len(p), sorted(p)))
-
-
-SIMILARITY_RELATIONS = ("indicationFor", "comorbidityOf", "hasModifier", "performedBy")
-
-
-def _features(G: nx.MultiDiGraph, n: str) -> set[tuple[str, str]]:
-    out = set()
-    for _, v, k in G.out_edges(n, keys=True):
-        if k in ("hasModifier", "performedBy"):
-            out.add((k, v))
-    for u, _, k in G.in_edges(n, keys=True):
-        if k in ("indicationFor", "comorbidityOf"):
-            out.add(("diagnosis", u))
-    return out
-
-
-def similar(G: nx.MultiDiGraph, code: str, *, top: int = 10) -> list[tuple[str, float]]:
-    """Procedures most like ``code``: Jaccard similarity of their diagnoses, modifiers and specialties.
-
-    Examples
-    --------
-    >>> G = nx.MultiDiGraph()
-    >>> for p in "abc": G.add_node(p, type="procedure")
-    >>> for p, m in [("a", "26"), ("a", "TC"), ("b", "26"), ("b", "TC"), ("c", "59")]:
-    ...     _ = G.add_edge(p, m, key="hasModifier")
-    >>> similar(G, "a")
-    [('b', 1.0), ('c', 0.0)]
-    """
-    n = node_for(G, code)
-    mine = _features(G, n)
-    scores = []
-    for other, data in G.nodes(data=True):
-        if other == n or data.get("type") != "procedure":
-            continue
-        theirs = _features(G, other)
-        union = mine | theirs
-        scores.append((other, round(len(mine & theirs) / len(union), 4) if union else 0.0))
-    scores.sort(key=lambda x: (-x[1], G.nodes[x[0]].get("notation", x[0])))
-    return scores[:top]
 
 
 def components(G: nx.MultiDiGraph) -> list[set[str]]:

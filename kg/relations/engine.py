@@ -87,7 +87,7 @@ def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]
                                                                               "addOnTo") else ()
         found_pairs = participants(row, clause, rule, m, previous, inherit)
         if rule.orient in ("LR", "RL"):
-            inherit = getattr(participants, "last_left", None)
+            inherit = found_pairs.lefts or None
         for s, o, explicit in found_pairs:
             out.append(Statement(
                 s, rule.relation, o, negated=trigger is not None, phrase=phrase, rule=rule.name,

@@ -25,7 +25,7 @@ from kg.relations.rules import Rule
 from kg.relations.statement import AddOnKnowledge
 from kg.relations.text import CODE_MARK, Cell, Clause
 
-__all__ = ["ELLIPSIS", "Hit", "Row", "find", "matches", "negation", "participants", "rx"]
+__all__ = ["ELLIPSIS", "Hit", "Pairs", "Row", "find", "matches", "negation", "participants", "rx"]
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
 _NON_ADD_ON_HCPCS = re.compile(r"[ABEJKLPQRSTV]\d{4}")  # drugs, supplies, DME: never add-on codes
@@ -265,8 +265,24 @@ _ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:it|they)\s+)?(?:(?:is|are
                        re.IGNORECASE)
 
 
-def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inherit: list[str] | None = None):
-    """``[(subject, object, explicit)]`` for one cue.
+class Pairs(list):
+    """The ``(subject, object, explicit)`` pairs of one cue, and ``lefts``: the cue's grammatical subject,
+    which the next cue of the clause may inherit ("... and is not reported separately").
+
+    Examples
+    --------
+    >>> p = Pairs([("a", "b", 2)], ["a"])
+    >>> p == [("a", "b", 2)], p.lefts
+    (True, ['a'])
+    """
+
+    def __init__(self, items=(), lefts: list[str] | None = None) -> None:
+        super().__init__(items)
+        self.lefts = lefts or []
+
+
+def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inherit: list[str] | None = None) -> Pairs:
+    """``[(subject, object, explicit)]`` for one cue (a :class:`Pairs`).
 
     ``inherit`` is the grammatical subject of the cue before it in the clause: "X is included in S *and is
     not reported separately*" keeps X. ``explicit`` says how well grounded the pair is: 2 for each code
@@ -300,11 +316,11 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
                                                             cell.mentions_in(0, m.start())[-1].start]):
         # "ablation codes which 77013 monitors": the code monitors what the relative clause hangs on
         agent = lefts[0]
-        return [(agent, row.x if agent != row.x else row.s, explicit)]
+        return Pairs([(agent, row.x if agent != row.x else row.s, explicit)], lefts)
     if rule.orient == "XS":
-        return [(row.x, row.s, 0)]
+        return Pairs([(row.x, row.s, 0)], lefts)
     if rule.orient == "SX":
-        return [(row.s, row.x, 0)]
+        return Pairs([(row.s, row.x, 0)], lefts)
     side_l = side_r = None
     if not lefts:
         relative = re.search(r"\b(?:that|which)\s+((?:(?!(?:is|are|was|were|be|been|and|monitors|includes)\b)[\w-]+\s+)"
@@ -316,7 +332,7 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
         side_l = row.np_side(lnp, head=not rule.last_np, before=cell.masked[max(0, floor - 40):floor])
         explicit += side_l is not None
         if relative and side_l is None:
-            return []  # an agent kg cannot tell ("the procedure that 770131 monitors"): no guess
+            return Pairs()  # an agent kg cannot tell ("the procedure that 770131 monitors"): no guess
     if not rights:
         side_r = row.np_side(rnp, before=None)
         # "not separately reported with this code" names a companion, not a container: it grounds no direction
@@ -334,7 +350,7 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
         if side_l is not None:
             lefts = [row.x if lefts == [row.s] else row.s]
         elif side_r is not None and lnp in ("code", "inherited"):
-            return []  # "X ... and also included in X": says nothing kg can use
+            return Pairs()  # "X ... and also included in X": says nothing kg can use
         elif side_r is not None:
             rights = [row.x if rights == [row.s] else row.s]
     out = []
@@ -343,5 +359,4 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
             if a == b:
                 continue
             out.append((b, a, explicit) if rule.orient == "RL" else (a, b, explicit))
-    participants.last_left = lefts  # type: ignore[attr-defined]
-    return out
+    return Pairs(out, lefts)

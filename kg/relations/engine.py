@@ -198,14 +198,13 @@ def read_row(text: str, *, table: str, subject: str, row: str, subject_title: st
         return diagnosis(r)
     explicit = _explicit_addons(r)
     addon_flag = {code: True for code in explicit}
-    per_clause, negated, conflicts = [], [], []
+    per_clause, negated = [], []
     for i, clause in enumerate(cell.clauses):
         if clause.kind != "main":
             continue
         statements = _clause_statements(r, i, clause, PROCEDURE_RULES) + _add_on_statements(r, i, clause, addon_flag)
         negated += [st for st in statements if st.negated]
-        positives, clash = within_clause([st for st in statements if not st.negated])
-        conflicts += clash
+        positives, _ = within_clause([st for st in statements if not st.negated])
         per_clause.append(positives)
         for m in find(ELLIPSIS, cell.masked, clause.start, clause.end):
             negated += _ellipsis(r, i, m, [st for group in per_clause for st in group])

@@ -38,6 +38,7 @@ from dataclasses import replace
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.model import CODE_SYSTEMS, GENERIC, RELATIONS
+from kg.model.codes import BRIEFING_SYSTEMS
 from kg.parse import Briefing, Row, code_system
 from kg.relations import AddOnKnowledge, Statement, generic, primary, read_row
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, briefing_iri, class_iri, code_iri, scheme_iri
@@ -303,7 +304,7 @@ def _statements(add, doc: str, row: Row, b: Briefing, subject: str, target: str,
     def iri(code: str) -> str:
         n = iris.get(code)
         if n is None:
-            system = code_system(code, ("CPT", "HCPCS")) or "CPT"
+            system = code_system(code, BRIEFING_SYSTEMS["procedure"]) or "CPT"  # a code named in the text
             n = iris[code] = _code(add, system, code, "", doc)
         return n
 

@@ -83,7 +83,9 @@ class _Parser:
         self.fields: dict[str, object] = {}
         self.tables: dict[str, list[Row]] = {k.name: [] for k in TABLE_KINDS}
         self.unknown: list[Text] = []
-        self.layouts: list[tuple[_Layout, int]] = []  # the known tables read so far, latest first, with header lines
+        # the known tables read so far, with their header lines: by width, then by (kind, code column), latest last
+        # (what a headerless row is checked against: a handful, however many tables there are)
+        self.layouts: dict[int, dict[tuple[str, int], tuple[_Layout, int]]] = {}
         self.skipped: list[int] = []
         self.unread: list[Unread] = []
 
@@ -151,7 +153,9 @@ class _Parser:
         sep = _cells(self.lines[j]) if j < len(self.lines) else None
         separated = sep is not None and _is_separator(sep)
         if layout is not None:
-            self.layouts.insert(0, (layout, number))
+            seen = self.layouts.setdefault(layout.width, {})
+            seen.pop((layout.kind.name, layout.code), None)
+            seen[layout.kind.name, layout.code] = (layout, number)
             return self.rows(j + separated, layout, number, strict=True)
         if _is_separator(first):
             raise self.error(number, "table separator row without a header row above it")
@@ -161,7 +165,7 @@ class _Parser:
         if not separated:
             # No header line: a row of the table before it (a blank line inside a table), or of a table whose
             # header is missing, if its shape says which.
-            for known, header in self.layouts:
+            for known, header in reversed(list(self.layouts.get(len(first), {}).values())):
                 if _fits(known, first):
                     return self.rows(i, known, header, strict=True)
             guessed = _headerless_layout(first)

@@ -252,7 +252,7 @@ def briefing_files(paths: Paths) -> list[Path]:
     Raises
     ------
     StoreError
-        For a path that does not exist.
+        For a path that does not exist, or one named explicitly that is not a regular file (never opened).
 
     Examples
     --------
@@ -269,8 +269,17 @@ def briefing_files(paths: Paths) -> list[Path]:
     Traceback (most recent call last):
     ...
     kg.errors.StoreError: no/such/dir: no such file or folder
+    >>> os.mkfifo(d / "fifo.txt")
+    >>> briefing_files([d / "fifo.txt"])
+    Traceback (most recent call last):
+    ...
+    kg.errors.StoreError: .../fifo.txt: a FIFO (named pipe), never opened
     """
-    return scan(paths).files
+    found = scan(paths)
+    if found.not_files:
+        path, why = found.not_files[0]
+        raise StoreError(f"{path}: {why}")
+    return found.files
 
 
 def documents(store: ox.Store) -> list[str]:

@@ -10,6 +10,17 @@ document is dropped and rewritten with its marker in one transaction. So a
 crash never leaves half a document that looks whole: at worst a graph has no
 marker (or a replaced document is missing), and the next build rewrites it.
 
+The store mirrors the folders built: the marker also records where the
+document was read from, ``<g> kg:sourcePath "/abs/folder/77013.txt"`` (the
+folder's symbolic links resolved, the file name in Unicode NFC form, as in
+the graph's name). Building a folder removes the documents whose recorded
+path lies inside it and that this build did not find (``keep_missing``
+keeps them); a document built before paths were recorded gets its path the
+next time it is built, and is never removed before that. Nothing else is
+needed: file names name the graphs, so a path names at most one document.
+Special files (FIFOs, devices, sockets), link loops and dangling links are
+never opened and are reported (:func:`kg.store.scan`).
+
 Opening the store and listing what it holds is :mod:`kg.store`; the
 background bulk loader is :mod:`kg.bulk`.
 
@@ -29,7 +40,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import stat
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,9 +53,9 @@ import pyoxigraph as ox
 from kg.bulk import BulkWriter
 from kg.errors import BriefingParseError, KGError
 from kg.knowledge import add_on_codes
-from kg.parse import parse_bytes
+from kg.parse import Unread, parse_bytes
 from kg.relations import AddOnKnowledge
-from kg.store import Paths, briefing_files, ontology_dir
+from kg.store import Paths, ontology_dir, scan
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
 
@@ -66,6 +79,16 @@ class BuildReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[KGError] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """Documents removed: built from a folder of this build before, no longer in it."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """Paths in the folders that were not read (special files, dangling links, link loops), with why."""
+    rows_read: int = 0
+    rows_skipped: int = 0
+    rows_reported: int = 0
+    """Table rows of the documents parsed in this build: read, skipped (``N/A``), reported (not read)."""
+    unread: list[str] = field(default_factory=list)
+    """One warning per document with table lines not read: ``path:line: ...``, naming every line."""
     quads_written: int = 0
     seconds: float = 0.0
 
@@ -85,6 +108,7 @@ class BuildReport:
 _RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _BRIEFING_CLASS = node(str(KG.Briefing))
 _SHA256 = node(str(KG.sha256))
+_SOURCE_PATH = node(str(KG.sourcePath))
 _MARKER_PREDICATES = frozenset((_RDF_TYPE.value, _SHA256.value))  # of the graph's own node
 
 
@@ -118,14 +142,67 @@ def _ensure_ontology(store: ox.Store) -> None:
     store.extend(quads + [marker])
 
 
-def _marker(iri: str, digest: str) -> list[ox.Quad]:
-    """The two quads that say a briefing graph is complete: ``<g> a kg:Briefing ; kg:sha256 "..."``.
+def _known_paths(store: ox.Store) -> dict[str, str]:
+    """Briefing graph IRI -> the ``kg:sourcePath`` it was built from (documents built since paths are recorded)."""
+    return {q.graph_name.value: q.object.value for q in store.quads_for_pattern(None, _SOURCE_PATH, None, None)
+            if q.subject == q.graph_name and q.graph_name.value.startswith(BRIEFING)}
+
+
+def _marker(iri: str, digest: str, source: str) -> list[ox.Quad]:
+    """The quads that say a briefing graph is complete: ``<g> a kg:Briefing ; kg:sha256 "..." ; kg:sourcePath "..."``.
 
     They are written only after the rest of the graph, so a graph without
     them is a document whose write was cut short.
     """
     g = node(iri)
-    return [ox.Quad(g, _RDF_TYPE, _BRIEFING_CLASS, g), ox.Quad(g, _SHA256, ox.Literal(digest), g)]
+    return [ox.Quad(g, _RDF_TYPE, _BRIEFING_CLASS, g), ox.Quad(g, _SHA256, ox.Literal(digest), g),
+            ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g)]
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of the regular file ``path``; anything else is refused without reading (a FIFO never blocks).
+
+    Raises
+    ------
+    OSError
+        If it cannot be read, or is not a regular file (checked on the open file, so no race lets one in).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file, never read")
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            return f.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _source_path(path: Path) -> str:
+    """What ``kg:sourcePath`` records: the absolute path, the folder's links resolved, the name in NFC form."""
+    return str(path.absolute().parent.resolve() / unicodedata.normalize("NFC", path.name))
+
+
+def _lines(numbers: list[int]) -> str:
+    """``[4, 5, 6, 9]`` -> ``'4-6, 9'``.
+
+    >>> _lines([4, 5, 6, 9])
+    '4-6, 9'
+    """
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
+
+
+def _unread_warning(path: str, unread: tuple[Unread, ...]) -> str:
+    first = unread[0]
+    return (f"{path}:{first.line}: {len(unread)} table line(s) not read (lines {_lines([u.line for u in unread])}): "
+            f"{first.reason}")
 
 
 @dataclass(frozen=True)
@@ -136,6 +213,8 @@ class _Prepared:
     nquads: bytes = b""
     quads: int = 0
     error: BriefingParseError | None = None
+    rows: tuple[int, int, int] = (0, 0, 0)
+    unread: tuple[Unread, ...] = ()
 
 
 def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
@@ -151,7 +230,7 @@ def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
         return _Prepared(path, error=err)
     g, triples = briefing_triples(b, addons)
     triples = [t for t in triples if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
-    return _Prepared(path, nquads(g, triples), len(triples))
+    return _Prepared(path, nquads(g, triples), len(triples), rows=tuple(b.row_counts), unread=b.unread_rows)
 
 
 def _prepare_chunk(items: list[tuple[str, bytes]], addons=None) -> list[_Prepared]:
@@ -198,6 +277,7 @@ def build(
     workers: int | None = None,
     bulk: bool = True,
     addons: AddOnKnowledge | None = None,
+    keep_missing: bool = False,
 ) -> BuildReport:
     """Build briefings (files or folders) into ``store``.
 
@@ -225,6 +305,9 @@ def build(
         Which codes are add-on codes (:data:`kg.relations.AddOnKnowledge`); by default what the store's
         code sets say (:func:`kg.knowledge.add_on_codes`), read once. "Reported in addition to" is an
         add-on statement only for an add-on code.
+    keep_missing : bool
+        Keep the documents built from a folder of ``paths`` before that are no longer in it; by default they
+        are removed (:attr:`BuildReport.removed`).
 
     Returns
     -------
@@ -253,6 +336,8 @@ def build(
     (['77013.txt'], True)
     >>> len(documents(store)) == len(report.added) + 1
     True
+    >>> report.rows_read > 100, report.rows_reported
+    (True, 0)
     """
     from tqdm import tqdm
 
@@ -262,11 +347,16 @@ def build(
     if addons is None:
         addons = add_on_codes(store)
     known = _known_hashes(store)
+    known_paths = _known_paths(store)
+    found = scan(paths)
+    report.skipped = [(str(p), why) for p, why in found.skipped]
+    report.errors.extend(BriefingParseError(p, 0, why) for p, why in found.not_files)
     names: dict[str, Path] = {}
     todo: list[tuple[str, bytes]] = []
     digests: dict[str, str] = {}
-    for path in briefing_files(paths):
-        name = path.name
+    sources: dict[str, str] = {}
+    for path in found.files:
+        name = unicodedata.normalize("NFC", path.name)  # NFC and NFD spellings are one document
         if name in names and names[name].resolve() != path.resolve():
             report.errors.append(BriefingParseError(
                 path, 0, f"another briefing in this build is also named {name!r} ({names[name]}); "
@@ -274,16 +364,23 @@ def build(
             continue
         names[name] = path
         try:
-            data = path.read_bytes()
+            data = _read(path)
         except OSError as err:
             report.errors.append(BriefingParseError(path, 0, f"cannot read file: {err.strerror or err}"))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        if known.get(briefing_iri(name)) == digest:
+        iri, source = briefing_iri(name), _source_path(path)
+        if known.get(iri) == digest:
             report.unchanged.append(name)
+            if known_paths.get(iri) != source:  # moved, or built before paths were recorded
+                g = node(iri)
+                for q in list(store.quads_for_pattern(g, _SOURCE_PATH, None, g)):
+                    store.remove(q)
+                store.add(ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g))
         else:
             todo.append((str(path), data))
             digests[str(path)] = digest
+            sources[str(path)] = source
 
     if workers is None:
         workers = (os.cpu_count() or 1) if len(todo) >= PARALLEL_MIN_DOCS else 1
@@ -298,9 +395,15 @@ def build(
             if doc.error is not None:
                 report.errors.append(doc.error)
                 continue
-            name = Path(doc.path).name
+            read, skipped, reported = doc.rows
+            report.rows_read += read
+            report.rows_skipped += skipped
+            report.rows_reported += reported
+            if doc.unread:
+                report.unread.append(_unread_warning(doc.path, doc.unread))
+            name = unicodedata.normalize("NFC", Path(doc.path).name)
             iri = briefing_iri(name)
-            marker = _marker(iri, digests[doc.path])
+            marker = _marker(iri, digests[doc.path], sources[doc.path])
             if iri in known:
                 # Drop the old graph, then write the new one with its marker in one
                 # transaction; a crash in between leaves the document absent, and the
@@ -326,5 +429,17 @@ def build(
         writer.close(check=False)  # what was queued is written; the error in hand is the one to see
         raise
     writer.close()
+    if not keep_missing:
+        report.removed = _remove_missing(store, known_paths, found.folders, {briefing_iri(n) for n in names})
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _remove_missing(store: ox.Store, known_paths: dict[str, str], folders: list[Path], seen: set[str]) -> list[str]:
+    """Remove the documents built from inside ``folders`` that this build did not find; return their names."""
+    removed = []
+    for iri, source in sorted(known_paths.items()):
+        if iri not in seen and any(Path(source).is_relative_to(f) for f in folders):
+            store.remove_graph(node(iri))
+            removed.append(Path(source).name)
+    return removed

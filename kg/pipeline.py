@@ -131,6 +131,7 @@ def build_all(
     *,
     progress: bool | None = None,
     include_deleted: bool = False,
+    keep_missing: bool = False,
 ) -> tuple[BuildReport, list[LoadReport]]:
     """Build briefings and load code sets into ``store`` concurrently, then link them.
 
@@ -147,6 +148,8 @@ def build_all(
         Progress bars; by default only on a terminal.
     include_deleted : bool
         Passed to :func:`kg.codesets.load`.
+    keep_missing : bool
+        Passed to :func:`kg.build.build`: keep the documents no longer in the folders built.
 
     Returns
     -------
@@ -188,12 +191,12 @@ def build_all(
     if thread is not None:
         thread.start()
     try:
-        built = build(store, paths, progress=progress)
+        built = build(store, paths, progress=progress, keep_missing=keep_missing)
     finally:
         if thread is not None:
             thread.join()
     loaded: list[LoadReport] = early + outcome["loaded"]  # type: ignore[operator]
-    if built.added or built.updated or _pos_changed(loaded) or (codesets and "pos" in codesets):
+    if built.added or built.updated or built.removed or _pos_changed(loaded) or (codesets and "pos" in codesets):
         link_sites(store)  # after both sides: the briefings' sites and the POS codes are all in
     if "error" in outcome:
         raise outcome["error"]

@@ -52,6 +52,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import QueryError
+from kg.model.relations import RELATIONS
 from kg.parse import code_candidates
 from kg.queries import QUERY_DIR, internal_query
 from kg.results import FORMATS, Results, compact
@@ -253,6 +254,12 @@ def get(name: str) -> NamedQuery:
 Binding = dict[ox.Variable, list]
 
 
+_RELATION_NAMES = frozenset(RELATIONS) | {r.inverse for r in RELATIONS.values() if r.inverse}
+"""What a ``relation`` parameter may name: the relations of the registry and their inverses."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def bind(query: NamedQuery, params: Mapping[str, object]) -> Binding:
     """Turn user values into typed RDF terms for ``query``'s parameters.
 
@@ -270,6 +277,10 @@ def bind(query: NamedQuery, params: Mapping[str, object]) -> Binding:
     >>> q = named_queries()["monitors"]
     >>> bind(q, {"code": " 77013 "})
     {<Variable value=code>: [<NamedNode value=http://purl.bioontology.org/ontology/CPT/77013>]}
+    >>> bind(named_queries()["related-codes"], {"code": "77013", "relation": "_fail"})
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: parameter relation: '_fail' is not a kg relation (e.g. monitors, alternativeTo)
     """
     declared = {p.name: p for p in query.params}
     unknown = set(params) - set(declared)
@@ -285,6 +296,9 @@ def bind(query: NamedQuery, params: Mapping[str, object]) -> Binding:
                 raise QueryError(f"query {query.name!r} needs --param {p.name}=... ({p.help})")
             continue
         value = str(params[p.name])
+        if _LONE_SURROGATE.search(value):
+            raise QueryError(f"parameter {p.name}: {value!r} is not text (it holds a lone surrogate, "
+                             "which is no Unicode character)")
         if p.kind == "code":
             candidates = code_candidates(value)
             if not candidates:
@@ -294,11 +308,10 @@ def bind(query: NamedQuery, params: Mapping[str, object]) -> Binding:
             out[ox.Variable(p.name)] = [ox.NamedNode(code_iri(s, c)) for s, c in candidates]
             continue
         elif p.kind == "relation":
-            name = value.removeprefix("kg:")
-            try:
-                term = ox.NamedNode(str(KG[name]))
-            except AttributeError:
-                raise QueryError(f"{value!r} is not a kg relation (e.g. monitors, alternativeTo)") from None
+            name = value.strip().removeprefix("kg:")
+            if name not in _RELATION_NAMES:
+                raise QueryError(f"parameter {p.name}: {value!r} is not a kg relation (e.g. monitors, alternativeTo)")
+            term = ox.NamedNode(str(KG[name]))
         elif p.kind == "integer":
             if not re.fullmatch(r"[+-]?\d+", value.strip()):
                 raise QueryError(f"parameter {p.name} must be an integer, not {value!r}")

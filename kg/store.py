@@ -22,9 +22,12 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
@@ -37,11 +40,13 @@ from kg.vocab import PREFIXES
 __all__ = [
     "DEFAULT_STORE",
     "Paths",
+    "Scan",
     "as_paths",
     "briefing_files",
     "documents",
     "ontology_dir",
     "open_store",
+    "scan",
     "store_path",
     "triple_count",
 ]
@@ -150,17 +155,104 @@ def ontology_dir() -> Path:
 _NOT_BRIEFINGS = re.compile(r"(?i)(?:readme|license|licence|changelog|contributing)(?:\.\w+)?$")
 
 
-def briefing_files(paths: Paths) -> list[Path]:
-    """Expand files and folders (one, or an iterable of them) into briefing files, sorted within each folder.
+@dataclass
+class Scan:
+    """What :func:`scan` found: the briefing files, the folders searched, and every path passed over, with why.
 
-    Folders are searched recursively for ``*.txt`` and ``*.md``, except a
-    folder's own README, LICENSE or CHANGELOG; files named explicitly are
-    taken whatever their extension.
+    Examples
+    --------
+    >>> Scan().files, Scan().skipped
+    ([], [])
+    """
+
+    files: list[Path] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    """The folders searched (symbolic links resolved): their documents mirror them (:func:`kg.build.build`)."""
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    """Paths named like briefings that are not read, each with the reason."""
+    not_files: list[tuple[Path, str]] = field(default_factory=list)
+    """Paths named explicitly that are not regular files (a FIFO, a device, a dangling link): errors."""
+
+
+def _kind(path: Path) -> str | None:
+    """Why ``path`` is no regular file to read (without opening it), or None if it is one."""
+    try:
+        st = os.stat(path)  # follows symbolic links; a loop or a dangling link raises
+    except OSError as err:
+        if os.path.islink(path):
+            return "a symbolic link loop" if err.errno == errno.ELOOP else "a dangling symbolic link"
+        return f"cannot read it: {err.strerror or err}"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder, not a file (its briefings are read as part of the folder)"
+    kinds = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a character device",
+             stat.S_ISBLK: "a block device"}
+    return next((v for test, v in kinds.items() if test(st.st_mode)), "not a regular file") + ", never opened"
+
+
+def scan(paths: Paths) -> Scan:
+    """Expand files and folders into briefing files, reporting every path passed over and why.
+
+    Folders are searched recursively for ``*.txt`` and ``*.md`` (sorted
+    within each folder), except a folder's own README, LICENSE or CHANGELOG;
+    files named explicitly are taken whatever their extension. Special files
+    (FIFOs, sockets, devices), dangling links and link loops are never
+    opened: in a folder they are :attr:`Scan.skipped`, named explicitly they
+    are :attr:`Scan.not_files`. Symbolic links to folders are not followed.
 
     Raises
     ------
     StoreError
         For a path that does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "77013.txt").write_text("x")
+    >>> os.mkfifo(d / "fifo.txt"); os.symlink("gone.txt", d / "dangling.txt"); (d / "x.txt").mkdir()
+    >>> found = scan(d)
+    >>> [p.name for p in found.files], [(p.name, why) for p, why in found.skipped]  # doctest: +NORMALIZE_WHITESPACE
+    (['77013.txt'], [('dangling.txt', 'a dangling symbolic link'), ('fifo.txt', 'a FIFO (named pipe), never opened'),
+     ('x.txt', 'a folder, not a file (its briefings are read as part of the folder)')])
+    >>> [(p.name, why) for p, why in scan(d / "fifo.txt").not_files]
+    [('fifo.txt', 'a FIFO (named pipe), never opened')]
+    """
+    out = Scan()
+    for p in as_paths(paths):
+        if p.is_dir():
+            out.folders.append(p.resolve())
+            found = []
+            for folder, dirs, names in os.walk(p):
+                found.extend(os.path.join(folder, n) for n in names + dirs
+                             if n.lower().endswith(BRIEFING_SUFFIXES) and not _NOT_BRIEFINGS.match(n))
+            for f in sorted(found, key=lambda f: f.split(os.sep)):
+                why = _kind(Path(f))
+                if why is None:
+                    out.files.append(Path(f))
+                elif not (os.path.isdir(f) and os.path.islink(f)):
+                    out.skipped.append((Path(f), why))
+                else:
+                    out.skipped.append((Path(f), "a symbolic link to a folder, not followed"))
+        elif p.exists() or os.path.islink(p):
+            why = _kind(p)
+            if why is None:
+                out.files.append(p)
+            else:
+                out.not_files.append((p, why))
+        else:
+            raise StoreError(f"{p}: no such file or folder")
+    return out
+
+
+def briefing_files(paths: Paths) -> list[Path]:
+    """The briefing files of files and folders (one, or an iterable of them): :attr:`Scan.files` of :func:`scan`.
+
+    Raises
+    ------
+    StoreError
+        For a path that does not exist, or one named explicitly that is not a regular file (never opened).
 
     Examples
     --------
@@ -177,21 +269,17 @@ def briefing_files(paths: Paths) -> list[Path]:
     Traceback (most recent call last):
     ...
     kg.errors.StoreError: no/such/dir: no such file or folder
+    >>> os.mkfifo(d / "fifo.txt")
+    >>> briefing_files([d / "fifo.txt"])
+    Traceback (most recent call last):
+    ...
+    kg.errors.StoreError: .../fifo.txt: a FIFO (named pipe), never opened
     """
-    files: list[Path] = []
-    for p in as_paths(paths):
-        if p.is_dir():
-            found = []
-            for folder, _, names in os.walk(p):
-                found.extend(os.path.join(folder, n) for n in names
-                         if n.lower().endswith(BRIEFING_SUFFIXES) and not _NOT_BRIEFINGS.match(n))
-            files.extend(Path(f) for f in sorted(found, key=lambda f: f.split(os.sep)) if os.path.isfile(f))
-        elif p.exists():
-            files.append(p)
-        else:
-            raise StoreError(f"{p}: no such file or folder")
-    return files
-
+    found = scan(paths)
+    if found.not_files:
+        path, why = found.not_files[0]
+        raise StoreError(f"{path}: {why}")
+    return found.files
 
 
 def documents(store: ox.Store) -> list[str]:

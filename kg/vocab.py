@@ -88,6 +88,7 @@ class KG(DefinedNamespace):
     aboutCode: URIRef
     mentionedIn: URIRef
     sourceFile: URIRef
+    sourcePath: URIRef
     sha256: URIRef
     summary: URIRef
     overview: URIRef

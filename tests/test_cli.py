@@ -145,6 +145,15 @@ def test_injection_through_param_returns_nothing_harmful(built):
     assert kg("query", "stats", "--store", str(built)).stdout == before
 
 
+@pytest.mark.parametrize("value", ["relation=_fail", "relation=_NS", "relation=_warn", "code=7701\udcff"])
+def test_bad_query_parameters_are_one_line_errors(built, value):
+    args = [sys.executable, "-m", "kg", "query", "related-codes", "-p", "code=77013", "-p", value, "--store", str(built)]
+    r = subprocess.run([a.encode("utf-8", "surrogateescape") for a in args], capture_output=True, timeout=300)
+    err = r.stderr.decode("utf-8", "replace")
+    assert r.returncode == 1 and err.startswith("kg: error: ") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and ("not a kg relation" in err or "lone surrogate" in err)
+
+
 def test_unknown_query_and_missing_store(built, tmp_path):
     r = kg("query", "nope", "--store", str(built))
     assert r.returncode == 1 and "no named query 'nope'" in r.stderr

@@ -121,6 +121,24 @@ def test_relation_parameter_must_be_a_kg_relation():
         bind(get("related-codes"), {"code": "77013", "relation": "monitors> . ?s ?p ?o"})
 
 
+@pytest.mark.parametrize("name", ["_fail", "_NS", "_warn", "Briefing", "sha256"])
+def test_relation_parameter_outside_the_registry_is_a_query_error(name):
+    # KG is a closed namespace: KG["_fail"] raises KeyError, which must not reach the user (issue 21, item 4)
+    with pytest.raises(QueryError, match=f"{name!r} is not a kg relation"):
+        bind(get("related-codes"), {"code": "77013", "relation": name})
+
+
+def test_relation_parameter_takes_the_registry_and_its_inverses():
+    assert bind(get("related-codes"), {"code": "77013", "relation": "kg:monitoredBy"})
+
+
+@pytest.mark.parametrize("params", [{"code": "7701\ud800"}, {"code": "77013", "relation": "monitors\udcff"},
+                                    {"code": "\udfff"}])
+def test_lone_surrogate_in_a_parameter_is_a_query_error(params):
+    with pytest.raises(QueryError, match="lone surrogate"):
+        bind(get("related-codes"), params)
+
+
 def test_unknown_and_missing_parameters():
     with pytest.raises(QueryError, match="has no parameter"):
         bind(get("monitors"), {"code": "77013", "cod": "1"})

@@ -37,15 +37,20 @@ def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]
 @click.option("--codeset", "codesets", multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
               help="Also load this code set, at the same time (repeatable; one of "
                    f"{', '.join(CODESETS)}; 'icd10cm' alone means the packaged XML).")
+@click.option("--keep-missing", is_flag=True,
+              help="Keep the documents built from these folders before that are no longer in them.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @store_option
-def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | None], progress: bool | None,
-          store_dir: Path) -> None:
+def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | None], keep_missing: bool,
+          progress: bool | None, store_dir: Path) -> None:
     """Build briefings (files or folders) into the store.
 
     Incremental: unchanged documents are skipped, changed ones replaced. A
     document that fails to parse is reported with file:line and skipped; the
-    others are built and the exit code is 1.
+    others are built and the exit code is 1. The store mirrors each folder:
+    documents built from it before that are gone from it are removed (unless
+    --keep-missing). Paths not read (special files, dangling links, link
+    loops) and table lines not read are reported as warnings.
 
     With --codeset, the official code sets load while the briefings build,
     which on a fresh store is faster than 'kg build' then 'kg codesets load':
@@ -62,14 +67,20 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     if not paths:
         raise click.UsageError("give briefing files or folders, or --examples")
     store = open_store(store_dir)
-    report, loaded = build_all(store, paths, codesets, progress=progress)
+    report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing)
+    for path, why in report.skipped:
+        click.echo(f"kg: warning: skipped {path}: {why}", err=True)
+    for warning in report.unread:
+        click.echo(f"kg: warning: {warning}", err=True)
     for err in report.errors:
         click.echo(f"kg: error: {err}", err=True)
     for r in loaded:
         _echo_load(r)
     click.echo(
         f"built {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
-        f"{len(report.errors)} failed; {report.quads_written} quads written in {report.seconds:.2f}s; "
+        f"{len(report.errors)} failed, removed {len(report.removed)}; table rows {report.rows_read} read, "
+        f"{report.rows_skipped} skipped (N/A), {report.rows_reported} reported; "
+        f"{report.quads_written} quads written in {report.seconds:.2f}s; "
         f"{triple_count(store)} triples in {store_dir}"
     )
     if report.errors:

@@ -1,6 +1,12 @@
 """The line-by-line reader: one pass over a briefing's lines, then the :class:`~kg.parse.Briefing` record.
 
-Blank lines end a table; a table line (two or more cells) starts one; the first
+A table line (two or more cells) starts a table: a known header, else a row
+under a missing header, read when it fits a table read before (same cells,
+a code of its kind where its code is: a blank line inside a table does not
+end it) or its code's shape says which table it is, else the first line of a
+table kg does not know, whose lines are reported (``Briefing.unread_rows``).
+``N/A`` rows are counted in ``Briefing.skipped_rows``. No table line is
+dropped without a word. the first
 ``CPT 77013: ...`` line is the heading; known headings open the sections whose
 paragraphs become the summary, overview and clinical context; ``Service type:``
 and ``Site of service:`` lines are fields. Errors name the file and line.
@@ -26,12 +32,14 @@ import re
 from kg.errors import BriefingParseError
 from kg.model.codes import BRIEFING_SYSTEMS, normalize_code
 from kg.parse.mentions import _payers, _sites
-from kg.parse.records import Briefing, Row, Text
+from kg.parse.records import Briefing, Row, Text, Unread
 from kg.parse.tables import (
     NOT_AVAILABLE,
     TABLE_KINDS,
     _cells,
     _diagnosis_code,
+    _fits,
+    _headerless_layout,
     _is_absent,
     _is_separator,
     _Layout,
@@ -75,6 +83,11 @@ class _Parser:
         self.fields: dict[str, object] = {}
         self.tables: dict[str, list[Row]] = {k.name: [] for k in TABLE_KINDS}
         self.unknown: list[Text] = []
+        # the known tables read so far, with their header lines: by width, then by (kind, code column), latest last
+        # (what a headerless row is checked against: a handful, however many tables there are)
+        self.layouts: dict[int, dict[tuple[str, int], tuple[_Layout, int]]] = {}
+        self.skipped: list[int] = []
+        self.unread: list[Unread] = []
 
     def error(self, line: int, message: str) -> BriefingParseError:
         return BriefingParseError(self.path, line, message)
@@ -131,30 +144,64 @@ class _Parser:
             )
         return self.build(paragraphs)
 
-    def table(self, i: int, header: list[str]) -> int:
-        """Read the table whose header is at line index ``i``; return the next index."""
+    def table(self, i: int, first: list[str]) -> int:
+        """Read the table whose first line (its header, or a row if the header is missing) is at line index
+        ``i``; return the index of the line after it."""
         number = i + 1
-        layout = _layout(header)
+        layout = _layout(first)
         j = i + 1
-        if j < len(self.lines):
-            sep = _cells(self.lines[j])
-            if sep is not None and _is_separator(sep):
-                j += 1
-        if layout is None:
-            if _is_separator(header):
-                raise self.error(number, "table separator row without a header row above it")
-            # A table kg does not know: skip its rows, remember where it was.
-            self.unknown.append(Text(" | ".join(header), number))
-            while j < len(self.lines) and _cells(self.lines[j]) is not None:
-                j += 1
+        sep = _cells(self.lines[j]) if j < len(self.lines) else None
+        separated = sep is not None and _is_separator(sep)
+        if layout is not None:
+            seen = self.layouts.setdefault(layout.width, {})
+            seen.pop((layout.kind.name, layout.code), None)
+            seen[layout.kind.name, layout.code] = (layout, number)
+            return self.rows(j + separated, layout, number, strict=True)
+        if _is_separator(first):
+            raise self.error(number, "table separator row without a header row above it")
+        if not separated and _is_absent(first):
+            self.skipped.append(number)  # an N/A row, its header missing (or the table's first row after a blank)
             return j
+        if not separated:
+            # No header line: a row of the table before it (a blank line inside a table), or of a table whose
+            # header is missing, if its shape says which.
+            for known, header in reversed(list(self.layouts.get(len(first), {}).values())):
+                if _fits(known, first):
+                    return self.rows(i, known, header, strict=True)
+            guessed = _headerless_layout(first)
+            if guessed is not None:
+                return self.rows(i, guessed, None, strict=False)
+        # A table kg does not know: its rows are reported, with their lines.
+        self.unknown.append(Text(" | ".join(first), number))
+        if not separated:  # perhaps a header, perhaps a row: reported, so not lost either way
+            self.unread.append(Unread(number, self.lines[i].strip(), "a table line kg cannot place in a table"))
+        reason = f"in a table kg does not know (header on line {number})"
+        j += separated
+        while j < len(self.lines):
+            cells = _cells(self.lines[j])
+            if cells is None or (len(cells) >= 2 and _layout(cells) is not None):
+                break
+            if _is_absent(cells):
+                self.skipped.append(j + 1)
+            else:
+                self.unread.append(Unread(j + 1, self.lines[j].strip(), reason))
+            j += 1
+        return j
+
+    def rows(self, j: int, layout: _Layout, header: int | None, *, strict: bool) -> int:
+        """Read the rows of a table laid out as ``layout`` from line index ``j``; return the index after them.
+
+        ``strict``: a row that does not fit is an error (the table has a header saying what fits); otherwise
+        (the layout was read off the first row) it is reported.
+        """
         rows = self.tables[layout.kind.name]
         while j < len(self.lines):
             line = self.lines[j]
             stripped = line.strip()
             if not stripped:
-                break
+                break  # a blank line: the table goes on if the next table line fits it (see table)
             if _key(stripped).rstrip(".") == NOT_AVAILABLE.rstrip("."):
+                self.skipped.append(j + 1)
                 j += 1
                 continue
             cells = _cells(line)
@@ -163,21 +210,32 @@ class _Parser:
             if len(cells) >= 2 and _layout(cells) is not None:
                 break  # the next table starts without a blank line
             if _is_absent(cells):
+                self.skipped.append(j + 1)
                 j += 1
                 continue
-            row = self.row(layout, cells, j + 1, number)
-            if row is not None:
+            try:
+                row = self.row(layout, cells, j + 1, header)
+            except BriefingParseError as err:
+                if strict:
+                    raise
+                self.unread.append(Unread(j + 1, stripped, err.message))
+                j += 1
+                continue
+            if row is None:
+                self.skipped.append(j + 1)
+            else:
                 rows.append(row)
             j += 1
         return j
 
-    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int) -> Row | None:
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row | None:
         kind = layout.kind
         if len(cells) != layout.width:
+            where = f"the header on line {header_line}" if header_line else "the rows above it (its header is missing)"
             raise self.error(
                 number,
                 f"{kind.name[:-1]} table row has {len(cells)} cells, expected {layout.width} "
-                f"as in the header on line {header_line}; a '|' inside a cell must be written '\\|'",
+                f"as in {where}; a '|' inside a cell must be written '\\|'",
             )
         written = cells[layout.code]
         if written.strip() and _is_absent([written]):  # an explicit "N/A" row: the table says it has nothing here
@@ -238,4 +296,6 @@ class _Parser:
             diagnoses=tuple(self.tables["diagnoses"]),
             procedures=tuple(self.tables["procedures"]),
             unknown_tables=tuple(self.unknown),
+            skipped_rows=tuple(self.skipped),
+            unread_rows=tuple(self.unread),
         )

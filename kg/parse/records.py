@@ -11,8 +11,10 @@ Examples
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,37 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A table line kg did not read into a row, and why: it is reported, never dropped without a word.
+
+    Examples
+    --------
+    >>> Unread(31, "| Aetna | Covered |", "in a table kg does not know (header on line 29)").line
+    31
+    """
+
+    line: int
+    text: str
+    reason: str
+
+
+class RowCounts(NamedTuple):
+    """How many table rows of a document were read, skipped (``N/A`` rows) and reported (:class:`Unread`).
+
+    Every table line of a document after its header and separator is exactly one of the three.
+
+    Examples
+    --------
+    >>> RowCounts(14, 1, 0).read
+    14
+    """
+
+    read: int
+    skipped: int
+    reported: int
+
+
+@dataclass(frozen=True)
 class Briefing:
     """Everything kg reads from one briefing document.
 
@@ -101,14 +134,36 @@ class Briefing:
     diagnoses: tuple[Row, ...] = ()
     procedures: tuple[Row, ...] = ()
     unknown_tables: tuple[Text, ...] = field(default=())
+    skipped_rows: tuple[int, ...] = ()
+    """The lines of the ``N/A`` rows: rows saying a table has nothing there."""
+    unread_rows: tuple[Unread, ...] = ()
+    """The table lines that were not read into a row (a table kg does not know, a row that fits no table)."""
+
+    @property
+    def row_counts(self) -> RowCounts:
+        """Table rows read, skipped (``N/A``) and reported (:attr:`unread_rows`).
+
+        Examples
+        --------
+        >>> from kg.examples import examples_dir
+        >>> from kg.parse import parse_file
+        >>> parse_file(examples_dir() / "77013.txt").row_counts
+        RowCounts(read=29, skipped=0, reported=0)
+        """
+        read = len(self.modifiers) + len(self.taxonomies) + len(self.diagnoses) + len(self.procedures)
+        return RowCounts(read, len(self.skipped_rows), len(self.unread_rows))
 
     @property
     def name(self) -> str:
-        """The document's file name, which names its graph.
+        """The document's file name, which names its graph, in Unicode NFC form.
+
+        NFC and NFD spellings of ``café.txt`` (macOS writes NFD) are one name, so one document.
 
         Examples
         --------
         >>> Briefing("/data/briefings/G0288.txt", "", "G0288", "HCPCS", "", 1).name
         'G0288.txt'
+        >>> Briefing("cafe\u0301.txt", "", "G0288", "HCPCS", "", 1).name == "caf\u00e9.txt"
+        True
         """
-        return Path(self.path).name
+        return unicodedata.normalize("NFC", Path(self.path).name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.model.codes import BRIEFING_SYSTEMS, CODE_SYSTEMS
+from kg.model.codes import BRIEFING_SYSTEMS, CODE_SYSTEMS, normalize_code
 from kg.parse.text import _DASHES, _key
 
 NOT_AVAILABLE = "data not available in the input."
@@ -170,3 +170,59 @@ def _is_absent(cells: list[str]) -> bool:
     """An ``N/A`` row, or a row saying the data is not available."""
     values = [_key(c).rstrip(".") for c in cells if c.strip()]
     return not values or all(v in ("n/a", "na", "none", "-", "--", "data not available in the input") for v in values)
+
+
+# --------------------------------------------------------------------------
+# rows without a header
+
+def _shaped_kinds(cell: str) -> list[_TableKind]:
+    """The table kinds whose code shape ``cell`` has, as written (``C22.0``) or else without its dot (``C220``).
+
+    >>> [k.name for k in _shaped_kinds("26")], [k.name for k in _shaped_kinds("C220")]
+    (['modifiers'], ['diagnoses'])
+    >>> [k.name for k in _shaped_kinds("G0288")], _shaped_kinds("Payer")
+    (['procedures'], [])
+    """
+    if _is_absent([cell]):
+        return []
+    code = normalize_code(cell)
+    kinds = [k for k in TABLE_KINDS if code_system(code, k.systems) is not None]
+    if not kinds and code_system(_diagnosis_code(code), BRIEFING_SYSTEMS["diagnosis"]) is not None:
+        kinds = [k for k in TABLE_KINDS if k.name == "diagnoses"]
+    return kinds
+
+
+def _fits(layout: _Layout, cells: list[str]) -> bool:
+    """Whether ``cells`` is a row of a table laid out as ``layout``: as many cells, and a code of its kind where
+    its code is.
+
+    >>> _fits(_layout(["Modifier", "Description", "When to Use"]), ["52", "Reduced services", "When reduced."])
+    True
+    >>> _fits(_layout(["Modifier", "Description", "When to Use"]), ["C22.0", "Liver cell carcinoma", "Primary."])
+    False
+    """
+    return len(cells) == layout.width and layout.kind in _shaped_kinds(cells[layout.code])
+
+
+def _headerless_layout(cells: list[str]) -> _Layout | None:
+    """The layout of a table whose header line is missing, from its first row: the first cell shaped like the
+    code of a table kind is the code, the next the description, the one after the note; any other
+    cell is kept as an annotation. None if no cell settles the kind.
+
+    >>> layout = _headerless_layout(["C22.0", "Liver cell carcinoma", "Primary indication."])
+    >>> layout.kind.name, layout.code, layout.description, layout.note, layout.width
+    ('diagnoses', 0, 1, 2, 3)
+    >>> _headerless_layout(["Aetna", "Covered with prior authorization"]) is None
+    True
+    """
+    for i, cell in enumerate(cells):
+        kinds = _shaped_kinds(cell)
+        if len(kinds) > 1:
+            return None  # shaped like two kinds of code (no such shapes today): better reported than guessed
+        if kinds:
+            width = len(cells)
+            description = i + 1 if i + 1 < width else None
+            note = i + 2 if i + 2 < width else None
+            extra = tuple((k, f"column {k + 1}") for k in range(width) if k not in (i, description, note))
+            return _Layout(kinds[0], i, description, note, extra, width)
+    return None

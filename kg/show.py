@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 
+from kg.cms import decode
 from kg.errors import QueryError
 from kg.model.codes import code_candidates
 from kg.query import internal, run, run_sparql
@@ -51,67 +52,10 @@ _SYSTEM_NAMES = {"CPT": "CPT", "HCPCS": "HCPCS", "ICD10CM": "ICD-10-CM", "NUCC":
 
 
 # The MPFS indicators as the RVU file's documentation (CMS, PPRRVU "RVU file layout") defines them.
-# A stand-in until the audit's decoding table lands: describe_indicator() is the one function to point there.
-_MEANINGS = {
-    "status": {
-        "A": "active code, paid separately under the fee schedule", "B": "bundled: paid within other services",
-        "C": "carrier-priced", "D": "deleted code", "E": "excluded from the fee schedule by regulation",
-        "F": "deleted code, no grace period", "G": "not valid for Medicare (another code is used), grace period",
-        "H": "deleted modifier", "I": "not valid for Medicare (another code is used)",
-        "J": "anesthesia service: no RVUs, no fee schedule payment", "M": "measurement code, for reporting only",
-        "N": "non-covered service", "P": "bundled or excluded: no RVUs, no payment", "R": "restricted coverage",
-        "T": "injection: paid only when no other fee schedule service is billed that day",
-        "X": "statutory exclusion: not a physician service, not paid under the fee schedule",
-    },
-    "PC/TC": {
-        "0": "physician service: no PC/TC split, modifiers 26 and TC cannot be used",
-        "1": "diagnostic test with professional and technical components: 26 and TC can be used",
-        "2": "professional component only code: 26 and TC cannot be used",
-        "3": "technical component only code: 26 and TC cannot be used",
-        "4": "global test only code: separate codes exist for the components, 26 and TC cannot be used",
-        "5": "incident-to code: 26 and TC cannot be used",
-        "6": "laboratory physician interpretation code: TC cannot be used",
-        "7": "physical therapy service: 26 and TC cannot be used",
-        "8": "physician interpretation code: only the professional component, TC cannot be used",
-        "9": "the PC/TC concept does not apply",
-    },
-    "global days": {
-        "000": "0-day global period: pre- and postoperative work on the day of the procedure included",
-        "010": "10-day global period after a minor procedure",
-        "090": "90-day global period after major surgery, and the day before",
-        "MMM": "maternity code: the usual global period does not apply",
-        "XXX": "the global period concept does not apply",
-        "YYY": "the contractor sets the global period",
-        "ZZZ": "add-on: within the global period of its primary service",
-    },
-    "multiple procedure": {
-        "0": "no multiple procedure reduction", "1": "standard reduction rules of before 1995",
-        "2": "standard multiple procedure reduction (100%, then 50%)", "3": "special rules for multiple endoscopies",
-        "4": "multiple diagnostic imaging reduction", "5": "multiple therapy reduction of practice expense",
-        "6": "reduction of the technical component of further diagnostic cardiovascular services",
-        "7": "reduction of the technical component of further diagnostic ophthalmology services",
-        "9": "the concept does not apply",
-    },
-    "bilateral": {
-        "0": "150% bilateral adjustment does not apply: modifier 50 is not appropriate",
-        "1": "150% bilateral adjustment applies: modifier 50 may be used",
-        "2": "the RVUs already cover both sides: modifier 50 is not appropriate",
-        "3": "each side paid at 100% (no bilateral adjustment)", "9": "the bilateral concept does not apply",
-    },
-    "assistant at surgery": {
-        "0": "assistant paid only with documentation of medical necessity",
-        "1": "statutory restriction: an assistant at surgery may not be paid",
-        "2": "an assistant at surgery may be paid", "9": "the concept does not apply",
-    },
-    "co-surgeons": {
-        "0": "co-surgeons not permitted", "1": "co-surgeons paid with documentation of medical necessity",
-        "2": "co-surgeons permitted, no documentation needed", "9": "the concept does not apply",
-    },
-    "team surgery": {
-        "0": "team surgeons not permitted", "1": "team surgeons paid with documentation of medical necessity",
-        "2": "team surgeons permitted, paid by report", "9": "the concept does not apply",
-    },
-}
+_CMS_FIELD = {"status": "status_code", "PC/TC": "pctc_ind", "global days": "glob_days",
+              "multiple procedure": "mult_proc", "bilateral": "bilat_surg", "assistant at surgery": "asst_surg",
+              "co-surgeons": "co_surg", "team surgery": "team_surg"}
+"""Each indicator's name here -> its PPRRVU field in the one decoding table, :data:`kg.cms.RULES`."""
 
 INDICATORS = {
     "status": "status", "PC/TC": "pctc", "global days": "globalDays", "multiple procedure": "multipleProcedure",
@@ -125,14 +69,17 @@ def describe_indicator(name: str, value: str) -> str:
 
     Examples
     --------
-    >>> describe_indicator("assistant at surgery", "0")
-    'assistant paid only with documentation of medical necessity'
+    The words are :mod:`kg.cms`'s, the one decoding table the audit and ``kg check`` use too.
+
+    >>> describe_indicator("assistant at surgery", "1")
+    'Statutory payment restriction: assistants at surgery may not be paid'
     >>> describe_indicator("PC/TC", "4")
-    'global test only code: separate codes exist for the components, 26 and TC cannot be used'
+    'Global test only code: separate codes describe the components; 26 and TC cannot be used'
     >>> describe_indicator("global days", "QQQ")
     ''
     """
-    return _MEANINGS.get(name, {}).get(value, "")
+    rule = decode(_CMS_FIELD.get(name, ""), value)
+    return rule.meaning if rule is not None else ""
 
 
 def _values(results) -> list[dict[str, str | None]]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.cms import decode
+
 from kg.examples import examples_dir
 from kg.show import show
 from kg.store import briefing_files, open_store
@@ -180,7 +182,7 @@ def test_show_text(coder_store_dir):
     r = kg("show", "77013", "--store", str(coder_store_dir))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("77013 (CPT)")
-    assert "assistant at surgery 0: assistant paid only with documentation of medical necessity" in r.stdout
+    assert "assistant at surgery 0: " + decode("asst_surg", "0").meaning in r.stdout
     findings = show(open_store(coder_store_dir, read_only=True), "77013")["findings"]
     assert "MUE (Practitioner): 1 unit(s)" in r.stdout and findings and f"audit findings: {len(findings)}\n" in r.stdout
     assert "77013.txt:24  77013 hasModifier 80" in r.stdout

@@ -233,8 +233,16 @@ def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
     return _Prepared(path, nquads(g, triples), len(triples), rows=tuple(b.row_counts), unread=b.unread_rows)
 
 
-def _prepare_chunk(items: list[tuple[str, bytes]], addons=None) -> list[_Prepared]:
-    return [_prepare(item, addons) for item in items]
+_WORKER_ADDONS = None  # in a worker process: the build's add-on codes, set once by the pool's initializer
+
+
+def _init_worker(addons) -> None:
+    global _WORKER_ADDONS
+    _WORKER_ADDONS = addons
+
+
+def _prepare_chunk(items: list[tuple[str, bytes]]) -> list[_Prepared]:
+    return [_prepare(item, _WORKER_ADDONS) for item in items]
 
 
 PARALLEL_MIN_DOCS = 200
@@ -255,13 +263,14 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None) -> Itera
     # The workers only parse text; they never touch the store. So forking them while
     # another thread writes (kg.pipeline) is safe: what they inherit mid-use, they don't use.
     tasks = (todo[i:i + _TASK_DOCS] for i in range(0, len(todo), _TASK_DOCS))
-    with ProcessPoolExecutor(workers) as pool:
-        inflight = deque(pool.submit(_prepare_chunk, t, addons) for t in itertools.islice(tasks, 4 * workers))
+    # the add-on codes go to each worker once, not with every task
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(addons,)) as pool:
+        inflight = deque(pool.submit(_prepare_chunk, t) for t in itertools.islice(tasks, 4 * workers))
         try:
             while inflight:
                 done = inflight.popleft().result()
                 for t in itertools.islice(tasks, 1):
-                    inflight.append(pool.submit(_prepare_chunk, t, addons))
+                    inflight.append(pool.submit(_prepare_chunk, t))
                 yield from done
         finally:
             for f in inflight:

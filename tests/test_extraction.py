@@ -273,3 +273,19 @@ def test_the_keyword_prefilter_changes_no_reading(monkeypatch):
     monkeypatch.setattr(reading, "PREFILTER", False)
     assert read_all() == with_prefilter
     assert len(rows) > 300
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_build_reads_with_the_add_on_codes_in_worker_processes_too(tmp_path, workers):
+    """The add-on codes reach the reader whether a build parses in-process or in a pool of workers."""
+    from kg.build import build
+
+    for code in ("22612", "22630"):
+        (tmp_path / f"{code}.txt").write_text(
+            f"CPT {code}: Lumbar arthrodesis\n| CPT Code | Description | Relationship to This Procedure |\n|---|---|---|\n"
+            f"22614 | Each additional level | Reported in addition to {code} at each level. |\n", encoding="utf-8")
+    store = ox.Store()
+    assert build(store, [tmp_path], progress=False, workers=workers, addons=AddOnCodes({"22614"})).ok
+    add_on = ox.NamedNode("https://w3id.org/codekg/ontology#addOnTo")
+    primaries = {q.object.value.rsplit("/", 1)[1] for q in store.quads_for_pattern(None, add_on, None, None)}
+    assert primaries == {"22612", "22630"}

@@ -17,6 +17,8 @@ True
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -24,7 +26,7 @@ from kg.errors import KGError
 from kg.queries import internal_query
 from kg.vocab import PREFIXES
 
-__all__ = ["EXPORT_FORMATS", "export", "to_rdflib", "to_rdflib_graph"]
+__all__ = ["DIRECTORY_FORMATS", "EXPORT_FORMATS", "export", "export_directory", "to_rdflib", "to_rdflib_graph"]
 
 
 EXPORT_FORMATS = {
@@ -35,6 +37,48 @@ EXPORT_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
 }
 """``kg export --format`` choices -> pyoxigraph format."""
+
+
+def _fhir(store: ox.Store, directory: Path) -> list:
+    from kg.fhir import write_fhir
+
+    return write_fhir(store, directory)
+
+
+def _parquet(store: ox.Store, directory: Path) -> list:
+    from kg.parquet import write_parquet
+
+    return write_parquet(store, directory)
+
+
+DIRECTORY_FORMATS: dict[str, tuple[Callable[[ox.Store, Path], list], str]] = {
+    "fhir": (_fhir, "FHIR R4 CodeSystems and ConceptMaps (NDJSON Bundles), for terminology servers"),
+    "parquet": (_parquet, "nodes.parquet and edges.parquet, for DuckDB, Spark and pandas"),
+}
+"""``kg export --format`` choices that write a directory (``-o DIR``) -> (writer, what it writes).
+
+A writer takes the store and the directory and returns what it wrote (objects with ``path`` and
+``skipped``). A new format is one entry here."""
+
+
+def export_directory(store: ox.Store, directory, fmt: str) -> list:
+    """Write the store in directory format ``fmt`` (:data:`DIRECTORY_FORMATS`) into ``directory``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [w.id for w in export_directory(ox.Store(), tempfile.mkdtemp(), "fhir")][:2]
+    ['relation', 'specialty']
+    >>> export_directory(ox.Store(), tempfile.mkdtemp(), "csv")
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: unknown directory export format 'csv'; choose one of fhir, parquet
+    """
+    try:
+        writer, _ = DIRECTORY_FORMATS[fmt]
+    except KeyError:
+        raise KGError(f"unknown directory export format {fmt!r}; choose one of {', '.join(DIRECTORY_FORMATS)}") from None
+    return writer(store, Path(directory))
 
 
 def export(store: ox.Store, output, fmt: str, *, graph: str | None = None) -> None:

@@ -167,3 +167,38 @@ def coder_store_dir(tmp_path_factory, shared_data, audited_store_dir) -> Path:
 def coder_store(coder_store_dir):
     """:func:`coder_store_dir` opened read-only."""
     return open_store(coder_store_dir, read_only=True)
+
+
+@pytest.fixture(scope="session")
+def interop_store_dir(tmp_path_factory, shared_data) -> Path:
+    """The example briefings and every code set the FHIR and Parquet exports read: the packaged ICD-10-CM (with its
+    notes), NUCC, POS (sites linked), HCC, CCSR, and the real NCCI rows of :data:`CODER_CODES` (both PTP contexts,
+    and the add-on edits; the practitioner PTP edits are the radiology subset)."""
+    from kg.pipeline import build_all
+
+    d, codes = shared_data, CODER_CODES
+    files = tmp_path_factory.mktemp("interop-sets")
+    sources = {
+        "icd10cm": None,
+        "nucc": d / "nucc_taxonomy_251.csv",
+        "pos": d / "place_of_service_codes_cms.csv",
+        "hcc": d / "hcc_ra_dx_to_cc_2026.csv",
+        "ccsr": d / "ccsr_dx_reference_v2023_1.xlsx",
+        "ncci-ptp": d / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv",
+        "ncci-ptp-hospital": _subset(d / "ncci_ptp_outpatient_hospital_2024q3.csv.gz", files,
+                                     lambda r: r["column_1"] in codes and not r["deletion_date"]),
+        "ncci-addon": _subset(d / "ncci_addon_code_edits_2024-06.csv", files,
+                              lambda r: r["add_on_code"] in codes or r["primary_code"] in codes),
+    }
+    path = tmp_path_factory.mktemp("interop") / "store"
+    store = open_store(path)
+    report, _ = build_all(store, [examples_dir()], sources, progress=False)
+    assert report.ok, report.errors
+    del store
+    return path
+
+
+@pytest.fixture(scope="session")
+def interop_store(interop_store_dir):
+    """:func:`interop_store_dir` opened read-only."""
+    return open_store(interop_store_dir, read_only=True)

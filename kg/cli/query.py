@@ -62,19 +62,44 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
     click.echo(FORMATS[fmt](results).rstrip("\n"))
 
 
+def _export_formats() -> list[str]:
+    from kg.export import DIRECTORY_FORMATS, EXPORT_FORMATS
+    from kg.network import NETWORK_FORMATS
+
+    return [*EXPORT_FORMATS, *NETWORK_FORMATS, *DIRECTORY_FORMATS]
+
+
 @click.command()
-@click.option("--format", "fmt", default="trig", show_default=True,
-              type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf", "nodelink-json"]),
-              help="RDF formats, or a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json).")
+@click.option("--format", "fmt", default="trig", show_default=True, type=click.Choice(_export_formats()),
+              help="RDF formats; a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json); "
+                   "or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps) or parquet (nodes and edges).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="File to write (default: stdout); the directory, for fhir and parquet.")
 @store_option
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
-    """Export the store (all graphs, or one) as RDF, or its network projection."""
-    from kg.network import NETWORK_FORMATS
+    """Export the store (all graphs, or one) as RDF, its network projection, FHIR resources or Parquet tables.
+
+    \b
+    kg export --format ttl -o kg.ttl
+    kg export --format fhir -o fhir/
+    kg export --format parquet -o tables/
+    """
+    from kg.export import DIRECTORY_FORMATS, export_directory
     from kg.export import export as export_store
+    from kg.network import NETWORK_FORMATS
     from kg.store import open_store
 
+    if fmt in DIRECTORY_FORMATS:
+        if output is None or graph is not None:
+            raise click.UsageError(f"--format {fmt} needs -o DIR and takes no --graph")
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(f"--format {fmt} writes a directory; {output} is a file")
+        for w in export_directory(open_store(store_dir, read_only=True), output, fmt):
+            click.echo(f"skipped {w.id}: {w.skipped}" if w.skipped else f"wrote {w.path}", err=True)
+        return
+    if output is not None and output.is_dir():
+        raise click.UsageError(f"--format {fmt} writes a file; {output} is a directory")
     store = open_store(store_dir, read_only=True)
     if fmt in NETWORK_FORMATS:
         from kg.network import project, write

@@ -68,7 +68,9 @@ class CodeSystem:
     ``shape`` is the regular expression a notation of the system fully
     matches (ASCII only). ``namespace`` is the IRI prefix of its codes.
     ``scheme`` is the local name of its ``skos:ConceptScheme`` in ``kg:``
-    (``None`` for systems that are not code sets, such as payers).
+    (``None`` for systems that are not code sets, such as payers). ``fhir``
+    is its FHIR ``system`` URI: the standard one (HL7 terminology) where
+    there is one, else kg's own namespace for it.
 
     Examples
     --------
@@ -87,6 +89,7 @@ class CodeSystem:
     scheme: str | None = None
     examples: tuple[str, ...] = field(default=())
     groupings: str = ""
+    fhir: str = ""
 
     @property
     def notation_shape(self) -> str:
@@ -148,22 +151,26 @@ def _compiled(shape: str) -> re.Pattern[str]:
 
 CODE_SYSTEMS: dict[str, CodeSystem] = {s.name: s for s in (
     CodeSystem("CPT", "CPT", "http://purl.bioontology.org/ontology/CPT/", "procedure",
-               r"\d{4}[0-9A-Z]", "CPT", ("77013", "0042T", "99091")),
+               r"\d{4}[0-9A-Z]", "CPT", ("77013", "0042T", "99091"), fhir="http://www.ama-assn.org/go/cpt"),
     CodeSystem("HCPCS", "HCPCS Level II", "http://purl.bioontology.org/ontology/HCPCS/", "procedure",
-               r"[A-V]\d{4}", "HCPCS", ("G0288", "J3420", "E0601")),
+               r"[A-V]\d{4}", "HCPCS", ("G0288", "J3420", "E0601"),
+               fhir="https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"),
     # ICD-10-CM: a letter, two more characters (FY2026 has QA0.0101 and U07.1), then up to four after the dot.
     # Chapter and block notations of the tabular list ("2", "C00-C96") are ICD-10-CM nodes, not codes.
     CodeSystem("ICD10CM", "ICD-10-CM", "http://purl.bioontology.org/ontology/ICD10CM/", "diagnosis",
                r"[A-Z](?:\d[0-9A-Z]|[A-Z]\d)(?:\.[0-9A-Z]{1,4})?", "ICD10CM",
-               ("C22.0", "E11.A", "QA0.0101", "U07.1"), groupings=r"[A-Z][0-9A-Z]{2}-[A-Z][0-9A-Z]{2}|\d{1,2}"),
+               ("C22.0", "E11.A", "QA0.0101", "U07.1"), groupings=r"[A-Z][0-9A-Z]{2}-[A-Z][0-9A-Z]{2}|\d{1,2}",
+               fhir="http://hl7.org/fhir/sid/icd-10-cm"),
     CodeSystem("NUCC", "NUCC Health Care Provider Taxonomy", BASE + "nucc/", "specialty",
-               r"\d{3}[0-9A-Z]{6}X", "NUCC", ("207L00000X",)),
+               r"\d{3}[0-9A-Z]{6}X", "NUCC", ("207L00000X",), fhir="http://nucc.org/provider-taxonomy"),
     CodeSystem("MOD", "CPT and HCPCS modifiers", BASE + "modifier/", "modifier", r"[0-9A-Z]{2}", "MOD",
-               ("26", "TC", "XS")),
-    CodeSystem("POS", "CMS Place of Service", BASE + "pos/", "site", r"\d{2}", "POS", ("11", "22")),
-    CodeSystem("PAYER", "payers", BASE + "payer/", "payer", r"[a-z0-9]+(?:-[a-z0-9]+)*", None, ("medicare",)),
+               ("26", "TC", "XS"), fhir=BASE + "modifier"),
+    CodeSystem("POS", "CMS Place of Service", BASE + "pos/", "site", r"\d{2}", "POS", ("11", "22"),
+               fhir="https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"),
+    CodeSystem("PAYER", "payers", BASE + "payer/", "payer", r"[a-z0-9]+(?:-[a-z0-9]+)*", None, ("medicare",),
+               fhir=BASE + "payer"),
     CodeSystem("SITE", "sites of service", BASE + "site/", "site", r"[a-z0-9]+(?:-[a-z0-9]+)*", None,
-               ("physician-office",)),
+               ("physician-office",), fhir=BASE + "site"),
 )}
 """Every code system kg mints IRIs in. ``scheme`` is ``None`` for the named entities (payers, sites)."""
 

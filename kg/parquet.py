@@ -71,6 +71,7 @@ _CLASSES = {class_iri(name): name for name in NODE_TYPES}
 _CLASSES.update({str(KG.HCCCategory): "hcc-category", str(KG.CCSRCategory): "ccsr-category"})
 _CATEGORY_SYSTEMS = {"hcc-category": "CMSHCC", "ccsr-category": "CCSR"}
 _BROADER = SKOS_NS + "broader"
+_NOTATION, _PREF, _LABEL = SKOS_NS + "notation", SKOS_NS + "prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 @dataclass(frozen=True)
@@ -117,17 +118,24 @@ def node_rows(store: ox.Store) -> Iterator[dict]:
     found: dict[str, list] = {}
     for cls, kind in _CLASSES.items():
         for s in solutions(store, "parquet/nodes", **{"class": ox.NamedNode(cls)}):
-            iri, g = s["n"].value, s["g"].value
-            row = found.get(iri)
-            if row is None:
+            iri = s["n"].value
+            if iri not in found:
                 code = code_of(iri)
-                system = code[0] if code is not None else _CATEGORY_SYSTEMS.get(kind)
-                row = found[iri] = [iri, _value(s["notation"]), None, kind, system, False]
-            if row[1] is None and s["notation"] is not None:
-                row[1] = s["notation"].value
-            label, official = s["label"], not g.startswith(BRIEFING)
-            if label is not None and g != cpt and (row[2] is None or (official and not row[5])):
-                row[2], row[5] = label.value, official
+                found[iri] = [iri, None, None, kind, code[0] if code is not None else _CATEGORY_SYSTEMS.get(kind), 0]
+    for s in solutions(store, "parquet/values", p=ox.NamedNode(_NOTATION)):
+        row = found.get(s["n"].value)
+        if row is not None and row[1] is None:
+            row[1] = s["value"].value
+    # a code set's skos:prefLabel, then its rdfs:label, then a briefing's label; never licensed CPT descriptors
+    for prop, rank in ((_PREF, 2), (_LABEL, 1)):
+        for s in solutions(store, "parquet/values", p=ox.NamedNode(prop)):
+            row = found.get(s["n"].value)
+            g = s["g"].value
+            if row is None or g == cpt:
+                continue
+            r = rank if not g.startswith(BRIEFING) else 0.5
+            if r > row[5]:
+                row[2], row[5] = s["value"].value, r
     for iri in sorted(found):
         yield dict(zip(NODE_COLUMNS, found[iri][:5]))
 

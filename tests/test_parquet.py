@@ -124,7 +124,7 @@ def test_readme_duckdb_lines_run(tables, monkeypatch):
     block = block.replace("tables/", f"{tables}/")
     scope: dict = {}
     exec(block, scope)
-    assert scope["edges"].shape[0] == _sql(tables, "SELECT count(*) FROM edges")[0][0]
+    assert scope["edges"].shape[0] == _sql(tables, "SELECT count(*) FROM edges WHERE layer = 'briefing'")[0][0] > 0
 
 
 def test_empty_store_gives_empty_tables(tmp_path):

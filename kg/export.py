@@ -77,7 +77,8 @@ def export_directory(store: ox.Store, directory, fmt: str) -> list:
     try:
         writer, _ = DIRECTORY_FORMATS[fmt]
     except KeyError:
-        raise KGError(f"unknown directory export format {fmt!r}; choose one of {', '.join(DIRECTORY_FORMATS)}") from None
+        choices = ", ".join(DIRECTORY_FORMATS)
+        raise KGError(f"unknown directory export format {fmt!r}; choose one of {choices}") from None
     return writer(store, Path(directory))
 
 

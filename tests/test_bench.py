@@ -67,3 +67,11 @@ def test_network_bench_smoke(example_store_dir):
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "| kg.network.project" in out.stdout and "| naive: rdflib" in out.stdout
+
+
+def test_interop_bench_smoke(example_store_dir, tmp_path):
+    out = subprocess.run([sys.executable, str(BENCH / "interop_bench.py"), "--store", str(example_store_dir),
+                          "--workdir", str(tmp_path / "w")], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| kg export") or "baseline" in line]
+    assert len(rows) == 3 and "briefing-procedure" in out.stdout and "edges" in out.stdout

@@ -278,6 +278,7 @@ def load_release(
             current = next((c for c in complete.values() if c["state"] == "current"), None)
             promote = r["state"] == "superseded" and (drop_old or current is None or (
                 valid_from(current["release"]) or "") <= (valid_from(r["release"]) or "9999"))
+            clean(store, name)  # what a killed load or removal left
             if drop_old:
                 _drop_others(store, name, keep=r["graph"])
             elif promote:  # loaded again, and no newer release is current: current again, nothing rewritten

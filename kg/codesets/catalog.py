@@ -99,11 +99,11 @@ def valid_from(release: str) -> str | None:
     >>> valid_from("RVU24C"), valid_from("2026-04-01"), valid_from("2024")
     ('2024-07-01', '2026-04-01', None)
     """
-    if m := re.fullmatch(r"RVU(\d\d)([A-D])", release):
+    if m := re.match(r"RVU(\d\d)([A-D])(?![A-Za-z0-9])", release):
         return f"20{m.group(1)}-{_QUARTER_MONTH[m.group(2)]:02d}-01"
-    if m := re.fullmatch(r"(\d{4})Q([1-4])", release):
+    if m := re.match(r"(\d{4})Q([1-4])(?!\d)", release):
         return f"{m.group(1)}-{3 * int(m.group(2)) - 2:02d}-01"
-    if m := re.fullmatch(r"(\d{4})-(\d\d)(?:-(\d\d))?", release):
+    if m := re.match(r"(\d{4})-(\d\d)(?:-(\d\d))?(?!\d)", release):
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)).isoformat()
         except ValueError:

@@ -41,7 +41,7 @@ import pyoxigraph as ox
 from kg.to_rdf import node
 from kg.vocab import BASE, KG
 
-__all__ = ["CODESET", "clean", "codeset_name", "current_graph", "current_graphs", "drop_release", "graph_iri", "other_graphs",
+__all__ = ["CODESET", "clean", "codeset_name", "current_graph", "current_graphs", "drop_release", "graph_iri", "keep_only", "other_graphs",
            "release_graphs", "releases", "releases_table", "valid_from"]
 
 CODESET = BASE + "codeset/"
@@ -251,6 +251,24 @@ def drop_release(store: ox.Store, name: str, release: str) -> list[str]:
     for r in gone:
         _drop_graph(store, node(r["graph"]))
     return [r["graph"] for r in gone]
+
+
+def keep_only(store: ox.Store, name: str, graph: str) -> list[str]:
+    """Make release graph ``graph`` the only release of code set ``name``: the others are removed.
+
+    Returns the graphs removed.
+
+    Examples
+    --------
+    >>> keep_only(ox.Store(), "pos", graph_iri("pos", "2025", "0" * 64))
+    []
+    """
+    others = [r["graph"] for r in release_graphs(store, name) if r["graph"] != graph]
+    if others:
+        swap(store, doomed=others, current=graph, set_name=name)
+        for g in others:
+            _drop_graph(store, node(g))
+    return others
 
 
 def swap(store: ox.Store, *, doomed=(), current: str | None = None, superseded=(), complete: dict | None = None,

@@ -53,8 +53,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.codesets.catalog import (CODESET, _drop_graph, clean, graph_iri, release_graphs, releases,
-                               releases_table, swap, valid_from)
+from kg.codesets.catalog import (CODESET, _drop_graph, clean, graph_iri, keep_only, releases, releases_table,
+                               swap, valid_from)
 from kg.errors import CodeSetError
 from kg.to_rdf import node
 from kg.vocab import KG
@@ -280,7 +280,7 @@ def load_release(
                 valid_from(current["release"]) or "") <= (valid_from(r["release"]) or "9999"))
             clean(store, name)  # what a killed load or removal left
             if drop_old:
-                _drop_others(store, name, keep=r["graph"])
+                keep_only(store, name, r["graph"])
             elif promote:  # loaded again, and no newer release is current: current again, nothing rewritten
                 swap(store, current=r["graph"], set_name=name)
             return LoadReport(name, r["graph"], r["release"], int(r["triples"] or 0), time.perf_counter() - start,
@@ -328,10 +328,3 @@ def load_release(
     return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest,
                       context or "")
 
-
-def _drop_others(store: ox.Store, name: str, keep: str) -> None:
-    others = [r["graph"] for r in release_graphs(store, name) if r["graph"] != keep]
-    if others:
-        swap(store, doomed=others, current=keep, set_name=name)
-        for g in others:
-            _drop_graph(store, node(g))

@@ -85,7 +85,7 @@ class Source:
         >>> list(Source(cs, path, {}).rows())
         [(2, ('1', '2'))]
         """
-        return table_rows(self.path, self.codeset.columns)
+        return table_rows(self.path, self.codeset.columns, key=self.codeset.key)
 
     def error(self, line: int, message: str) -> CodeSetError:
         """A :class:`~kg.errors.CodeSetError` that names this file and ``line``.
@@ -150,6 +150,9 @@ class CodeSet:
         another set's (an NCCI PTP file of the other context).
     weight : int
         Rough cost of a load: when several load at once, the heaviest start first.
+    key : tuple of str
+        Columns that name a row (MPFS: code and modifier): a second row with
+        the same values there is a ``CodeSetError`` naming both lines.
 
     Examples
     --------
@@ -177,6 +180,7 @@ class CodeSet:
     default_file: Callable[[], Path] | None = None
     check_file: Callable[[Source], None] | None = None
     weight: int = 1
+    key: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.quads is None) == (self.nquads is None):

@@ -311,11 +311,15 @@ def load_release(
         ox.Quad(g, _PROV_TIME, ox.Literal(now.isoformat(), datatype=node(_XSD + "dateTime")), g),
     ])
     written = 0
-    with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, BulkWriter(store) as writer:
-        for data, n in itertools.chain([first] if first else [], chunks):
-            writer.put(data)
-            written += n
-            bar.update(n)
+    try:
+        with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, BulkWriter(store) as writer:
+            for data, n in itertools.chain([first] if first else [], chunks):
+                writer.put(data)
+                written += n
+                bar.update(n)
+    except BaseException:  # a bad row deep in a big file: the release that was current stays so, alone
+        clean(store, name)
+        raise
     store.add(ox.Quad(g, node(str(KG.tripleCount)), ox.Literal(str(written), datatype=node(_XSD + "integer")), g))
     doomed = [r["graph"] for r in complete.values() if drop_old or r["release"] == release]
     current = next((r for r in complete.values() if r["state"] == "current" and r["graph"] not in doomed), None)

@@ -148,7 +148,7 @@ def ptp_graphs(store, context: str = "practitioner") -> list[tuple[str, str]]:
     >>> store = ox.Store()
     >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
     >>> ptp_graphs(store), ptp_graphs(store, "hospital")
-    ([('https://w3id.org/codekg/codeset/ncci-ptp', '2024Q3')], [])
+    ([('https://w3id.org/codekg/codeset/ncci-ptp/2024Q3/...', '2024Q3')], [])
     """
     out = []
     for r in loaded_releases(store):

@@ -23,7 +23,7 @@ LAYERS = [
     # 3: the store and what a build reads from it
     ("store", ["kg.knowledge", "kg.store", "kg.build", "kg.pipeline", "kg.export", "kg.shapes"]),
     # 4: one query target, embedded or remote
-    ("target", ["kg.target", "kg.results", "kg.remote", "kg.query"]),
+    ("target", ["kg.target", "kg.results", "kg.remote", "kg.query", "kg.release_view"]),
     # 5: what users ask of the graph
     ("use", ["kg.official", "kg.audit", "kg.claims", "kg.check", "kg.suggest", "kg.show", "kg.network",
              "kg.evaluate", "kg.serve", "kg.diff"]),

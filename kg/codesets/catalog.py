@@ -116,7 +116,9 @@ def release_graphs(store: ox.Store, name: str) -> list[dict[str, str]]:
 
     Dicts with ``graph``, ``release``, ``sha256`` (``""`` unless complete) and
     ``state`` (``current``, ``superseded``, ``pending`` or ``doomed``); found
-    from the few ``kg:codeSet`` quads, never by scanning the store.
+    from the few ``kg:codeSet`` quads, never by scanning the store. A store
+    loaded before releases went side by side has one graph ``codeset/{name}``
+    per set: it is found too, and the next load of the set supersedes or replaces it.
 
     Examples
     --------
@@ -124,10 +126,11 @@ def release_graphs(store: ox.Store, name: str) -> list[dict[str, str]]:
     []
     """
     out = []
-    for q in store.quads_for_pattern(None, _CODESET, node(graph_iri(name)), None):
-        g = q.graph_name
-        if not isinstance(g, ox.NamedNode) or q.subject != g:
-            continue
+    legacy = node(graph_iri(name))  # the one graph of a store loaded before releases went side by side
+    found = [legacy] if next(store.quads_for_pattern(legacy, _RELEASE, None, legacy), None) else []
+    found += [q.graph_name for q in store.quads_for_pattern(None, _CODESET, legacy, None)
+              if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name]
+    for g in found:
         types = {t.object for t in store.quads_for_pattern(g, _TYPE, None, g)}
         sha = next(store.quads_for_pattern(g, _SHA, None, g), None)
         label = next(store.quads_for_pattern(g, _RELEASE, None, g), None)

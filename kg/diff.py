@@ -77,10 +77,14 @@ _KG = "https://w3id.org/codekg/ontology#"
 def _facts(store: ox.Store, graph: str) -> dict[ox.NamedNode, dict[str, set[str]]]:
     g = ox.NamedNode(graph)
     out: dict = {}
+    names: dict = {}  # predicates and values repeat: each is shortened once
     for q in store.quads_for_pattern(None, None, None, g):
         if q.subject == g:
             continue
-        out.setdefault(q.subject, {}).setdefault(_tail(q.predicate), set()).add(_tail(q.object))
+        p, o = q.predicate, q.object
+        pn = names.get(p) or names.setdefault(p, _tail(p))
+        on = names.get(o) or names.setdefault(o, _tail(o))
+        out.setdefault(q.subject, {}).setdefault(pn, set()).add(on)
     return out
 
 

@@ -49,6 +49,7 @@ from kg.cms import (
     is_anesthesia_code,
     modifier_rules,
 )
+from kg.codesets.catalog import codeset_name
 from kg.codesets.terms import procedure_iri
 from kg.icd_notes import codes as icd_codes
 from kg.icd_notes import excludes1_between
@@ -143,7 +144,7 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
     True
     """
     loaded = loaded_releases(store)
-    releases = {r["g"].rsplit("/", 1)[-1]: r["release"] or "" for r in loaded}
+    releases = {codeset_name(r["g"]): r["release"] or "" for r in loaded}
     rules = Rules(releases=releases, context=context)
     codes = None if codes is None else sorted(set(codes))
     bind = (lambda iris: {"c": iris}) if codes is not None else (lambda iris: {})

@@ -62,11 +62,16 @@ def add_on_codes(store: ox.Store) -> AddOnCodes | None:
     >>> add_on_codes(store)("22552"), add_on_codes(store)("22551")
     (True, False)
     """
-    codes = {_code(q.subject.value) for q in store.quads_for_pattern(None, _ADD_ON_CODE, _TRUE, None)}
-    zzz = {q.subject for q in store.quads_for_pattern(None, _GLOBAL_DAYS, _ZZZ, None)}
+    from kg.codesets.catalog import other_graphs
+
+    other = other_graphs(store)  # only the current release of each code set counts
+    codes = {_code(q.subject.value) for q in store.quads_for_pattern(None, _ADD_ON_CODE, _TRUE, None)
+             if q.graph_name not in other}
+    zzz = {q.subject for q in store.quads_for_pattern(None, _GLOBAL_DAYS, _ZZZ, None) if q.graph_name not in other}
     for entry in zzz:
         for q in store.quads_for_pattern(None, _FEE_SCHEDULE, entry, None):
-            codes.add(_code(q.subject.value))
+            if q.graph_name not in other:
+                codes.add(_code(q.subject.value))
     if not codes:
         return None
     return AddOnCodes(codes)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.cms import MPFS_PROPERTIES
+from kg.codesets.catalog import codeset_name
 from kg.codesets.terms import procedure_iri
 
 __all__ = [
@@ -103,7 +104,7 @@ def loaded_releases(store) -> list[dict[str, str | None]]:
     ...                     "47382,77012,,1,CPT Manual or CMS manual coding instruction\\n")
     >>> store = ox.Store()
     >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
-    >>> [(r["g"].rsplit("/", 1)[-1], r["release"], r["context"]) for r in loaded_releases(store)]
+    >>> [(codeset_name(r["g"]), r["release"], r["context"]) for r in loaded_releases(store)]
     [('ncci-ptp', '2024Q3', 'practitioner')]
     >>> loaded_releases(ox.Store())
     []
@@ -147,11 +148,11 @@ def ptp_graphs(store, context: str = "practitioner") -> list[tuple[str, str]]:
     >>> store = ox.Store()
     >>> _ = CODESETS["ncci-ptp"].load(store, path, progress=False)
     >>> ptp_graphs(store), ptp_graphs(store, "hospital")
-    ([('https://w3id.org/codekg/codeset/ncci-ptp', '2024Q3')], [])
+    ([('https://w3id.org/codekg/codeset/ncci-ptp/2024Q3/...', '2024Q3')], [])
     """
     out = []
     for r in loaded_releases(store):
-        name = r["g"].rsplit("/", 1)[-1]
+        name = codeset_name(r["g"])
         if name.startswith("ncci-ptp") and ptp_context(r["g"], r["release"], r["context"]) == context:
             out.append((r["g"], r["release"] or ""))
     return out
@@ -237,7 +238,7 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
     >>> facts.ncci, facts.ncci_release, facts.fee_schedule, facts.labels
     ({('20982', '77013'): '0'}, '2024Q3', None, {})
     """
-    loaded = {r["g"].rsplit("/", 1)[-1] for r in loaded_releases(store)}
+    loaded = {codeset_name(r["g"]) for r in loaded_releases(store)}
     labels: dict[str, dict[str, list[str]]] = {}
     for r in run_internal(store, "audit-labels"):
         bucket = labels.setdefault(r["scheme"].rsplit("#", 1)[-1], {}).setdefault(r["code"], [])

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.codesets import LoadReport, graph_iri, load, map_site_text
+from kg.codesets import LoadReport, current_graph, load, map_site_text
 from kg.codesets.terms import K, RDF_TYPE
 from kg.build import BuildReport, build
 from kg.store import Paths
@@ -55,7 +55,7 @@ def link_sites(store: ox.Store) -> int:
 
     A site is linked where its name settles the POS codes
     (:func:`kg.codesets.pos.map_site_text`) and those codes are loaded
-    (graph ``codeset/pos``). The graph is brought to exactly those links:
+    (the current POS release). The graph is brought to exactly those links:
     links of sites no briefing names any more, or of a POS release without
     the code, are removed. Without POS codes loaded there are no links.
 
@@ -80,7 +80,8 @@ def link_sites(store: ox.Store) -> int:
     1
     """
     g = ox.NamedNode(SITE_LINKS)
-    loaded = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, K.SiteOfService, ox.NamedNode(graph_iri("pos")))}
+    pos = current_graph(store, "pos")
+    loaded = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, K.SiteOfService, ox.NamedNode(pos))} if pos else set()
     wanted: set[ox.Quad] = set()
     if loaded:
         query = _SITES.read_text(encoding="utf-8")

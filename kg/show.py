@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 
 from kg.cms import decode
+from kg.codesets.catalog import codeset_name
 from kg.errors import QueryError
 from kg.model.codes import code_candidates
 from kg.query import internal, run, run_sparql
@@ -243,7 +244,7 @@ def _ncci(store, iri: str) -> dict:
         column1, column2 = r["c1"].rsplit("/", 1)[-1], r["c2"].rsplit("/", 1)[-1]
         edits.append({"column1": column1, "column2": column2, "modifier_indicator": r["modifierIndicator"],
                       "rationale": r["rationale"] or "", "release": r["release"],
-                      "edits": r["g"].rsplit("/", 1)[-1]})
+                      "edits": codeset_name(r["g"])})
     edits.sort(key=lambda e: ({"0": 0, "1": 1}.get(e["modifier_indicator"], 2), e["column1"], e["column2"]))
     me = iri.rsplit("/", 1)[-1]
     return {

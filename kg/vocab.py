@@ -59,6 +59,7 @@ class KG(DefinedNamespace):
     Briefing: URIRef
     AssertedRelation: URIRef
     CodeSetRelease: URIRef
+    SupersededRelease: URIRef
     NCCIEdit: URIRef
     NCCIEditRule: URIRef
     AuditFinding: URIRef
@@ -127,6 +128,8 @@ class KG(DefinedNamespace):
     release: URIRef
     context: URIRef
     tripleCount: URIRef
+    codeSet: URIRef
+    validFrom: URIRef
     NCCI: URIRef
     MPFS: URIRef
 

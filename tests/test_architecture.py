@@ -24,10 +24,10 @@ LAYERS = [
     ("store", ["kg.knowledge", "kg.store", "kg.build", "kg.pipeline", "kg.export", "kg.shapes", "kg.interop",
                "kg.fhir", "kg.parquet"]),
     # 4: one query target, embedded or remote
-    ("target", ["kg.target", "kg.results", "kg.remote", "kg.query"]),
+    ("target", ["kg.target", "kg.results", "kg.remote", "kg.query", "kg.release_view"]),
     # 5: what users ask of the graph
     ("use", ["kg.official", "kg.audit", "kg.claims", "kg.check", "kg.suggest", "kg.show", "kg.network",
-             "kg.evaluate", "kg.serve"]),
+             "kg.evaluate", "kg.serve", "kg.diff"]),
     # 6: views (the page knows no SPARQL)
     ("view", ["kg.view"]),
     # 7: the command line and the package's front door

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from kg.cli import audit, build, network, query
+from kg.cli import audit, build, network, query, releases
 from kg.errors import KGError
 
 __all__ = ["main"]
@@ -47,6 +47,6 @@ def main() -> None:
     """
 
 
-for _module in (build, query, network, audit):
+for _module in (build, query, network, audit, releases):
     for _command in _module.COMMANDS:
         main.add_command(_command)

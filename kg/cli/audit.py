@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import endpoint_option, query_target, store_option
+from kg.cli.options import endpoint_option, query_target, release_option, store_option, with_releases
 
 
 @click.command()
@@ -15,9 +15,11 @@ from kg.cli.options import endpoint_option, query_target, store_option
 @click.option("--system", type=click.Choice(["CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"]),
               help="The code system, when CODE's shape fits several (G0439 is HCPCS; G04.39 ICD-10-CM).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@release_option
 @endpoint_option
 @store_option
-def show(code: str, system: str | None, fmt: str, endpoint: str | None, store_dir: Path) -> None:
+def show(code: str, system: str | None, fmt: str, releases: tuple[str, ...], endpoint: str | None,
+         store_dir: Path) -> None:
     """One code's facts: official label and parents, fee schedule, MUE, add-on, NCCI, briefings, findings.
 
     \b
@@ -27,7 +29,8 @@ def show(code: str, system: str | None, fmt: str, endpoint: str | None, store_di
     from kg.show import FORMATS
     from kg.show import show as facts
 
-    click.echo(FORMATS[fmt](facts(query_target(endpoint, store_dir), code, system=system)))
+    target = with_releases(query_target(endpoint, store_dir), releases)
+    click.echo(FORMATS[fmt](facts(target, code, system=system)))
 
 
 @click.command()
@@ -96,8 +99,9 @@ def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: P
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit 1 when a finding of this severity or worse is found.")
+@release_option
 @store_option
-def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: Path) -> None:
+def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, store_dir: Path) -> None:
     """Check claim lines against the loaded rules (NCCI, MUE, add-on, MPFS, ICD-10-CM).
 
     \b
@@ -112,7 +116,8 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: 
         raise click.UsageError("give either CODES or --claims FILE")
     lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
     skipped: list[str] = []
-    findings = check_claims(open_store(store_dir, read_only=True), lines, context=context, skipped=skipped)
+    target = with_releases(open_store(store_dir, read_only=True), releases)
+    findings = check_claims(target, lines, context=context, skipped=skipped)
     for note in skipped:
         click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
     for err in errors:

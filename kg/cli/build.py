@@ -114,13 +114,17 @@ _WITH_DELETED = " or ".join(f"--{n}" for n, cs in CODESETS.items() if "include_d
 @codesets.command("load")
 @_codeset_options
 @click.option("--ncci-include-deleted", is_flag=True, help=f"With {_WITH_DELETED}: also load deleted edits.")
+@click.option("--drop-old", is_flag=True, help="Remove the other releases of each code set loaded.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 @store_option
-def codesets_load(ncci_include_deleted: bool, progress: bool | None, store_dir: Path, **files: Path | str | None) -> None:
-    """Load code-set files, each into its own graph.
+def codesets_load(ncci_include_deleted: bool, drop_old: bool, progress: bool | None, store_dir: Path,
+                  **files: Path | str | None) -> None:
+    """Load code-set files, each release into its own graph.
 
-    A file already loaded (same SHA-256) is skipped; a different file
-    replaces the release loaded before. NCCI PTP edits have two contexts,
+    A file already loaded (same SHA-256) is skipped. A file of another
+    release goes beside the releases loaded (the newest is current; 'kg diff'
+    compares them, 'kg codesets drop' or --drop-old removes old ones); another
+    file of the same release replaces it. NCCI PTP edits have two contexts,
     each its own release: --ncci-ptp (practitioner) and --ncci-ptp-hospital.
 
     \b
@@ -140,19 +144,25 @@ def codesets_load(ncci_include_deleted: bool, progress: bool | None, store_dir: 
             sources[name] = Path(value) if value else None
     if not sources:
         raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
-    for report in load_codesets(open_store(store_dir), sources, progress=progress,
-                                include_deleted=ncci_include_deleted):
+    store = open_store(store_dir)
+    for report in load_codesets(store, sources, progress=progress, include_deleted=ncci_include_deleted):
         _echo_load(report)
+        if drop_old:
+            from kg.codesets.catalog import keep_only
+
+            for graph in keep_only(store, report.name, report.graph):
+                click.echo(f"{report.name}: dropped {graph.rsplit('/', 2)[-2]}")
 
 
 @codesets.command("list")
+@click.option("--all", "everything", is_flag=True, help="Also the superseded releases kept beside the current ones.")
 @store_option
-def codesets_list(store_dir: Path) -> None:
-    """List the code-set releases loaded in the store."""
+def codesets_list(everything: bool, store_dir: Path) -> None:
+    """List the current code-set releases loaded in the store (with --all, the older ones too)."""
     from kg.codesets import releases, releases_table
     from kg.store import open_store
 
-    loaded = releases(open_store(store_dir, read_only=True))
+    loaded = releases(open_store(store_dir, read_only=True), everything=everything)
     if not loaded:
         click.echo("no code sets loaded; run 'kg codesets load'")
         return

@@ -43,6 +43,26 @@ def query_target(endpoint: str | None, store_dir: Path):
     return open_store(store_dir, read_only=True)
 
 
+release_option = click.option(
+    "--release", "releases", multiple=True, metavar="CODESET=RELEASE",
+    help="Read this release of a code set instead of its current one (see 'kg codesets list --all'); repeatable.")
+
+
+def with_releases(target, releases: tuple[str, ...]):
+    """``target`` as it is, or a :class:`kg.release_view.ReleaseView` of the ``--release`` picks.
+
+    Examples
+    --------
+    >>> with_releases("unchanged", ())
+    'unchanged'
+    """
+    if not releases:
+        return target
+    from kg.release_view import ReleaseView, parse_releases
+
+    return ReleaseView(target, parse_releases(releases))
+
+
 def param_values(params: tuple[str, ...]) -> dict[str, str]:
     """``--param NAME=VALUE`` options as a dict.
 

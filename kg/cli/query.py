@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import endpoint_option, param_values, query_target, store_option
+from kg.cli.options import endpoint_option, param_values, query_target, release_option, store_option, with_releases
 
 
 @click.command()
@@ -28,17 +28,19 @@ def queries() -> None:
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
+@release_option
 @endpoint_option
 @store_option
 @click.pass_context
-def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, endpoint: str | None,
-          store_dir: Path) -> None:
+def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, releases: tuple[str, ...],
+          endpoint: str | None, store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
     \b
     kg query monitors --param code=77013
     kg query --sparql my.rq --format json
     kg query alternatives -p code=76942 --endpoint http://localhost:7878/query
+    kg query fee-schedule -p code=25310 --release mpfs=RVU24C
     """
     from kg.query import FORMATS, get, run, run_sparql
 
@@ -48,7 +50,7 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
     values = param_values(params)
-    store = query_target(endpoint, store_dir)
+    store = with_releases(query_target(endpoint, store_dir), releases)
     if name is not None:
         get(name)  # a clear error for an unknown name before anything else
         results = run(store, name, **values)

@@ -4,10 +4,14 @@ Each official file kg reads is described once, by a
 :class:`~kg.codesets.codeset.CodeSet` in the module of its code set, and
 every load takes the same path (:meth:`CodeSet.load <kg.codesets.codeset.CodeSet.load>`):
 the file is read where it is (nothing is copied), its header checked, its rows
-turned into triples, and written as graph ``https://w3id.org/codekg/codeset/{name}``,
-replacing an older release and skipping a file already loaded (same SHA-256).
-The graph IRI is also a ``kg:CodeSetRelease`` node: code system, release label,
-context, file name, SHA-256, triple count and load time (:func:`releases` lists them).
+turned into triples, and written as a release graph of its own,
+``https://w3id.org/codekg/codeset/{name}/{release}/{sha256[:12]}``, beside the
+set's other releases; the newest is current (``a kg:CodeSetRelease``), the
+others are kept as ``kg:SupersededRelease`` (:mod:`kg.codesets.catalog`). A
+file already loaded (same SHA-256) is skipped; the switch to a new release is
+one small transaction (:mod:`kg.codesets.release`). The graph IRI is also the
+release node: code system, release label, context, file name, SHA-256, triple
+count, load time and valid-from date (:func:`releases` lists them).
 
 :data:`CODESETS` is the registry: every ``CodeSet`` defined at the top of a
 module of this package, by name. It drives :func:`load`, ``kg codesets load``'s
@@ -46,6 +50,7 @@ from kg.codesets.mpfs import load_mpfs
 from kg.codesets.ncci import load_ncci_addon, load_ncci_mue, load_ncci_ptp, load_ncci_ptp_hospital
 from kg.codesets.nucc import load_nucc
 from kg.codesets.pos import load_pos, map_site_text
+from kg.codesets.catalog import current_graph, current_graphs, drop_release
 from kg.codesets.release import CODESET, LoadReport, graph_iri, releases, releases_table
 from kg.errors import CodeSetError
 
@@ -55,6 +60,9 @@ __all__ = [
     "CodeSet",
     "LOADERS",
     "LoadReport",
+    "current_graph",
+    "current_graphs",
+    "drop_release",
     "graph_iri",
     "load",
     "load_cpt",

@@ -28,7 +28,7 @@ Examples
 >>> _ = path.write_text("code,name\\n11,Office\\n")
 >>> report = demo.load(ox.Store(), path, progress=False)
 >>> report.graph, report.release, report.triples
-('https://w3id.org/codekg/codeset/demo', '2025-01', 1)
+('https://w3id.org/codekg/codeset/demo/2025-01/...', '2025-01', 1)
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class Source:
         >>> list(Source(cs, path, {}).rows())
         [(2, ('1', '2'))]
         """
-        return table_rows(self.path, self.codeset.columns)
+        return table_rows(self.path, self.codeset.columns, key=self.codeset.key)
 
     def error(self, line: int, message: str) -> CodeSetError:
         """A :class:`~kg.errors.CodeSetError` that names this file and ``line``.
@@ -150,6 +150,9 @@ class CodeSet:
         another set's (an NCCI PTP file of the other context).
     weight : int
         Rough cost of a load: when several load at once, the heaviest start first.
+    key : tuple of str
+        Columns that name a row (MPFS: code and modifier): a second row with
+        the same values there is a ``CodeSetError`` naming both lines.
 
     Examples
     --------
@@ -177,6 +180,7 @@ class CodeSet:
     default_file: Callable[[], Path] | None = None
     check_file: Callable[[Source], None] | None = None
     weight: int = 1
+    key: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.quads is None) == (self.nquads is None):
@@ -189,7 +193,7 @@ class CodeSet:
 
     @property
     def graph(self) -> str:
-        """The IRI of the set's graph (and of its release node).
+        """The IRI of the code set, which its release graphs' IRIs start with (:mod:`kg.codesets.catalog`).
 
         Examples
         --------
@@ -211,10 +215,12 @@ class CodeSet:
         return (self.scheme,) if self.scheme else tuple(CODE_SYSTEMS[s].scheme for s in self.systems)
 
     def load(self, store: ox.Store, path: str | os.PathLike | None = None, *, release: str | None = None,
-             progress: bool | None = None, **options) -> LoadReport:
-        """Load one file of this code set into its graph, replacing an older release.
+             progress: bool | None = None, drop_old: bool = False, **options) -> LoadReport:
+        """Load one file of this code set as a release of its own, which becomes current if it is the newest.
 
-        A file already loaded (same SHA-256, release label and context) is skipped.
+        A file already loaded (same SHA-256, release label and context) is
+        skipped; another file of the same release label replaces that
+        release atomically (:func:`~kg.codesets.release.load_release`).
 
         Parameters
         ----------
@@ -227,6 +233,8 @@ class CodeSet:
             The release label; by default from :attr:`release` (mostly the file name).
         progress : bool, optional
             Progress bars; by default only on a terminal.
+        drop_old : bool
+            Remove the set's other releases once this one is in.
         **options
             The set's :attr:`options`.
 
@@ -277,4 +285,5 @@ class CodeSet:
         else:
             convert = {"nquads": lambda iri: self.nquads(source, iri)}
         return load_release(store, name=self.name, system=self.release_schemes, path=source.path, release=label,
-                            label=self.label, context=self.context, progress=progress, **convert)
+                            label=self.label, context=self.context, progress=progress, drop_old=drop_old,
+                            **convert)

@@ -23,7 +23,7 @@ Examples
 >>> store = ox.Store()
 >>> report = load_cpt(store, path, progress=False)
 >>> report.graph, report.release, report.triples
-('https://w3id.org/codekg/codeset/cpt', '2025', 6)
+('https://w3id.org/codekg/codeset/cpt/2025/...', '2025', 6)
 >>> [q.object.value for q in store.quads_for_pattern(
 ...     ox.NamedNode("http://purl.bioontology.org/ontology/CPT/00000"), SKOS.prefLabel, None, None)]
 ['A made-up descriptor, not AMA text']

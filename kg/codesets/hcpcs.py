@@ -24,7 +24,7 @@ Examples
 >>> _ = path.write_text("code,long_description,short_description\\nTC,Technical component,Technical component\\n")
 >>> r = load_hcpcs_modifiers(ox.Store(), path, progress=False)
 >>> r.graph, r.release, r.triples
-('https://w3id.org/codekg/codeset/hcpcs-modifiers', '2025-10', 6)
+('https://w3id.org/codekg/codeset/hcpcs-modifiers/2025-10/...', '2025-10', 6)
 """
 
 from __future__ import annotations

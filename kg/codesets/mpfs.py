@@ -98,7 +98,8 @@ def _quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
 MPFS_RVU = CodeSet(
     "mpfs", "Medicare Physician Fee Schedule RVU file", systems=("CPT", "HCPCS", "MOD"), columns=COLUMNS,
     quads=_quads, scheme="MPFS", file="MPFS relative value file (PPRRVU) as CSV",
-    where="cms.gov → Medicare → Physician Fee Schedule → PFS Relative Value Files", weight=20)
+    where="cms.gov → Medicare → Physician Fee Schedule → PFS Relative Value Files", weight=20,
+    key=("hcpcs", "mod"))
 """The PPRRVU file; release ``RVU24C`` from a name with ``rvu24c``."""
 
 load_mpfs = MPFS_RVU.load

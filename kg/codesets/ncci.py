@@ -275,7 +275,8 @@ def _mue_quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
 NCCI_MUE = CodeSet(
     "ncci-mue", "NCCI medically unlikely edits", systems=("CPT", "HCPCS"), columns=MUE_COLUMNS, quads=_mue_quads,
     scheme="NCCI", file="NCCI medically unlikely edits (hcpcs_code, mue_units, mue_mai, mue_rationale, mue_service)",
-    where="cms.gov → Medicare → Coding → NCCI → Medically Unlikely Edits", weight=4)
+    where="cms.gov → Medicare → Coding → NCCI → Medically Unlikely Edits", weight=4,
+    key=("hcpcs_code", "mue_service"))
 """NCCI MUEs: one node per code and service."""
 
 load_ncci_mue = NCCI_MUE.load

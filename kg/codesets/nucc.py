@@ -111,7 +111,7 @@ def _quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
 NUCC = CodeSet(
     "nucc", "NUCC Health Care Provider Taxonomy", systems=("NUCC",), columns=COLUMNS, quads=_quads,
     release=_release, file="NUCC Health Care Provider Taxonomy CSV",
-    where="nucc.org → Code Sets → Taxonomy → CSV", weight=3)
+    where="nucc.org → Code Sets → Taxonomy → CSV", weight=3, key=("Code",))
 """The NUCC taxonomy CSV (``nucc_taxonomy_251.csv``), release ``25.1`` from its name."""
 
 load_nucc = NUCC.load

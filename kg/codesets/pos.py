@@ -104,7 +104,7 @@ def _quads(source: Source, g: ox.NamedNode) -> Iterator[Quad]:
 POS = CodeSet(
     "pos", "CMS Place of Service", systems=("POS",), columns=("pos_code", "pos_type", "pos_name", "pos_description"),
     quads=_quads, file="CMS Place of Service codes (pos_code, pos_type, pos_name, pos_description)",
-    where="cms.gov → Medicare → Coding → Place of Service Codes")
+    where="cms.gov → Medicare → Coding → Place of Service Codes", key=("pos_code",))
 """The CMS Place of Service table."""
 
 load_pos = POS.load

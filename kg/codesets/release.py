@@ -1,29 +1,40 @@
-"""Loading one release of an official code set into its own named graph.
+"""Loading one release of an official code set beside the others, and making it current atomically.
 
 Every code set (:class:`kg.codesets.codeset.CodeSet`) hands
-:func:`load_release` the quads of one file; this module owns the release
-bookkeeping common to all of them:
+:func:`load_release` the quads of one file; this module owns what all loads
+share. Where releases live and which is current is :mod:`kg.codesets.catalog`:
+each release has its own graph ``codeset/{name}/{release slug}/{sha256[:12]}``,
+whose IRI is also its release node (code systems, release label, context,
+file name, SHA-256, triple count, load time, ``kg:validFrom`` when the label
+gives it).
 
-* the graph IRI, ``https://w3id.org/codekg/codeset/{name}``, which is also
-  the IRI of the ``kg:CodeSetRelease`` node that describes the load (code
-  system, release label, context, file name, SHA-256, triple count, load time);
-* skipping a file whose SHA-256 is the one already loaded (unless it is
-  loaded under another release label or context: they say what the graph holds);
-* replacing the graph when the file differs (a newer release), writing in
-  chunks with the store's bulk loader (:class:`kg.bulk.BulkWriter`) so that
-  millions of quads never sit in memory at once.
+A load goes:
 
-The release node's ``kg:sha256`` is written last and removed first. A load
-that is interrupted, or that meets a bad row half-way through a big file,
-therefore leaves a graph without it, and the next load replaces that graph
-instead of skipping it. A file that is bad within its first
-:data:`CHUNK` quads (a wrong header, most often) is found before anything is
-removed, so the release already loaded stays.
+1. the file's SHA-256; a complete release graph of the same set, label,
+   context and bytes already loaded makes the load a no-op (``skipped``);
+2. leftovers of killed loads and drops of this set are removed
+   (:func:`kg.codesets.catalog.clean`);
+3. the first chunk of quads is made: a wrong header fails here, before
+   anything is written;
+4. the pending release node (label, file, ``kg:codeSet``; no type, no
+   SHA-256) is written in one small transaction, then the quads, chunk by
+   chunk, with the store's bulk loader (:class:`kg.bulk.BulkWriter`), so that
+   millions of quads never sit in memory at once. Readers do not see the
+   graph: it has no ``a kg:CodeSetRelease``;
+5. one SPARQL update (one transaction, :func:`kg.codesets.catalog.swap`)
+   writes its SHA-256 and type: the new release becomes current (the old
+   current one becomes ``kg:SupersededRelease``), unless a release with a
+   later :func:`~kg.codesets.catalog.valid_from` is current, when the new one
+   is written superseded. A release of the same label (other bytes) is doomed
+   in that same transaction; so are all others with ``drop_old``;
+6. the doomed graphs are removed, quad by quad.
+
+A kill at any step leaves the old release current and whole (steps 1-5) or
+the new one (step 6), and the store opens; the next load of the set removes
+the leftover graph of a killed step (2) and writes its release whole.
 
 Examples
 --------
->>> graph_iri("nucc")
-'https://w3id.org/codekg/codeset/nucc'
 >>> guess_release("ncci_ptp_practitioner_2024q3.csv.gz"), guess_release("hcpcs_level2_2025oct.csv")
 ('2024Q3', '2025-10')
 """
@@ -42,15 +53,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.codesets.catalog import (CODESET, _drop_graph, clean, graph_iri, keep_only, releases, releases_table,
+                               swap, valid_from)
 from kg.errors import CodeSetError
 from kg.to_rdf import node
-from kg.vocab import BASE, KG, PREFIXES
+from kg.vocab import KG
 
 __all__ = ["CODESET", "CHUNK", "LoadReport", "NQuadsChunks", "graph_iri", "file_sha256", "guess_release", "load_release",
-           "releases"]
-
-CODESET = BASE + "codeset/"
-"""Namespace of code-set graphs (and of their release nodes)."""
+           "releases", "releases_table"]
 
 CHUNK = 500_000
 """Quads per bulk load: bounds the memory a load needs."""
@@ -59,7 +69,6 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _RDFS_LABEL = node("http://www.w3.org/2000/01/rdf-schema#label")
 _PROV_TIME = node("http://www.w3.org/ns/prov#generatedAtTime")
-_SHA = node(str(KG.sha256))
 
 
 @dataclass(frozen=True)
@@ -94,17 +103,6 @@ class LoadReport:
     source_file: str = ""
     sha256: str = ""
     context: str = ""
-
-
-def graph_iri(name: str) -> str:
-    """The IRI of code set ``name``'s graph and of its ``kg:CodeSetRelease`` node.
-
-    Examples
-    --------
-    >>> graph_iri("ncci-ptp-hospital")
-    'https://w3id.org/codekg/codeset/ncci-ptp-hospital'
-    """
-    return CODESET + name
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -173,38 +171,10 @@ def guess_release(file_name: str) -> str | None:
     return None
 
 
-def _loaded(store: ox.Store, g: ox.NamedNode) -> tuple[str | None, str, int, str]:
-    """(sha256, release, triple count, context) of what graph ``g`` holds; sha256 None if incomplete."""
-    def value(prop: ox.NamedNode) -> str:
-        q = next(store.quads_for_pattern(g, prop, None, g), None)
-        return q.object.value if q else ""
-
-    sha = value(_SHA)
-    return sha or None, value(node(str(KG.release))), int(value(node(str(KG.tripleCount))) or 0), \
-        value(node(str(KG.context)))
-
-
 def _bar(progress: bool | None, **kwargs):
     from tqdm import tqdm
 
     return tqdm(disable=None if progress is None else not progress, leave=False, **kwargs)
-
-
-def _drop(store: ox.Store, g: ox.NamedNode, expected: int, progress: bool | None) -> None:
-    """Remove graph ``g``, its release marker first.
-
-    Quad by quad from one snapshot rather than :meth:`~pyoxigraph.Store.remove_graph`:
-    that is a single transaction, whose time and memory grow faster than the
-    graph (minutes and gigabytes for the NCCI edits).
-    """
-    for q in list(store.quads_for_pattern(g, _SHA, None, g)):
-        store.remove(q)
-    with _bar(progress, total=expected or None, desc=f"remove {g.value.rsplit('/', 1)[-1]}", unit="quad",
-              unit_scale=True, miniters=10_000) as bar:
-        for q in store.quads_for_pattern(None, None, None, g):
-            store.remove(q)
-            bar.update()
-    store.remove_graph(g)
 
 
 NQuadsChunks = Callable[[str], Iterator[tuple[bytes, int]]]
@@ -223,8 +193,9 @@ def load_release(
     nquads: NQuadsChunks | None = None,
     progress: bool | None = None,
     context: str | None = None,
+    drop_old: bool = False,
 ) -> LoadReport:
-    """Load one code-set file into graph :func:`graph_iri` ``(name)``.
+    """Load one code-set file as a release graph of code set ``name`` (see the module's steps).
 
     Parameters
     ----------
@@ -245,7 +216,7 @@ def load_release(
     quads : callable, optional
         Called with the graph node; returns an iterator of the release's
         quads, all in that graph. It should check the file's header before
-        yielding, so that a wrong file fails before the old graph is removed.
+        yielding, so that a wrong file fails before anything is written.
     nquads : callable, optional
         Instead of ``quads``, for big files: called with the graph IRI, yields
         chunks of N-Quads text (about :data:`CHUNK` quads each) with their
@@ -257,13 +228,21 @@ def load_release(
         Where the release applies, for a code set published once per claim
         setting (NCCI PTP: ``"practitioner"`` or ``"hospital"``); written as
         the release node's ``kg:context``.
+    drop_old : bool
+        Remove every other release of the set once this one is in.
 
     Returns
     -------
     LoadReport
-        ``skipped`` is True when the same file (by SHA-256) was already
+        ``skipped`` is True when the same file (by SHA-256) is already
         loaded with the same release label (a callable label is not
-        compared) and context.
+        compared) and context; ``graph`` is the release's graph.
+
+    Raises
+    ------
+    CodeSetError
+        For a missing or bad file (``file:line: ...``): what was loaded stays
+        as it was, the release that was current stays current.
 
     Examples
     --------
@@ -290,80 +269,66 @@ def load_release(
     if not path.is_file():
         raise CodeSetError(f"{path}: no such code-set file")
     digest = file_sha256(path)
-    iri = graph_iri(name)
-    g = node(iri)
-    loaded_sha, loaded_release, loaded_n, loaded_context = _loaded(store, g)
     if not callable(release):
         release = release or guess_release(path.name) or "unversioned"
-    if loaded_sha == digest and (callable(release) or release == loaded_release) and loaded_context == (context or ""):
-        return LoadReport(name, iri, loaded_release, loaded_n, time.perf_counter() - start, True, path.name, digest,
-                          loaded_context)
+    complete = {r["graph"]: r for r in releases(store, everything=True) if r["name"] == name}
+    for r in complete.values():
+        if r["sha256"] == digest and (callable(release) or r["release"] == release) \
+                and r["context"] == (context or ""):
+            current = next((c for c in complete.values() if c["state"] == "current"), None)
+            promote = r["state"] == "superseded" and (drop_old or current is None or (
+                valid_from(current["release"]) or "") <= (valid_from(r["release"]) or "9999"))
+            clean(store, name)  # what a killed load or removal left
+            if drop_old:
+                keep_only(store, name, r["graph"])
+            elif promote:  # loaded again, and no newer release is current: current again, nothing rewritten
+                swap(store, current=r["graph"], set_name=name)
+            return LoadReport(name, r["graph"], r["release"], int(r["triples"] or 0), time.perf_counter() - start,
+                              not promote, path.name, digest, r["context"])
     if callable(release):
         release = release() or "unversioned"
-
+    clean(store, name)
+    iri = graph_iri(name, release, digest)
+    g = node(iri)
     if nquads is not None:
         chunks = nquads(iri)
     else:
         it = quads(g)
         chunks = ((ox.serialize(c, format=ox.RdfFormat.N_QUADS), len(c))
                   for c in iter(lambda: list(itertools.islice(it, CHUNK)), []))
-    first = next(chunks, None)  # a wrong file fails here, before the release loaded is removed
-    if store.contains_named_graph(g):
-        _drop(store, g, loaded_n, progress)
-    written = 0
-    with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, BulkWriter(store) as writer:
-        for data, n in itertools.chain([first] if first else [], chunks):
-            writer.put(data)
-            written += n
-            bar.update(n)
+    first = next(chunks, None)  # a wrong file fails here, before anything is written
     systems = [system] if isinstance(system, str) else list(system)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    meta = [
-        ox.Quad(g, _RDF_TYPE, node(str(KG.CodeSetRelease)), g),
+    since = valid_from(release)
+    store.extend([  # the pending release node: a killed load leaves a graph clean() can find
+        ox.Quad(g, node(str(KG.codeSet)), node(graph_iri(name)), g),
         ox.Quad(g, _RDFS_LABEL, ox.Literal(f"{label} {release}"), g),
         *(ox.Quad(g, node(str(KG.codeSystem)), node(str(KG[s])), g) for s in systems),
         ox.Quad(g, node(str(KG.release)), ox.Literal(release), g),
         *([ox.Quad(g, node(str(KG.context)), ox.Literal(context), g)] if context else []),
+        *([ox.Quad(g, node(str(KG.validFrom)), ox.Literal(since, datatype=node(_XSD + "date")), g)] if since else []),
         ox.Quad(g, node(str(KG.sourceFile)), ox.Literal(path.name), g),
-        ox.Quad(g, node(str(KG.tripleCount)), ox.Literal(str(written), datatype=node(_XSD + "integer")), g),
         ox.Quad(g, _PROV_TIME, ox.Literal(now.isoformat(), datatype=node(_XSD + "dateTime")), g),
-    ]
-    store.extend(meta)
-    store.add(ox.Quad(g, _SHA, ox.Literal(digest), g))
+    ])
+    written = 0
+    try:
+        with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, BulkWriter(store) as writer:
+            for data, n in itertools.chain([first] if first else [], chunks):
+                writer.put(data)
+                written += n
+                bar.update(n)
+    except BaseException:  # a bad row deep in a big file: the release that was current stays so, alone
+        clean(store, name)
+        raise
+    store.add(ox.Quad(g, node(str(KG.tripleCount)), ox.Literal(str(written), datatype=node(_XSD + "integer")), g))
+    doomed = [r["graph"] for r in complete.values() if drop_old or r["release"] == release]
+    current = next((r for r in complete.values() if r["state"] == "current" and r["graph"] not in doomed), None)
+    newest = current is None or (valid_from(current["release"]) or "") <= (since or "9999")
+    swap(store, doomed=doomed, complete={iri: digest}, current=iri if newest else None,
+         superseded=() if newest else [iri], set_name=name)
     store.flush()
+    for old in doomed:
+        _drop_graph(store, node(old))
     return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest,
                       context or "")
 
-
-def releases(store: ox.Store) -> list[dict[str, str]]:
-    """The code-set releases loaded in ``store`` (complete loads only), by name.
-
-    Each is a dict with keys ``name``, ``release``, ``context`` (``""`` for
-    a code set without contexts), ``file``, ``sha256``, ``triples`` and
-    ``loaded`` (an ISO date-time, UTC).
-
-    Examples
-    --------
-    >>> releases(ox.Store())
-    []
-    """
-    query = (Path(__file__).with_name("releases.rq")).read_text(encoding="utf-8")
-    prefixes = dict(PREFIXES, codeset=CODESET)
-    keys = ("name", "release", "context", "file", "sha256", "triples", "loaded")
-    return [{k: s[k].value if s[k] is not None else "" for k in keys} for s in store.query(query, prefixes=prefixes)]
-
-
-def releases_table(loaded: list[dict[str, str]]) -> str:
-    """:func:`releases` as an aligned text table (the SHA-256 cut to 12 digits), for ``kg codesets list``.
-
-    Examples
-    --------
-    >>> print(releases_table([{"name": "pos", "release": "2025", "file": "pos.csv", "sha256": "ab" * 32,
-    ...                        "triples": "1006", "loaded": "2026-01-02T03:04:05Z"}]))
-    name  release  file     sha256        triples  loaded at
-    pos   2025     pos.csv  abababababab  1006     2026-01-02T03:04:05Z
-    """
-    rows = [("name", "release", "file", "sha256", "triples", "loaded at")]
-    rows += [(r["name"], r["release"], r["file"], r["sha256"][:12], r["triples"], r["loaded"]) for r in loaded]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

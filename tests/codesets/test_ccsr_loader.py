@@ -10,8 +10,10 @@ from kg.codesets.ccsr import category_iri, load_ccsr, write_workbook
 from kg.errors import CodeSetError
 from kg.query import run
 from kg.vocab import code_iri
+from kg.codesets.release import file_sha256
+from tests.codesets.conftest import DATA
 
-G = ox.NamedNode(graph_iri("ccsr"))
+G = ox.NamedNode(graph_iri("ccsr", "v2023.1", file_sha256(DATA / "ccsr_dx_reference_v2023_1.xlsx")))
 KG = "https://w3id.org/codekg/ontology#"
 
 
@@ -69,7 +71,8 @@ def test_a_small_workbook_and_a_wrong_one(tmp_path):
     report = load_ccsr(store, path, progress=False)
     assert report.release == "v2027.1"
     assert [q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(code_iri("ICD10CM", "I10")), ox.NamedNode(KG + "ccsrInpatientDefault"), None, G)] == [
+        ox.NamedNode(code_iri("ICD10CM", "I10")), ox.NamedNode(KG + "ccsrInpatientDefault"), None,
+        ox.NamedNode(report.graph))] == [
         category_iri("CIR007")]
     assert load_ccsr(store, path, progress=False).skipped
     bad = tmp_path / "ccsr_bad_v2028_1.xlsx"

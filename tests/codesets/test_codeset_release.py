@@ -5,11 +5,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import CODESETS, LOADERS, CodeSet, graph_iri, load, load_pos, releases
+from kg.codesets import CODESETS, LOADERS, CodeSet, current_graph, graph_iri, load, load_pos, releases
 from kg.codesets.release import guess_release
 from kg.errors import CodeSetError
 
 KG = "https://w3id.org/codekg/ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @pytest.mark.parametrize("name, release", [
@@ -35,14 +36,15 @@ def test_registry_names_the_graphs(reference_store):
     loaded = {r["name"] for r in releases(reference_store)}
     assert loaded == set(CODESETS) - {"icd10cm", "cpt", "ncci-ptp-hospital", "ccsr", "hcc"}  # own tests
     graphs = {g.value for g in reference_store.named_graphs()}
-    assert {graph_iri(n) for n in loaded} <= graphs
+    assert {r["graph"] for r in releases(reference_store)} <= graphs
+    assert all(r["graph"].startswith(graph_iri(r["name"]) + "/") for r in releases(reference_store))
 
 
 def test_release_counts_match_the_graph(reference_store):
     sizes = {row["g"].value: int(row["n"].value) for row in reference_store.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
     for r in releases(reference_store):
-        g = ox.NamedNode(graph_iri(r["name"]))
+        g = ox.NamedNode(r["graph"])
         own = len(list(reference_store.quads_for_pattern(g, None, None, g)))  # the release node's triples
         assert 0 < sizes[g.value] - own <= int(r["triples"]), r["name"]  # repeated quads are stored once
 
@@ -51,9 +53,11 @@ def test_interrupted_load_is_reloaded(tmp_path, data_dir):
     store = ox.Store()
     path = data_dir / "place_of_service_codes_cms.csv"
     load_pos(store, path, progress=False)
-    g = ox.NamedNode(graph_iri("pos"))
-    for q in list(store.quads_for_pattern(g, ox.NamedNode(KG + "sha256"), None, g)):
-        store.remove(q)  # what a crash between writing the codes and the marker leaves
+    g = ox.NamedNode(current_graph(store, "pos"))
+    for p in ("sha256", "tripleCount"):  # what a crash between writing the codes and the marker leaves
+        for q in list(store.quads_for_pattern(g, ox.NamedNode(KG + p), None, g)):
+            store.remove(q)
+    store.remove(ox.Quad(g, ox.NamedNode(RDF_TYPE), ox.NamedNode(KG + "CodeSetRelease"), g))
     assert releases(store) == []
     report = load_pos(store, path, progress=False)
     assert not report.skipped
@@ -107,7 +111,7 @@ def test_every_release_node_names_its_code_systems(reference_store):
     q = "SELECT ?g ?s WHERE { GRAPH ?g { ?g kg:codeSystem ?s } }"
     found: dict[str, set[str]] = {}
     for r in reference_store.query(q, prefixes={"kg": KG}):
-        found.setdefault(r["g"].value.rsplit("/", 1)[1], set()).add(r["s"].value.rsplit("#", 1)[1])
+        found.setdefault(r["g"].value.split("/codeset/", 1)[1].split("/")[0], set()).add(r["s"].value.rsplit("#", 1)[1])
     assert found["nucc"] == {"NUCC"} and found["hcpcs"] == {"HCPCS", "MOD"}
     assert found["ncci-ptp"] == {"NCCI"} and found["mpfs"] == {"MPFS"}
     assert found == {name: set(CODESETS[name].release_schemes) for name in found}

@@ -60,7 +60,7 @@ def test_the_options_are_the_registry():
     assert result.returncode == 0
     options = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  --")}
     assert options == {f"--{name}" for name in CODESETS} | {"--no-icd10cm", "--ncci-include-deleted", "--progress",
-                                                            "--store"}
+                                                            "--store", "--drop-old"}
 
 
 def test_cpt_and_both_ptp_contexts(tmp_path, data_dir):
@@ -84,3 +84,47 @@ def test_cpt_and_both_ptp_contexts(tmp_path, data_dir):
     wrong = kg("codesets", "load", "--no-icd10cm", "--ncci-ptp", str(hosp), "--store", store)
     assert wrong.returncode == 1 and "load it as 'ncci-ptp-hospital'" in wrong.stderr
     assert len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_two_releases_diff_release_and_drop(tmp_path):
+    """kg codesets load (twice), list --all, diff (table, CSV, JSON), query --release, codesets drop, --drop-old."""
+    import json
+
+    from kg.codesets.mpfs import COLUMNS
+
+    store = str(tmp_path / "store")
+    files = {}
+    for name, rows in [("rvu24c", ["77013,,A,3.99,1,XXX,0,0,0,0,0", "77012,,A,1.5,1,XXX,0,0,0,0,0"]),
+                       ("rvu25d", ["77013,,A,4.10,1,XXX,0,0,0,0,0", "77014,,A,=1+1,1,XXX,0,0,0,0,0"])]:
+        files[name] = tmp_path / f"pprrvu_{name}.csv"
+        files[name].write_text(",".join(COLUMNS) + "\n" + "\n".join(rows) + "\n")
+    bad = kg("codesets", "load", "--no-icd10cm", "--mpfs", str(files["rvu25d"]), "--store", store)
+    assert bad.returncode == 1 and "pprrvu_rvu25d.csv:3: work_rvu '=1+1' of 77014 is not a number" in bad.stderr
+    files["rvu25d"].write_text(files["rvu25d"].read_text().replace("=1+1", "1.0"))
+    for name in ("rvu25d", "rvu24c"):  # the newer first: the older one does not become current
+        assert kg("codesets", "load", "--no-icd10cm", "--mpfs", str(files[name]), "--store", store).returncode == 0
+    listed = kg("codesets", "list", "--all", "--store", store).stdout.splitlines()
+    assert [line.split()[1] for line in listed[1:]] == ["RVU24C", "RVU25D"]
+    assert "superseded  2024-07-01  2025-09-30" in listed[1] and "current     2025-10-01" in listed[2]
+    table = kg("diff", "mpfs", "--store", store)
+    assert table.returncode == 0
+    rows = [line.split() for line in table.stdout.splitlines()]
+    assert ["77013", "FeeScheduleEntry", "changed", "workRVU", "3.99", "4.1"] in rows
+    assert ["77012", "FeeScheduleEntry", "removed"] in rows and ["77014", "FeeScheduleEntry", "added"] in rows
+    assert "FeeScheduleEntry: 1 added, 1 removed, 1 changed (1 values)" in table.stderr
+    assert "77013,FeeScheduleEntry,changed,workRVU,3.99,4.1" in kg("diff", "mpfs", "RVU24C", "RVU25D", "--format",
+                                                                     "csv", "--store", store).stdout
+    data = json.loads(kg("diff", "mpfs", "RVU25D", "RVU24C", "--format", "json", "--store", store).stdout)
+    assert data["counts"]["FeeScheduleEntry"] == {"added": 1, "removed": 1, "changed": 1, "field changes": 1}
+    old = kg("query", "fee-schedule", "-p", "code=77013", "--release", "mpfs=RVU24C", "--format", "csv",
+             "--store", store)
+    assert old.returncode == 0 and ",3.99,RVU24C" in old.stdout
+    assert ",4.1,RVU25D" in kg("query", "fee-schedule", "-p", "code=77013", "--format", "csv", "--store", store).stdout
+    missing = kg("show", "77013", "--release", "mpfs=RVU23A", "--store", store)
+    assert missing.returncode == 1 and "has no release 'RVU23A' loaded; it has RVU24C, RVU25D" in missing.stderr
+    dropped = kg("codesets", "drop", "mpfs", "RVU25D", "--store", store)
+    assert dropped.returncode == 0 and "current: RVU24C" in dropped.stdout
+    again = kg("codesets", "load", "--no-icd10cm", "--mpfs", str(files["rvu25d"]), "--drop-old", "--store", store)
+    assert again.returncode == 0 and "mpfs: dropped RVU24C" in again.stdout
+    assert [line.split()[1] for line in kg("codesets", "list", "--all", "--store", store).stdout.splitlines()[1:]] == [
+        "RVU25D"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, load_cpt, releases
+from kg.codesets import current_graph, load_cpt, releases
 from kg.errors import CodeSetError
 from kg.vocab import code_iri
 
@@ -19,7 +19,7 @@ ROWS = [("77013", "Made-up descriptor for a guidance code"), ("0042T", "Made-up 
 
 def _labels(store, code):
     return sorted(q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(code_iri("CPT", code)), ox.NamedNode(SKOS + "prefLabel"), None, ox.NamedNode(graph_iri("cpt"))))
+        ox.NamedNode(code_iri("CPT", code)), ox.NamedNode(SKOS + "prefLabel"), None, ox.NamedNode(current_graph(store, "cpt"))))
 
 
 @pytest.mark.parametrize("name, text", [

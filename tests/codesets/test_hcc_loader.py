@@ -12,8 +12,10 @@ from kg.codesets.hcc import hcc_iri, load_hcc
 from kg.errors import CodeSetError
 from kg.query import run
 from kg.vocab import code_iri
+from kg.codesets.release import file_sha256
+from tests.codesets.conftest import DATA
 
-G = ox.NamedNode(graph_iri("hcc"))
+G = ox.NamedNode(graph_iri("hcc", "2026", file_sha256(DATA / "hcc_ra_dx_to_cc_2026.csv")))
 KG = "https://w3id.org/codekg/ontology#"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, load_hcpcs
+from kg.codesets import current_graph, load_hcpcs
 from kg.errors import CodeSetError
 from kg.vocab import code_iri
 
@@ -14,15 +14,15 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 def _label(store, system, code, graph):
     return [q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(code_iri(system, code)), ox.NamedNode(SKOS + "prefLabel"), None, ox.NamedNode(graph_iri(graph)))]
+        ox.NamedNode(code_iri(system, code)), ox.NamedNode(SKOS + "prefLabel"), None, ox.NamedNode(current_graph(store, graph)))]
 
 
 def test_counts(reference_store, count):
-    g = graph_iri("hcpcs")
+    g = current_graph(reference_store, "hcpcs")
     assert count(reference_store, "?s a kg:ProcedureCode ; skos:inScheme kg:HCPCS", g) == 8_463
     assert count(reference_store, "?s a kg:Modifier ; skos:inScheme kg:MOD", g) == 383
-    assert count(reference_store, "?s a kg:Modifier ; skos:inScheme kg:MOD", graph_iri("hcpcs-modifiers")) == 383
-    assert count(reference_store, "?s a kg:Modifier ; skos:notation ?n", graph_iri("cpt-modifiers")) == 49
+    assert count(reference_store, "?s a kg:Modifier ; skos:inScheme kg:MOD", current_graph(reference_store, "hcpcs-modifiers")) == 383
+    assert count(reference_store, "?s a kg:Modifier ; skos:notation ?n", current_graph(reference_store, "cpt-modifiers")) == 49
 
 
 def test_labels(reference_store):
@@ -43,7 +43,7 @@ def test_short_description_is_an_alt_label(reference_store):
 
 def test_cpt_rows_only(reference_store):
     hcpcs_in_cpt_graph = list(reference_store.quads_for_pattern(
-        ox.NamedNode(code_iri("MOD", "TC")), None, None, ox.NamedNode(graph_iri("cpt-modifiers"))))
+        ox.NamedNode(code_iri("MOD", "TC")), None, None, ox.NamedNode(current_graph(reference_store, "cpt-modifiers"))))
     assert hcpcs_in_cpt_graph == []
 
 

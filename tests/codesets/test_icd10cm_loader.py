@@ -9,8 +9,10 @@ from kg.codesets import graph_iri, load_icd10cm, releases
 from kg.codesets.icd10cm import packaged_code_list, packaged_tabular
 from kg.errors import CodeSetError
 from kg.vocab import code_iri
+from kg.codesets.release import file_sha256
+from kg.codesets.icd10cm import packaged_tabular
 
-G = graph_iri("icd10cm")
+G = graph_iri("icd10cm", "2026 (2026-04-01)", file_sha256(packaged_tabular()))
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 KG = "https://w3id.org/codekg/ontology#"
 

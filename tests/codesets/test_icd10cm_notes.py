@@ -10,8 +10,10 @@ from kg.icd_notes import excludes1_between
 from kg.model import OFFICIAL_RELATIONS
 from kg.query import run
 from kg.vocab import code_iri
+from kg.codesets.release import file_sha256
+from kg.codesets.icd10cm import packaged_tabular
 
-G = ox.NamedNode(graph_iri("icd10cm"))
+G = ox.NamedNode(graph_iri("icd10cm", "2026 (2026-04-01)", file_sha256(packaged_tabular())))
 KG = "https://w3id.org/codekg/ontology#"
 
 

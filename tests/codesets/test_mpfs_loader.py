@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, load_mpfs
+from kg.codesets import current_graph, load_mpfs
 from kg.codesets.mpfs import entry_iri
 from kg.errors import CodeSetError
 from kg.vocab import code_iri
@@ -20,10 +20,10 @@ def _value(store, s, p):
 
 
 def test_counts(reference_store, count):
-    assert count(reference_store, "?s a kg:FeeScheduleEntry", graph_iri("mpfs")) == 18_664
-    assert count(reference_store, "?s kg:feeSchedule ?e", graph_iri("mpfs")) == 16_471  # codes
+    assert count(reference_store, "?s a kg:FeeScheduleEntry", current_graph(reference_store, "mpfs")) == 18_664
+    assert count(reference_store, "?s kg:feeSchedule ?e", current_graph(reference_store, "mpfs")) == 16_471  # codes
     assert count(reference_store, "?s a kg:ProcedureCode ; skos:notation ?n ; skos:inScheme ?scheme",
-                 graph_iri("mpfs")) == 16_471
+                 current_graph(reference_store, "mpfs")) == 16_471
 
 
 @pytest.mark.parametrize("code, statuses, asst", [

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, load_ncci_addon, load_ncci_ptp, releases
+from kg.codesets import current_graph, graph_iri, load_ncci_addon, load_ncci_ptp, releases
 from kg.codesets.ncci import mue_iri, ptp_iri
 from kg.errors import CodeSetError
 from kg.vocab import code_iri
+from kg.codesets.release import file_sha256
+from tests.codesets.conftest import DATA
 
 KG = "https://w3id.org/codekg/ontology#"
-PTP = graph_iri("ncci-ptp")
+PTP = graph_iri("ncci-ptp", "2024Q3", file_sha256(DATA / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv"))
 
 
 def _objects(store, s, p, graph=None):
@@ -88,7 +90,8 @@ def test_deleted_and_repeated_edits(tmp_path):
     assert _objects(store, ptp_iri("0001A", "0591T", "2019-03-31"), "modifierIndicator") == ["0"]
     assert _objects(store, ptp_iri("0001A", "0591T", "2019-03-31"), "column2") == [code_iri("CPT", "0591T")]
     # deleted edits bundle nothing: the only rule triple is the edit in force
-    assert [(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(PTP))
+    g = ox.NamedNode(current_graph(store, "ncci-ptp"))
+    assert [(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, None, None, g)
             if q.predicate.value.startswith("https://w3id.org/codekg/ncci/ptp/rule/")] == [
         (code_iri("CPT", "77013"), code_iri("HCPCS", "G0288"))]
     assert [r["release"] for r in releases(store)] == ["2024Q4-all with deleted edits"]
@@ -123,7 +126,7 @@ def test_literals_with_quotes_and_backslashes_load(tmp_path):
 
 
 def test_mue(reference_store, count):
-    g = graph_iri("ncci-mue")
+    g = current_graph(reference_store, "ncci-mue")
     assert count(reference_store, "?s a kg:MedicallyUnlikelyEdit", g) == 14_677
     mue = mue_iri("77013")
     assert mue == "https://w3id.org/codekg/ncci/mue/practitioner/77013"
@@ -136,7 +139,7 @@ def test_mue(reference_store, count):
 
 
 def test_addon(reference_store, count):
-    g = graph_iri("ncci-addon")
+    g = current_graph(reference_store, "ncci-addon")
     assert count(reference_store, "?s kg:addOnCode true", g) == 668
     # CCCCC ("any primary") is flagged but gives no edge
     assert _objects(reference_store, code_iri("CPT", "0054T"), "addOnTo", g) == []
@@ -178,14 +181,14 @@ def test_both_ptp_contexts_side_by_side(tmp_path, data_dir):
     store = ox.Store()
     p = load_ncci_ptp(store, prac, progress=False)
     h = load_ncci_ptp_hospital(store, hosp, progress=False)
-    assert (p.graph, p.context, h.graph, h.context) == (PTP, "practitioner", graph_iri("ncci-ptp-hospital"), "hospital")
+    ptp, hospital = current_graph(store, "ncci-ptp"), current_graph(store, "ncci-ptp-hospital")
+    assert (p.graph, p.context, h.graph, h.context) == (ptp, "practitioner", hospital, "hospital")
     assert {(r["name"], r["context"], r["release"]) for r in releases(store)} == {
         ("ncci-ptp", "practitioner", "2024Q3"), ("ncci-ptp-hospital", "hospital", "2024Q3")}
     # the hospital load left the practitioner release whole
-    own = len(list(store.quads_for_pattern(ox.NamedNode(PTP), None, None, ox.NamedNode(PTP))))  # the release node
-    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(PTP)))) - own == p.triples
-    hospital = graph_iri("ncci-ptp-hospital")
-    assert _objects(store, PTP, "context", PTP) == ["practitioner"]
+    own = len(list(store.quads_for_pattern(ox.NamedNode(ptp), None, None, ox.NamedNode(ptp))))  # the release node
+    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(ptp)))) - own == p.triples
+    assert _objects(store, ptp, "context", ptp) == ["practitioner"]
     assert _objects(store, hospital, "context", hospital) == ["hospital"]
     # both loaded again: each skipped, neither replaces the other
     assert load_ncci_ptp(store, prac, progress=False).skipped
@@ -239,7 +242,7 @@ def test_add_ons_query_shows_the_official_edges(reference_store):
     from kg.query import run
 
     rows = run(reference_store, "add-ons", code="22552").records()
-    official = [r for r in rows if r["source"] and r["source"].endswith("ncci-addon")]
+    official = [r for r in rows if r["source"] and "/codeset/ncci-addon/" in r["source"]]
     assert ("primary", "22551") in {(r["role"], r["other"]) for r in official}
     assert {"20930", "20936", "22840"} <= {r["other"] for r in official if r["role"] == "add-on"}
     assert all(r["line"] is None for r in official)  # a release, not a briefing line

@@ -7,11 +7,13 @@ import hashlib
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, load_nucc, releases
+from kg.codesets import current_graph, graph_iri, load_nucc, releases
 from kg.errors import CodeSetError
+from kg.codesets.release import file_sha256
+from tests.codesets.conftest import DATA
 
 NUCC = "https://w3id.org/codekg/nucc/"
-G = graph_iri("nucc")
+G = graph_iri("nucc", "25.1", file_sha256(DATA / "nucc_taxonomy_251.csv"))
 
 
 def _one(store, s, p):
@@ -90,16 +92,24 @@ def test_reload_same_file_is_a_no_op(tmp_path, data_dir):
     assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(G))) == before  # load time too
 
 
-def test_newer_release_replaces(tmp_path, data_dir):
+def test_a_newer_release_goes_beside_and_becomes_current(tmp_path, data_dir):
     store = ox.Store(str(tmp_path / "store"))
-    load_nucc(store, data_dir / "nucc_taxonomy_251.csv", progress=False)
+    first = load_nucc(store, data_dir / "nucc_taxonomy_251.csv", progress=False)
     assert _one(store, NUCC + "207QD0401X", SKOS + "prefLabel") == "Diabetology Physician"
     report = load_nucc(store, data_dir / "nucc_taxonomy_251_arktax_oct2025.csv", release="25.1-oct", progress=False)
-    assert not report.skipped
-    # the old labels are gone, not kept beside the new ones
-    assert _one(store, NUCC + "207QD0401X", SKOS + "prefLabel") == "Diabetology (Family Medicine) Physician"
+    assert not report.skipped and report.graph != first.graph
+    label = lambda g: [q.object.value for q in store.quads_for_pattern(  # noqa: E731
+        ox.NamedNode(NUCC + "207QD0401X"), ox.NamedNode(SKOS + "prefLabel"), None, ox.NamedNode(g))]
+    assert label(current_graph(store, "nucc")) == ["Diabetology (Family Medicine) Physician"]
+    assert label(first.graph) == ["Diabetology Physician"]  # kept beside, superseded
     assert [(r["release"], r["file"]) for r in releases(store)] == [
         ("25.1-oct", "nucc_taxonomy_251_arktax_oct2025.csv")]
+    assert [(r["release"], r["state"]) for r in releases(store, everything=True)] == [
+        ("25.1", "superseded"), ("25.1-oct", "current")]
+    # loaded again with drop_old: the old release goes, and its labels with it
+    assert load_nucc(store, data_dir / "nucc_taxonomy_251_arktax_oct2025.csv", release="25.1-oct", drop_old=True,
+                     progress=False).skipped
+    assert _one(store, NUCC + "207QD0401X", SKOS + "prefLabel") == "Diabetology (Family Medicine) Physician"
     assert len(list(store.quads_for_pattern(None, ox.NamedNode(KG + "sha256"), None, None))) == 1
 
 

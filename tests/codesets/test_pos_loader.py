@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.codesets import graph_iri, load_pos, map_site_text
+from kg.codesets import current_graph, load_pos, map_site_text
 from kg.examples import examples_dir
 from kg.pipeline import SITE_LINKS, build_all, link_sites, load_codesets
 from kg.build import build
@@ -21,7 +21,7 @@ def _values(store, s, p):
 
 
 def test_counts_and_values(reference_store, count):
-    g = graph_iri("pos")
+    g = current_graph(reference_store, "pos")
     assert count(reference_store, "?s a kg:SiteOfService ; skos:inScheme kg:POS ; skos:notation ?n", g) == 52
     assert count(reference_store, '?s kg:facilityType "Facility"', g) == 18
     office = code_iri("POS", "11")
@@ -76,7 +76,7 @@ def test_briefing_sites_are_linked_after_both_are_in(tmp_path, data_dir):
     # all of them in the link graph, none in the POS release's graph
     in_graph = list(store.quads_for_pattern(None, None, None, ox.NamedNode(SITE_LINKS)))
     assert len(in_graph) == len(links)
-    assert list(store.quads_for_pattern(None, ox.NamedNode(KG + "posCode"), None, ox.NamedNode(graph_iri("pos")))) == []
+    assert list(store.quads_for_pattern(None, ox.NamedNode(KG + "posCode"), None, ox.NamedNode(current_graph(store, "pos")))) == []
     assert link_sites(store) == len(links)  # idempotent
     assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(SITE_LINKS)))) == len(links)
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from kg.codesets.release import graph_iri
+from kg.codesets.catalog import current_graph
 from kg.model import CODE_SYSTEMS
 from kg.queries import internal_query
 from kg.vocab import PREFIXES
@@ -50,7 +50,7 @@ class Written:
 
 
 def codeset_graph(store: ox.Store, name: str) -> str | None:
-    """The graph IRI of code set ``name``'s release in the store, or ``None`` when it is not loaded.
+    """The graph IRI of code set ``name``'s current release in the store, or ``None`` when it is not loaded.
 
     Every FHIR and Parquet export reads a code set's graph through this one function.
 
@@ -59,8 +59,7 @@ def codeset_graph(store: ox.Store, name: str) -> str | None:
     >>> codeset_graph(ox.Store(), "ncci-ptp") is None
     True
     """
-    g = graph_iri(name)
-    return g if store.contains_named_graph(ox.NamedNode(g)) else None
+    return current_graph(store, name)
 
 
 def solutions(store: ox.Store, name: str, **bindings: ox.NamedNode | ox.Literal) -> Iterator[ox.QuerySolution]:

@@ -222,7 +222,7 @@ def page_data(
         "title": title,
         "physics": physics,
         "positioned": bool(positions),
-        "edgeLabels": len(edges) <= EDGE_LABEL_LIMIT,
+        "edgeLabels": len(edges) <= EDGE_LABEL_LIMIT and len(relations) > 1,  # one relation: the legend says it
         "large": large,
         "nodeTypes": [{"type": t, "count": present_types[t], "attribute": t in ATTRIBUTE_TYPES,
                        "shown": attribute_nodes or t not in ATTRIBUTE_TYPES, **NODE_STYLES[t]}

@@ -24,7 +24,10 @@ import numpy as np
 
 from kg.errors import KGError
 
-__all__ = ["PIXELS_PER_UNIT", "layout", "layout_positions"]
+__all__ = ["PIXELS_PER_UNIT", "WRAP_AT", "layout", "layout_positions"]
+
+WRAP_AT = 30
+"""A layered layout's level wider than this many nodes (or twice the square root of the node count) wraps."""
 
 PIXELS_PER_UNIT = 100.0
 """Pixels per unit of a :func:`layout` (its ideal edge length) in :func:`layout_positions`."""
@@ -240,10 +243,17 @@ def _layered(G: nx.Graph) -> dict:
         above = [x[p] for p in parents[n] if p in x]
         return (float(np.mean(above)) if above else 0.0, str(G.nodes[n].get("notation", n)))
 
+    wrap = max(WRAP_AT, int(np.ceil(np.sqrt(G.number_of_nodes()) * 2)))
+    y = 0.0
     for lv in sorted(rows):
         row = sorted(rows[lv], key=place)
-        for i, n in enumerate(row):
-            x[n] = i - (len(row) - 1) / 2
-            out[n] = np.array([x[n], (lv + 1) * 3.0])
+        y += 3.0 if lv >= 0 else 0.0
+        for start in range(0, len(row), wrap):  # a wide level wraps onto several lines
+            line = row[start:start + wrap]
+            for i, n in enumerate(line):
+                x[n] = i - (len(line) - 1) / 2 + (0.5 if (start // wrap) % 2 else 0.0)
+                out[n] = np.array([x[n], y])
+            y += 1.2
+        y -= 1.2
     return out
 

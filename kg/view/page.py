@@ -177,7 +177,7 @@ def view_graph(
         nodes get a red ring and ``⚠`` and the side panel lists them.
     physics : bool, optional
         vis-network physics; by default on up to :data:`PHYSICS_THRESHOLD`
-        nodes, off above it.
+        nodes, off above it and for a layered layout.
     layout : {"auto", "force", "layered", None}
         Positions computed in Python: ``force`` (scales to large graphs),
         ``layered`` (for ``broader`` hierarchies), ``auto`` (layered when
@@ -221,8 +221,8 @@ def view_graph(
         layout = "layered" if _mostly_broader(G) else "force"
     if layout not in ("force", "layered", None):
         raise KGError(f"unknown layout {layout!r}; use auto, force, layered or None")
-    if physics is None:
-        physics = n <= PHYSICS_THRESHOLD
+    if physics is None:  # a layered hierarchy keeps its rows
+        physics = n <= PHYSICS_THRESHOLD and layout != "layered"
     if layout is None and not physics:
         raise KGError("a view without a computed layout needs physics to place its nodes; give layout='force'")
     positions = layout_positions(G, kind=layout, seed=seed) if layout else {}

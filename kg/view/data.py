@@ -218,6 +218,8 @@ def page_data(
         edges.append(edge)
     _curve_parallel(edges)
     layer_names = list(dict.fromkeys(layers_of[r] for r in relations))
+    # attribute nodes wait for the legend's switch, unless the view holds nothing else
+    attribute_nodes = attribute_nodes or all(t in ATTRIBUTE_TYPES for t in present_types)
     return {
         "title": title,
         "physics": physics,

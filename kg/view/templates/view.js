@@ -307,7 +307,9 @@
     return input;
   }
   function refilter() {
+    var before = nodeView.length;
     quietly(function () { nodeView.refresh(); edgeView.refresh(); });
+    if (data.physics && nodeView.length > before) window.kgSettled = false;  // the new nodes find their places
     showCounts(loading !== null ? "loading\u2026" : "");
   }
 

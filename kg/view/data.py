@@ -104,8 +104,8 @@ def _plural(label: str) -> str:
     return label[:1].upper() + label[1:] + ("" if label.endswith("s") else "s")
 
 
-_ATTRIBUTE_HEADINGS = {t: _plural(NODE_TYPES[t].label if t != "specialty" else "specialty") for t in ATTRIBUTE_TYPES}
-_ATTRIBUTE_HEADINGS["specialty"] = "Specialties"
+_HEADINGS = {"modifier": "Modifiers", "specialty": "Specialties", "payer": "Payers", "site": "Sites of service"}
+_ATTRIBUTE_HEADINGS = {t: _HEADINGS.get(t) or _plural(NODE_TYPES[t].label) for t in ATTRIBUTE_TYPES}
 
 
 def page_data(

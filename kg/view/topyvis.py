@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import json
+import copy
 
 __all__ = ["to_pyvis"]
 
@@ -73,7 +73,8 @@ def to_pyvis(view):
         if e.get("curve"):
             options["smooth"] = {"enabled": True, **e["curve"]}
         net.add_edge(e["from"], e["to"], **options)
-    net.set_options(json.dumps(data["options"]))
+    # pyvis's set_options() strips every space from the JSON (font names too); a dict is written as it is
+    net.options = copy.deepcopy(data["options"])
     return net
 
 

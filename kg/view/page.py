@@ -290,8 +290,10 @@ def vis_options(data: Mapping) -> dict:
                         "hideEdgesOnZoom": data["large"], "navigationButtons": False, "keyboard": False,
                         "multiselect": False},
         "physics": {"enabled": True, "solver": "barnesHut",
-                    "barnesHut": {"gravitationalConstant": -4000, "springLength": 140, "springConstant": 0.03,
-                                  "avoidOverlap": 0.3},
+                    # springs long enough for a code's label; damped, so that a dense view settles in a second
+                    "barnesHut": {"gravitationalConstant": -3000, "springLength": 120, "avoidOverlap": 0.2,
+                                  "damping": 0.3},
+                    "minVelocity": 1,
                     "stabilization": {"enabled": True, "iterations": iterations, "fit": True}}
         if data["physics"] else {"enabled": False},
     }

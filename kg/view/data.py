@@ -120,7 +120,8 @@ def page_data(
     attribute_nodes: bool = False,
 ) -> dict:
     """The page's data for ``G``. Sources are flat ``[file index, line, ...]`` lists into ``files``, relations
-    indices into ``relations``, which keeps a 10,000-node page small and quick to parse.
+    indices into ``relations``, which keeps a 10,000-node page small and quick to parse. A node without
+    its own ``sources`` shows those of its edges (the page gathers them when it is clicked).
 
     Examples
     --------
@@ -151,7 +152,6 @@ def page_data(
     types = {}
     for node, kind in G.nodes(data="type"):
         types[node] = kind if kind in NODE_STYLES else "code"
-    edge_sources: dict = defaultdict(set)  # nodes without their own sources get their edges'
     attributes: dict = defaultdict(lambda: defaultdict(list))
     counts: dict[str, int] = defaultdict(int)
     layers_of: dict[str, str] = {}
@@ -160,10 +160,6 @@ def page_data(
         counts[k] += 1
         if k not in layers_of:
             layers_of[k] = str(d.get("layer") or layer_of(k))
-        srcs = d.get("sources")
-        if srcs:
-            edge_sources[u].update(srcs)
-            edge_sources[v].update(srcs)
         if types[v] in ATTRIBUTE_TYPES and types[u] not in ATTRIBUTE_TYPES:
             attributes[u][_ATTRIBUTE_HEADINGS[types[v]]].append(_name(G.nodes[v], v))
 
@@ -180,14 +176,12 @@ def page_data(
             "system": str(d.get("system") or ""),
             "iri": str(node),
         }
-        srcs = d.get("sources")
-        if srcs is None:
-            srcs = sorted(edge_sources.get(node, ()))
-        srcs = list(srcs)
-        if srcs:
+        srcs = d.get("sources")  # without its own, the page shows the sources of the node's edges
+        if srcs is not None:
+            srcs = list(srcs)
             item["sources"] = flat(srcs[:SOURCES_PER_NODE])
-        if len(srcs) > SOURCES_PER_NODE:
-            item["moreSources"] = len(srcs) - SOURCES_PER_NODE
+            if len(srcs) > SOURCES_PER_NODE:
+                item["moreSources"] = len(srcs) - SOURCES_PER_NODE
         if d.get("properties"):
             item["properties"] = [[str(p), str(v)] for p, v in d["properties"]]
         extra = _details(d.get("attributes"))

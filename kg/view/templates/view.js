@@ -108,10 +108,29 @@
   /* A node that only hidden relations connected is hidden with them (the centre, and a node
      that has no edge at all, always stay). */
   var relationsOf = info.map(function () { return []; });
+  var edgesOf = info.map(function () { return []; });
   data.edges.forEach(function (e) {
     var r = data.relations[e.rel].relation;
     relationsOf[e.from].push(r); relationsOf[e.to].push(r);
+    edgesOf[e.from].push(e.id);
+    if (e.to !== e.from) edgesOf[e.to].push(e.id);
   });
+  var SOURCES_SHOWN = 200;
+  /* a node's own sources, else the documents and lines of all its edges (in view or not), sorted */
+  function nodeSources(n) {
+    if (n.sources) return { texts: sourceTexts(n.sources), more: n.moreSources || 0 };
+    var seen = {}, pairs = [];
+    edgesOf[n.id].forEach(function (eid) {
+      var f = data.edges[eid].sources;
+      for (var i = 0; f && i < f.length; i += 2) {
+        var key = f[i] + ":" + f[i + 1];
+        if (!seen[key]) { seen[key] = true; pairs.push([data.files[f[i]], f[i + 1]]); }
+      }
+    });
+    pairs.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]; });
+    return { texts: pairs.slice(0, SOURCES_SHOWN).map(function (p) { return p[0] + (p[1] ? ":" + p[1] : ""); }),
+             more: Math.max(0, pairs.length - SOURCES_SHOWN) };
+  }
   function connected(id) {
     var rels = relationsOf[id];
     if (!rels.length || info[id].focus) return true;
@@ -417,8 +436,9 @@
     }
     if (n.more) body.appendChild(el("p", n.more + " more code" + (n.more === 1 ? "" : "s") + " not drawn here.", "kg-more"));
     (n.attributes || []).forEach(function (a) { list(a[0] + " (" + a[1].length + ")", a[1]); });
-    list("Documents and lines", sourceTexts(n.sources));
-    if (n.moreSources) body.appendChild(el("p", "\u2026 and " + n.moreSources + " more"));
+    var srcs = nodeSources(n);
+    list("Documents and lines", srcs.texts);
+    if (srcs.more) body.appendChild(el("p", "\u2026 and " + srcs.more + " more"));
     list("Properties", n.properties, function (p) { return p[0] + ": " + p[1]; });
     list("Edges in view", network.getConnectedEdges(id), function (eid) {
       var e = data.edges[eid], rel = data.relations[e.rel].label;

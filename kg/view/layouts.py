@@ -164,7 +164,7 @@ def _refine(pos: np.ndarray, edges: np.ndarray, *, seed: int, iterations: int) -
         full = mass > 0
         cx = np.bincount(cid, pos[:, 0], coarse * coarse)[full] / mass[full]
         cy = np.bincount(cid, pos[:, 1], coarse * coarse)[full] / mass[full]
-        # sum_j w_ij (p_i - c_j) = p_i * sum_j w_ij - W c: two matrix-vector products, in float32
+        # sum_j w_ij (p_i - c_j) = p_i * sum_j w_ij - W c: in float32
         p32 = pos.astype(np.float32)
         cx32, cy32 = cx.astype(np.float32), cy.astype(np.float32)
         dx, dy = p32[:, :1] - cx32[None, :], p32[:, 1:] - cy32[None, :]
@@ -173,8 +173,8 @@ def _refine(pos: np.ndarray, edges: np.ndarray, *, seed: int, iterations: int) -
         np.maximum(d2, np.float32(size * size), out=d2)
         w = mass[full].astype(np.float32)[None, :] / d2
         total = w.sum(1)
-        disp[:, 0] += p32[:, 0] * total - w @ cx32
-        disp[:, 1] += p32[:, 1] * total - w @ cy32
+        disp[:, 0] += p32[:, 0] * total - np.einsum("ij,j->i", w, cx32)  # einsum: no BLAS threads
+        disp[:, 1] += p32[:, 1] * total - np.einsum("ij,j->i", w, cy32)
         cell, _ = _grid_cells(pos, fine)
         wide = fine + 2  # a border of empty cells: every neighbour lookup lands in the grid
         cid = (cell[:, 0] + 1) * wide + cell[:, 1] + 1

@@ -482,7 +482,7 @@ def test_layered_layout_for_hierarchies():
     assert y["C15-C26"] < y["C22"] < y["C22.0"] and y["C22"] == y["C78"]
 
 
-@pytest.mark.parametrize("module", ["kg.view.page", "kg.view.layouts"])
+@pytest.mark.parametrize("module", ["kg.view.page", "kg.view.layouts", "kg.view.data", "kg.view.topyvis"])
 def test_page_and_layouts_know_no_store_or_sparql(module):
     import ast
     import importlib
@@ -491,7 +491,7 @@ def test_page_and_layouts_know_no_store_or_sparql(module):
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     talks_to_store = {"pyoxigraph", "rdflib", "kg.query", "kg.store", "kg.build", "kg.remote", "kg.network", "kg.audit",
-                      "kg.view.select"}
+                      "kg.view.select", "kg.view.hierarchy"}
     assert imported and not imported & talks_to_store, sorted(imported & talks_to_store)
 
 

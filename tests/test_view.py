@@ -62,7 +62,17 @@ class Opened:
         self.errors: list[str] = []
 
     def counts(self) -> tuple[int, int]:
+        """The nodes and edges the page loaded into vis-network's data sets (shown or hidden by the legend)."""
+        return tuple(self.page.evaluate("() => [kgView.nodes.length, kgView.edges.length]"))
+
+    def drawn(self) -> tuple[int, int]:
+        """The nodes and edges vis-network draws (what the legend's filters let through)."""
         return tuple(self.page.evaluate("() => [kgNetwork.body.data.nodes.length, kgNetwork.body.data.edges.length]"))
+
+    def draw_attributes(self) -> None:
+        """Tick the legend's switch that draws modifiers, specialties, payers and sites as nodes."""
+        self.page.check("#kg-attribute-nodes")
+        self.page.wait_for_function("() => window.kgSettled === true", timeout=60_000)
 
     def visible(self) -> tuple[int, int]:
         return tuple(self.page.evaluate("() => [kgView.nodeView.length, kgView.edgeView.length]"))
@@ -200,6 +210,10 @@ def test_type_and_relation_checkboxes_filter(example_store, G, open_view):
     H = neighbours(example_store, "77013", depth=1)
     opened = open_view(ego_view(example_store, "77013"))
     page = opened.page
+    attributes = {n for n, t in H.nodes(data="type") if t in ("modifier", "specialty", "payer", "site")}
+    assert attributes and opened.visible() == (H.number_of_nodes() - len(attributes),
+                                               sum(1 for u, v in H.edges() if not {u, v} & attributes))
+    opened.draw_attributes()  # the legend's switch draws them
     diagnoses = [n for n, t in H.nodes(data="type") if t == "diagnosis"]
     touching = sum(1 for u, v in H.edges() if u in diagnoses or v in diagnoses)
     assert diagnoses and touching
@@ -247,7 +261,8 @@ def test_parallel_edges_stay_distinct_with_arrows(open_view):
     # the others bend to opposite sides of the line from a to b (clockwise is relative to an edge's own direction)
     sides = {(1 if e[3] == "curvedCW" else -1) * (1 if e[0] == a else -1) for e in edges if e[3] is not None}
     assert len(straight) == 1 and sides == {1, -1}
-    assert all(e[4] == e[2] for e in edges)  # a small view labels each edge with its relation
+    words = {"monitors": "monitors", "precedes": "precedes", "relatedTo": "related to"}
+    assert all(e[4] == words[e[2]] for e in edges)  # a small view labels each edge with its relation, in words
     assert opened.page.evaluate("() => kgNetwork.body.edges[0].options.arrows.to.enabled") is True
     opened.assert_clean()
 
@@ -290,6 +305,7 @@ def test_briefing_markup_shows_as_text_and_runs_nothing(xss_store, open_view):
     assert "<img src=x" not in v.html and "<svg onload" not in v.html and "<script>window.__xss" not in v.html
     opened = open_view(v, "xss.html")
     page = opened.page
+    opened.draw_attributes()  # the modifier 26 among them
     for notation, literal in [("49405", '<img src=x onerror="window.__xss=1">'),
                               ("77013", "<script>window.__xss=2</script> CT guidance & \"monitoring\""),
                               ("C22.0", 'Liver cell carcinoma <svg onload="window.__xss=3">'),
@@ -417,6 +433,10 @@ def test_large_view_has_fixed_layout_and_loads_in_the_browser(open_view):
     opened.page.fill("#kg-search", "N9999")
     opened.page.click("#kg-search-go")
     opened.page.wait_for_function("() => kgNetwork.getSelectedNodes()[0] === 9999")
+    attributes = sum(1 for _, t in G.nodes(data="type") if t in ("payer", "site", "modifier", "specialty"))
+    assert opened.visible()[0] == 10_000 - attributes  # attribute nodes wait for the legend's switch
+    opened.draw_attributes()
+    assert opened.visible()[0] == 10_000
     opened.page.uncheck("#kg-type-payer")
     assert opened.visible()[0] == 10_000 - sum(1 for _, t in G.nodes(data="type") if t == "payer")
     opened.shot("view-10k.png")
@@ -462,7 +482,7 @@ def test_layered_layout_for_hierarchies():
     assert y["C15-C26"] < y["C22"] < y["C22.0"] and y["C22"] == y["C78"]
 
 
-@pytest.mark.parametrize("module", ["kg.view.page", "kg.view.layouts"])
+@pytest.mark.parametrize("module", ["kg.view.page", "kg.view.layouts", "kg.view.data", "kg.view.topyvis"])
 def test_page_and_layouts_know_no_store_or_sparql(module):
     import ast
     import importlib
@@ -471,7 +491,7 @@ def test_page_and_layouts_know_no_store_or_sparql(module):
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     talks_to_store = {"pyoxigraph", "rdflib", "kg.query", "kg.store", "kg.build", "kg.remote", "kg.network", "kg.audit",
-                      "kg.view.select"}
+                      "kg.view.select", "kg.view.hierarchy"}
     assert imported and not imported & talks_to_store, sorted(imported & talks_to_store)
 
 
@@ -493,7 +513,7 @@ def test_notebook_display_is_an_iframe_and_writes_nothing(example_store, tmp_pat
         page.set_content(shown)
         frame = page.frames[1]
         frame.wait_for_function("() => window.kgComplete === true")
-        assert frame.evaluate("() => kgNetwork.body.data.nodes.length") == v.node_count
+        assert frame.evaluate("() => kgView.nodes.length") == v.node_count
         assert errors == []
     finally:
         page.close()

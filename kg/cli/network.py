@@ -95,6 +95,7 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6), help="Hops around CODE.")
 @click.option("--all", "whole", is_flag=True, help="The whole briefing graph.")
 @click.option("--hierarchies", is_flag=True, help="With --all: also the code-set hierarchies (ICD-10-CM, NUCC).")
+@click.option("--hierarchy", is_flag=True, help="With CODE: its code-set hierarchy, ancestors and descendants (capped).")
 @click.option("--query", "query_name", metavar="NAME", help="The subgraph a named query returns (see 'kg queries').")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter.")
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="The subgraph your CONSTRUCT or SELECT returns.")
@@ -104,7 +105,7 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
               show_default=True, help="The HTML file to write.")
 @endpoint_option
 @store_option
-def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, physics, output, endpoint, store_dir) -> None:
+def view(code, depth, whole, hierarchies, hierarchy, query_name, params, sparql, audit, physics, output, endpoint, store_dir) -> None:
     """Write an interactive, self-contained HTML view of the graph.
 
     \b
@@ -113,6 +114,7 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
     kg view --query monitors -p code=77013    # what a named query returns
     kg view --sparql my.rq                    # what your CONSTRUCT or SELECT returns
     kg view --audit -o audit.html             # the audit findings on the graph
+    kg view C22 --hierarchy -o c22.html       # a code's code-set hierarchy
     """
     from kg.view import view as make_view
 
@@ -124,7 +126,7 @@ def view(code, depth, whole, hierarchies, query_name, params, sparql, audit, phy
     page = make_view(
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
         sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,
-        source=getattr(sparql, "name", "<stdin>"),
+        source=getattr(sparql, "name", "<stdin>"), hierarchy=hierarchy,
     )
     page.save(output)
     click.echo(f"wrote {output}: {page.node_count} nodes, {page.edge_count} edges"

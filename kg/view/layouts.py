@@ -24,7 +24,10 @@ import numpy as np
 
 from kg.errors import KGError
 
-__all__ = ["PIXELS_PER_UNIT", "layout", "layout_positions"]
+__all__ = ["PIXELS_PER_UNIT", "WRAP_AT", "layout", "layout_positions"]
+
+WRAP_AT = 30
+"""A layered layout's level wider than this many nodes (or twice the square root of the node count) wraps."""
 
 PIXELS_PER_UNIT = 100.0
 """Pixels per unit of a :func:`layout` (its ideal edge length) in :func:`layout_positions`."""
@@ -68,28 +71,44 @@ def layout(G: nx.Graph, *, kind: str = "force", seed: int = 0) -> dict[str, np.n
         return _layered(G)
     if kind != "force":
         raise KGError(f"unknown layout {kind!r}; use force or layered")
-    U = nx.Graph()
-    U.add_nodes_from(G)
-    U.add_edges_from((u, v) for u, v in G.edges() if u != v)
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = sorted(G.nodes, key=str)
+    n = len(nodes)
+    if n == 0:
+        return {}
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = np.array([(index[u], index[v]) for u, v in G.edges() if u != v], dtype=np.int64).reshape(-1, 2)
+    pairs = np.sort(pairs, axis=1)
+    pairs = np.unique(pairs[:, 0] * n + pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
+    pairs = np.stack([pairs // n, pairs % n], 1)
+    A = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    count, labels = connected_components(A, directed=False)
+    members = np.argsort(labels, kind="stable")  # each component's nodes, in notation order
+    starts = np.searchsorted(labels[members], np.arange(count + 1))
+    comps = sorted((members[starts[c]:starts[c + 1]] for c in range(count)), key=lambda m: (-len(m), int(m[0])))
+    edge_order = np.argsort(labels[pairs[:, 0]], kind="stable")
+    edge_starts = np.searchsorted(labels[pairs[edge_order, 0]], np.arange(count + 1))
+    local = np.empty(n, dtype=np.int64)
     placed: list[tuple[list, np.ndarray]] = []
     small: list[list] = []
-    for comp in sorted(nx.connected_components(U), key=lambda c: (-len(c), sorted(map(str, c))[0])):
-        nodes = sorted(comp, key=str)
-        if len(nodes) <= 2:
-            small.append(nodes)
+    for comp in comps:
+        if len(comp) <= 2:
+            small.append([nodes[i] for i in comp])
             continue
-        placed.append((nodes, _component_layout(U, nodes, seed)))
+        c = labels[comp[0]]
+        local[comp] = np.arange(len(comp))
+        edges = local[pairs[edge_order[edge_starts[c]:edge_starts[c + 1]]]]
+        placed.append(([nodes[i] for i in comp], _component_layout(len(comp), edges, seed)))
     if small:
         placed.append(_grid_of_small(small))
     return _pack(placed)
 
 
-def _component_layout(U: nx.Graph, nodes: list, seed: int) -> np.ndarray:
+def _component_layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
     from scipy.sparse import csr_matrix
 
-    n = len(nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = np.array([(index[u], index[v]) for u, v in U.subgraph(nodes).edges()], dtype=np.int64).reshape(-1, 2)
     A = csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
     pos = _pivot_mds(A, seed=seed)
     return _refine(pos, edges, seed=seed, iterations=80 if n <= 5000 else 50)
@@ -111,8 +130,9 @@ def _pivot_mds(A, *, pivots: int = 50, seed: int = 0) -> np.ndarray:
             chosen.append(int(np.argmax(nearest)))  # max-min: spread the pivots over the graph
     C = (D**2).T
     C = -0.5 * (C - C.mean(0) - C.mean(1)[:, None] + C.mean())
-    U, S, _ = np.linalg.svd(C, full_matrices=False)
-    pos = U[:, :2] * S[:2]
+    # the top two singular directions of C from its small k x k Gram matrix: C V = U S
+    _, V = np.linalg.eigh(C.T @ C)
+    pos = C @ V[:, ::-1][:, :2]
     if pos.shape[1] < 2:
         pos = np.hstack([pos, np.zeros((n, 2 - pos.shape[1]))])
     return pos
@@ -144,28 +164,32 @@ def _refine(pos: np.ndarray, edges: np.ndarray, *, seed: int, iterations: int) -
         full = mass > 0
         cx = np.bincount(cid, pos[:, 0], coarse * coarse)[full] / mass[full]
         cy = np.bincount(cid, pos[:, 1], coarse * coarse)[full] / mass[full]
-        dx, dy = pos[:, :1] - cx[None, :], pos[:, 1:] - cy[None, :]
-        w = mass[full][None, :] / np.maximum(dx * dx + dy * dy, size * size)
-        disp[:, 0] += (w * dx).sum(1)
-        disp[:, 1] += (w * dy).sum(1)
+        # sum_j w_ij (p_i - c_j) = p_i * sum_j w_ij - W c: in float32
+        p32 = pos.astype(np.float32)
+        cx32, cy32 = cx.astype(np.float32), cy.astype(np.float32)
+        dx, dy = p32[:, :1] - cx32[None, :], p32[:, 1:] - cy32[None, :]
+        d2 = dx * dx
+        d2 += dy * dy
+        np.maximum(d2, np.float32(size * size), out=d2)
+        w = mass[full].astype(np.float32)[None, :] / d2
+        total = w.sum(1)
+        disp[:, 0] += p32[:, 0] * total - np.einsum("ij,j->i", w, cx32)  # einsum: no BLAS threads
+        disp[:, 1] += p32[:, 1] * total - np.einsum("ij,j->i", w, cy32)
         cell, _ = _grid_cells(pos, fine)
-        cid = cell[:, 0] * fine + cell[:, 1]
-        mass = np.bincount(cid, minlength=fine * fine).astype(float)
-        sx = np.bincount(cid, pos[:, 0], fine * fine)
-        sy = np.bincount(cid, pos[:, 1], fine * fine)
+        wide = fine + 2  # a border of empty cells: every neighbour lookup lands in the grid
+        cid = (cell[:, 0] + 1) * wide + cell[:, 1] + 1
+        mass = np.bincount(cid, minlength=wide * wide).astype(float)
+        sx = np.bincount(cid, pos[:, 0], wide * wide)
+        sy = np.bincount(cid, pos[:, 1], wide * wide)
         for ox in (-1, 0, 1):
             for oy in (-1, 0, 1):
-                qx, qy = cell[:, 0] + ox, cell[:, 1] + oy
-                inside = (qx >= 0) & (qx < fine) & (qy >= 0) & (qy < fine)
-                q = np.where(inside, qx * fine + qy, 0)
-                m = np.where(inside, mass[q], 0.0)
-                X, Y = np.where(inside, sx[q], 0.0), np.where(inside, sy[q], 0.0)
+                q = cid + (ox * wide + oy)
+                m, X, Y = mass[q], sx[q], sy[q]
                 if ox == 0 and oy == 0:  # the node's own cell, without the node
                     m, X, Y = m - 1, X - pos[:, 0], Y - pos[:, 1]
-                some = m > 0
-                per = np.where(some, m, 1.0)
+                per = np.maximum(m, 1.0)
                 d = pos - np.stack([X / per, Y / per], 1)
-                disp += d * (np.where(some, m, 0.0) / np.maximum((d * d).sum(1), 0.01))[:, None]
+                disp += d * (m / np.maximum((d * d).sum(1), 0.01))[:, None]
         if len(edges):
             d = pos[i] - pos[j]
             f = d * np.sqrt((d * d).sum(1))[:, None]
@@ -240,10 +264,17 @@ def _layered(G: nx.Graph) -> dict:
         above = [x[p] for p in parents[n] if p in x]
         return (float(np.mean(above)) if above else 0.0, str(G.nodes[n].get("notation", n)))
 
+    wrap = max(WRAP_AT, int(np.ceil(np.sqrt(G.number_of_nodes()) * 2)))
+    y = 0.0
     for lv in sorted(rows):
         row = sorted(rows[lv], key=place)
-        for i, n in enumerate(row):
-            x[n] = i - (len(row) - 1) / 2
-            out[n] = np.array([x[n], (lv + 1) * 3.0])
+        y += 3.0 if lv >= 0 else 0.0
+        for start in range(0, len(row), wrap):  # a wide level wraps onto several lines
+            line = row[start:start + wrap]
+            for i, n in enumerate(line):
+                x[n] = i - (len(line) - 1) / 2 + (0.5 if (start // wrap) % 2 else 0.0)
+                out[n] = np.array([x[n], y])
+            y += 1.2
+        y -= 1.2
     return out
 

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import html
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import KGError
-from kg.model import NODE_TYPES, RELATIONS
+from kg.view.data import EDGE_LABEL_LIMIT, NODE_STYLES, RELATION_STYLES, SOURCES_PER_NODE, _tail, page_data  # noqa: F401 (_tail: kg.view.select)
 from kg.view.layouts import layout_positions
 
 __all__ = [
@@ -60,30 +59,9 @@ MAX_NODES = 20_000
 MAX_EDGES = 100_000
 """No view is written above this many edges."""
 
-EDGE_LABEL_LIMIT = 60
-"""Edges carry a visible relation label up to this many edges (always a hover text)."""
-
-SOURCES_PER_NODE = 200
-"""At most this many (document, line) pairs per node go into the page."""
-
 VIS_VERSION = "9.1.2"
 """The vis-network build inlined into every page (shipped by pyvis 0.3.2)."""
 
-NODE_STYLES: dict[str, dict[str, str]] = {
-    **{t.name: {"color": t.color, "shape": t.shape} for t in NODE_TYPES.values()},
-    "code": {"color": "#eab308", "shape": "hexagon"},
-}
-"""Node type -> vis-network colour and shape (from :data:`kg.model.NODE_TYPES`); ``code`` is any other node."""
-
-RELATION_STYLES: dict[str, dict[str, object]] = {
-    **{name: r.style for name, r in RELATIONS.items()},
-    "broader": {"color": "#a16207", "width": 1, "dashes": [6, 3]},
-    "ncciEdit": {"color": "#b91c1c", "width": 1.5, "dashes": [2, 4]},
-}
-"""Relation -> vis-network edge colour, width and dash pattern (from :data:`kg.model.RELATIONS`)."""
-
-_OTHER_RELATION = {"color": "#94a3b8", "width": 1, "dashes": [3, 3]}
-_FINDING_COLOR = "#dc2626"
 _TEMPLATES = resources.files("kg.view") / "templates"
 
 
@@ -115,6 +93,30 @@ class View:
     edge_count: int
     physics: bool
     layout: str | None
+    data: dict = field(default_factory=dict, repr=False, compare=False)
+    """What the page draws (nodes, edges, styles, vis-network options): what :meth:`to_pyvis` reads."""
+
+    def to_pyvis(self):
+        """The same view as a :class:`pyvis.network.Network`, for customising with pyvis.
+
+        Same nodes (ids, labels, tooltips, positions, colours and shapes),
+        edges (colours, widths, dashes, curves, tooltips) and vis-network
+        options (physics, groups, interaction). pyvis's own ``show`` and
+        ``write_html`` fetch vis-network from a CDN; :meth:`save` writes kg's
+        self-contained page, which needs no network.
+
+        Examples
+        --------
+        >>> G = nx.MultiDiGraph()
+        >>> G.add_node("a", notation="77013", type="procedure"); G.add_node("b", notation="C22.0", type="diagnosis")
+        >>> _ = G.add_edge("b", "a", key="indicationFor")
+        >>> net = view_graph(G, title="two").to_pyvis()
+        >>> len(net.nodes), len(net.edges), net.nodes[0]["label"], net.edges[0]["title"].split(chr(10))[0]
+        (2, 1, '77013', 'C22.0 —indication for→ 77013')
+        """
+        from kg.view.topyvis import to_pyvis
+
+        return to_pyvis(self)
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path.
@@ -155,15 +157,19 @@ def view_graph(
     layout: str | None = "auto",
     focus: Iterable[str] = (),
     seed: int = 0,
+    attribute_nodes: bool = False,
 ) -> View:
-    """Render a :func:`kg.network.project` graph (or any part of one) as a :class:`View`.
+    """Render a :func:`kg.network.project` graph (or any part of one, or any networkx graph) as a :class:`View`.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    G : networkx.MultiDiGraph or any networkx graph
         Nodes with ``notation``, ``label``, ``type``, ``system`` (and
-        optionally ``sources`` and ``properties``); edges keyed by relation
-        with ``sources``.
+        optionally ``sources``, ``properties`` and ``attributes``, lines for
+        the details panel); edges keyed by relation with ``sources`` (and
+        optionally ``layer`` and ``label``, the edge's words). A graph that
+        is not a MultiDiGraph is drawn with each edge's ``relation``
+        attribute as its relation (``relatedTo`` without one).
     title : str
         The page title (shown as text).
     findings : mapping, optional
@@ -171,7 +177,7 @@ def view_graph(
         nodes get a red ring and ``⚠`` and the side panel lists them.
     physics : bool, optional
         vis-network physics; by default on up to :data:`PHYSICS_THRESHOLD`
-        nodes, off above it.
+        nodes, off above it and for a layered layout.
     layout : {"auto", "force", "layered", None}
         Positions computed in Python: ``force`` (scales to large graphs),
         ``layered`` (for ``broader`` hierarchies), ``auto`` (layered when
@@ -181,6 +187,10 @@ def view_graph(
         Nodes to draw larger (the code an ego view is about).
     seed : int
         Seed of the layout, so that a view is reproducible.
+    attribute_nodes : bool
+        Draw modifiers, specialties, payers and sites as nodes from the
+        start; by default they are listed in their code's details panel and
+        the legend's switch draws them.
 
     Raises
     ------
@@ -196,7 +206,10 @@ def view_graph(
     'relatedTo'
     >>> view_graph(G, title="parallel").edge_count
     2
+    >>> view_graph(nx.path_graph(3), title="any graph").data["relations"][0]["relation"]
+    'relatedTo'
     """
+    G = _as_multidigraph(G)
     n, m = G.number_of_nodes(), G.number_of_edges()
     if n > MAX_NODES or m > MAX_EDGES:
         raise KGError(
@@ -208,12 +221,14 @@ def view_graph(
         layout = "layered" if _mostly_broader(G) else "force"
     if layout not in ("force", "layered", None):
         raise KGError(f"unknown layout {layout!r}; use auto, force, layered or None")
-    if physics is None:
-        physics = n <= PHYSICS_THRESHOLD
+    if physics is None:  # a layered hierarchy keeps its rows
+        physics = n <= PHYSICS_THRESHOLD and layout != "layered"
     if layout is None and not physics:
         raise KGError("a view without a computed layout needs physics to place its nodes; give layout='force'")
     positions = layout_positions(G, kind=layout, seed=seed) if layout else {}
-    data = _page_data(G, positions, findings or {}, set(focus), physics=physics, title=title)
+    data = page_data(G, positions, findings, focus, physics=physics, title=title, large=n > PHYSICS_THRESHOLD,
+                     attribute_nodes=attribute_nodes)
+    data["options"] = vis_options(data)
     page = _template().render(
         title=title,
         vis_version=VIS_VERSION,
@@ -223,113 +238,70 @@ def view_graph(
         page_css=_own_asset("view.css"),
         data=_script_json(data),
     )
-    return View(page, title, n, m, physics, layout)
+    return View(page, title, n, m, physics, layout, data)
+
+
+def _as_multidigraph(G) -> nx.MultiDiGraph:
+    """``G`` itself if it is a MultiDiGraph, else a MultiDiGraph keyed by each edge's ``relation`` (or ``relatedTo``)."""
+    if isinstance(G, nx.MultiDiGraph):
+        return G
+    if not isinstance(G, nx.Graph):
+        raise KGError(f"a view draws a networkx graph, not {type(G).__name__}")
+    H = nx.MultiDiGraph()
+    H.add_nodes_from(G.nodes(data=True))
+    H.graph.update(G.graph)
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, None, d) for u, v, d in G.edges(data=True))
+    for u, v, k, d in edges:
+        rel = d.get("relation") or (k if isinstance(k, str) else None) or "relatedTo"
+        H.add_edge(u, v, key=str(rel), **{a: x for a, x in d.items() if a != "relation"})
+    return H
+
+
+def vis_options(data: Mapping) -> dict:
+    """The vis-network options of a page from its :func:`kg.view.data.page_data`: groups, fonts, physics, interaction.
+
+    The page and :meth:`View.to_pyvis` both use them. Physics (on small
+    views) is Barnes-Hut with springs long enough for a code's label, and a
+    short stabilisation when kg computed the positions.
+
+    Examples
+    --------
+    >>> opts = vis_options({"nodeTypes": [], "physics": False, "large": True, "positioned": True, "nodes": []})
+    >>> opts["physics"], opts["interaction"]["hideEdgesOnDrag"]
+    ({'enabled': False}, True)
+    """
+    groups = {t["type"]: {"shape": t["shape"], "color": {"background": t["color"], "border": t["color"],
+                                                          "highlight": {"background": t["color"], "border": "#111827"},
+                                                          "hover": {"background": t["color"], "border": "#111827"}}}
+              for t in data["nodeTypes"]}
+    if "more" in groups:
+        groups["more"].update(font={"size": 12, "color": "#334155"}, margin=6)
+    n = max(1, len(data["nodes"]))
+    iterations = max(80, min(1000, round(20000 / n))) if data["positioned"] else 1000
+    return {
+        "groups": groups,
+        "nodes": {"size": 11, "borderWidth": 1,
+                  "font": {"size": 13, "face": "system-ui, Arial, sans-serif", "color": "#111827",
+                           "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False, "selectionWidth": 2,
+                  "font": {"size": 10, "align": "middle", "color": "#374151", "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "layout": {"improvedLayout": False, "randomSeed": 1},
+        "interaction": {"hover": not data["large"], "tooltipDelay": 150, "hideEdgesOnDrag": data["large"],
+                        "hideEdgesOnZoom": data["large"], "navigationButtons": False, "keyboard": False,
+                        "multiselect": False},
+        "physics": {"enabled": True, "solver": "barnesHut",
+                    # springs long enough for a code's label; damped, so that a dense view settles in a second
+                    "barnesHut": {"gravitationalConstant": -3000, "springLength": 120, "avoidOverlap": 0.2,
+                                  "damping": 0.3},
+                    "minVelocity": 1,
+                    "stabilization": {"enabled": True, "iterations": iterations, "fit": True}}
+        if data["physics"] else {"enabled": False},
+    }
 
 
 def _mostly_broader(G: nx.MultiDiGraph) -> bool:
     m = G.number_of_edges()
     return m > 0 and sum(1 for *_, k in G.edges(keys=True) if k == "broader") * 2 >= m
-
-
-def _page_data(G, positions, findings, focus, *, physics: bool, title: str) -> dict:
-    """The page's data. Sources are flat ``[file index, line, ...]`` lists into ``files`` and relations
-    indices into ``relations``, which keeps a 10,000-node page small and quick to parse."""
-    index = {node: i for i, node in enumerate(G.nodes)}
-    files: dict[str, int] = {}
-
-    def flat(sources) -> list[int]:
-        out: list[int] = []
-        for f, line in sources:
-            out += (files.setdefault(str(f), len(files)), int(line))
-        return out
-
-    present_types: dict[str, int] = defaultdict(int)
-    nodes = []
-    for node, d in G.nodes(data=True):
-        kind = d.get("type") or "code"
-        if kind not in NODE_STYLES:
-            kind = "code"
-        present_types[kind] += 1
-        item = {
-            "id": index[node],
-            "notation": str(d.get("notation") or _tail(node)),
-            "label": str(d.get("label") or ""),
-            "type": kind,
-            "system": str(d.get("system") or ""),
-            "iri": str(node),
-        }
-        srcs = d.get("sources")
-        if srcs is None:
-            srcs = {s for *_, e in G.in_edges(node, data=True) for s in e.get("sources", ())}
-            srcs = sorted(srcs | {s for *_, e in G.out_edges(node, data=True) for s in e.get("sources", ())})
-        srcs = list(srcs)
-        if srcs:
-            item["sources"] = flat(srcs[:SOURCES_PER_NODE])
-        if len(srcs) > SOURCES_PER_NODE:
-            item["moreSources"] = len(srcs) - SOURCES_PER_NODE
-        if d.get("properties"):
-            item["properties"] = [[str(p), str(v)] for p, v in d["properties"]]
-        if node in findings:
-            item["findings"] = [
-                {"kind": str(f.get("kind", "")), "severity": str(f.get("severity", "")), "message": str(f.get("message", ""))}
-                for f in findings[node]
-            ]
-        if node in focus:
-            item["focus"] = True
-        if node in positions:
-            item["x"], item["y"] = positions[node]
-        nodes.append(item)
-    counts: dict[str, int] = defaultdict(int)
-    for *_, k in G.edges(keys=True):
-        counts[str(k)] += 1
-    relations = _relation_order(counts)
-    rel_index = {r: i for i, r in enumerate(relations)}
-    edges = []
-    for i, (u, v, k, d) in enumerate(G.edges(keys=True, data=True)):
-        edge = {"id": i, "from": index[u], "to": index[v], "rel": rel_index[str(k)]}
-        srcs = list(d.get("sources", ()))[:SOURCES_PER_NODE]
-        if srcs:
-            edge["sources"] = flat(srcs)
-        if d.get("label"):  # an official edge's words (NCCI rule, context and release)
-            edge["text"] = str(d["label"])
-        edges.append(edge)
-    _curve_parallel(edges)
-    return {
-        "title": title,
-        "physics": physics,
-        "positioned": bool(positions),
-        "edgeLabels": len(edges) <= EDGE_LABEL_LIMIT,
-        "large": len(nodes) > PHYSICS_THRESHOLD,
-        "nodeTypes": [{"type": t, "count": present_types[t], **NODE_STYLES[t]} for t in NODE_STYLES if t in present_types],
-        "relations": [{"relation": r, "count": counts[r], **RELATION_STYLES.get(r, _OTHER_RELATION)} for r in relations],
-        "findingColor": _FINDING_COLOR,
-        "files": list(files),
-        "nodes": nodes,
-        "edges": edges,
-    }
-
-
-def _relation_order(relations: Mapping[str, int]) -> list[str]:
-    known = [r for r in RELATION_STYLES if r in relations]
-    return known + sorted(r for r in relations if r not in RELATION_STYLES)
-
-
-def _curve_parallel(edges: list[dict]) -> None:
-    """Bend the second and later edges between the same two nodes (either direction) apart."""
-    groups: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for e in edges:
-        groups[(min(e["from"], e["to"]), max(e["from"], e["to"]))].append(e)
-    for (a, _), group in groups.items():
-        if len(group) < 2:
-            continue
-        group.sort(key=lambda e: (e["from"] != a, e["rel"]))
-        for i, e in enumerate(group[1:], 1):
-            clockwise = (i % 2 == 1) == (e["from"] == a)  # the same side whatever the edge's direction
-            e["curve"] = {"type": "curvedCW" if clockwise else "curvedCCW", "roundness": round(0.2 * ((i + 1) // 2), 2)}
-
-
-def _tail(iri: str) -> str:
-    return str(iri).rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _script_json(data: object) -> str:

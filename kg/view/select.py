@@ -236,11 +236,16 @@ def view(
     params: Mapping[str, str] | None = None,
     physics: bool | None = None,
     source: str = "<sparql>",
+    hierarchy: bool = False,
 ) -> View:
     """One view of the store: around ``code``, ``all``, a ``query`` or ``sparql`` result, or the ``audit``.
 
     Give exactly one of them. In a notebook the returned :class:`View`
-    displays inline; ``.save(path)`` writes the page.
+    displays inline; ``.save(path)`` writes the page. With ``hierarchy``,
+    ``code``'s code-set hierarchy (:func:`kg.view.hierarchy.hierarchy_view`).
+    ``store`` may also be a networkx graph, such as one that
+    :func:`kg.network.neighbours` or :func:`kg.network.project` returns:
+    it is drawn as it is (:func:`kg.view.page.view_graph`).
 
     Examples
     --------
@@ -254,12 +259,23 @@ def view(
     '77013: codes within 1 hop'
     >>> view(store, query="monitors", params={"code": "77013"}).node_count
     4
+    >>> from kg.network import neighbours
+    >>> view(neighbours(store, "C22.0")).title
+    'C22.0: 5 nodes, 8 edges'
     """
+    if isinstance(store, nx.Graph):
+        return _graph_view(store, physics=physics)
     chosen = [name for name, given in (("CODE", code is not None), ("all", all), ("query", query is not None),
                                        ("sparql", sparql is not None), ("audit", audit)) if given]
     if len(chosen) != 1:
         raise KGError("give exactly one of a CODE, all, query, sparql or audit"
                       + (f" (got {', '.join(chosen)})" if chosen else ""))
+    if hierarchy:
+        if code is None:
+            raise KGError("a hierarchy view is of one code: kg view CODE --hierarchy")
+        from kg.view.hierarchy import hierarchy_view
+
+        return hierarchy_view(store, code, physics=physics)
     if hierarchies and not all:
         raise KGError("hierarchies go with the whole-graph view (kg view --all --hierarchies)")
     if params and query is None:
@@ -273,6 +289,14 @@ def view(
     if sparql is not None:
         return query_view(store, sparql, source=source, physics=physics)
     return audit_view(store, physics=physics)
+
+
+def _graph_view(G: nx.Graph, *, physics: bool | None) -> View:
+    """A networkx graph drawn as it is; its centre (``kg.network`` graphs name it) drawn larger."""
+    focus = [n for n in (G.graph.get("centre"), *G.graph.get("ends", ())) if n is not None and n in G]
+    name = G.nodes[focus[0]].get("notation", _tail(focus[0])) if focus else G.graph.get("name") or "graph"
+    title = G.graph.get("title") or f"{name}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges"
+    return view_graph(G, title=title, physics=physics, focus=focus)
 
 
 # ---------------------------------------------------------------------------

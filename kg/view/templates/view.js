@@ -10,7 +10,7 @@
   var SYMBOLS = { dot: "\u25CF", diamond: "\u25C6", triangle: "\u25B2", square: "\u25A0", star: "\u2605", triangleDown: "\u25BC", hexagon: "\u2B22" };
   var typeStyle = {};
   var shownTypes = {};
-  data.nodeTypes.forEach(function (t) { typeStyle[t.type] = t; shownTypes[t.type] = true; });
+  data.nodeTypes.forEach(function (t) { typeStyle[t.type] = t; shownTypes[t.type] = t.shown; });
   var shownRelations = {};
   data.relations.forEach(function (r) { shownRelations[r.relation] = true; });
 
@@ -57,11 +57,11 @@
     var item = {
       id: e.id, from: e.from, to: e.to, relation: s.relation,
       color: edgeColors[e.rel], width: s.width, dashes: s.dashes,
-      title: info[e.from].notation + " \u2014" + s.relation + "\u2192 " + info[e.to].notation +
+      title: info[e.from].notation + " \u2014" + s.label + "\u2192 " + info[e.to].notation +
         (e.text ? "\n" + e.text : "") +
         (src.length ? "\n" + src.slice(0, 5).join(", ") + (src.length > 5 ? ", \u2026" : "") : "")
     };
-    if (data.edgeLabels) item.label = s.relation;
+    if (data.edgeLabels) item.label = s.label;
     if (e.curve) item.smooth = { enabled: true, type: e.curve.type, roundness: e.curve.roundness };
     return item;
   }
@@ -108,10 +108,29 @@
   /* A node that only hidden relations connected is hidden with them (the centre, and a node
      that has no edge at all, always stay). */
   var relationsOf = info.map(function () { return []; });
+  var edgesOf = info.map(function () { return []; });
   data.edges.forEach(function (e) {
     var r = data.relations[e.rel].relation;
     relationsOf[e.from].push(r); relationsOf[e.to].push(r);
+    edgesOf[e.from].push(e.id);
+    if (e.to !== e.from) edgesOf[e.to].push(e.id);
   });
+  var SOURCES_SHOWN = 200;
+  /* a node's own sources, else the documents and lines of all its edges (in view or not), sorted */
+  function nodeSources(n) {
+    if (n.sources) return { texts: sourceTexts(n.sources), more: n.moreSources || 0 };
+    var seen = {}, pairs = [];
+    edgesOf[n.id].forEach(function (eid) {
+      var f = data.edges[eid].sources;
+      for (var i = 0; f && i < f.length; i += 2) {
+        var key = f[i] + ":" + f[i + 1];
+        if (!seen[key]) { seen[key] = true; pairs.push([data.files[f[i]], f[i + 1]]); }
+      }
+    });
+    pairs.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]; });
+    return { texts: pairs.slice(0, SOURCES_SHOWN).map(function (p) { return p[0] + (p[1] ? ":" + p[1] : ""); }),
+             more: Math.max(0, pairs.length - SOURCES_SHOWN) };
+  }
   function connected(id) {
     var rels = relationsOf[id];
     if (!rels.length || info[id].focus) return true;
@@ -126,31 +145,7 @@
   });
   timings.itemsMade = performance.now();
 
-  var groups = {};
-  data.nodeTypes.forEach(function (t) {
-    groups[t.type] = { shape: t.shape, color: { background: t.color, border: t.color, highlight: { background: t.color, border: "#111827" }, hover: { background: t.color, border: "#111827" } } };
-  });
-  var options = {
-    groups: groups,
-    nodes: { size: 11, font: { size: 13, face: "system-ui, Arial, sans-serif", color: "#111827", strokeWidth: 3, strokeColor: "#ffffff" }, borderWidth: 1 },
-    edges: {
-      arrows: { to: { enabled: true, scaleFactor: 0.5 } },
-      smooth: false,
-      font: { size: 10, align: "middle", color: "#374151", strokeWidth: 3, strokeColor: "#ffffff" },
-      selectionWidth: 2
-    },
-    layout: { improvedLayout: false, randomSeed: 1 },
-    interaction: {
-      hover: !data.large, tooltipDelay: 150, hideEdgesOnDrag: data.large, hideEdgesOnZoom: data.large,
-      navigationButtons: false, keyboard: false, multiselect: false
-    },
-    physics: data.physics
-      ? { enabled: true, solver: "barnesHut", barnesHut: { springLength: 110, avoidOverlap: 0.1 },
-          // a fraction of a second of stabilisation before the first frame; the rest settles on screen
-          stabilization: { enabled: true, iterations: data.positioned ? Math.max(80, Math.min(1000, Math.round(20000 / Math.max(1, info.length)))) : 1000,
-                          fit: true } }
-      : { enabled: false }
-  };
+  var options = data.options;  // computed by kg (kg.view.page.vis_options), shared with View.to_pyvis()
 
   var container = document.getElementById("kg-graph");
   var network = new vis.Network(container, { nodes: [], edges: [] }, options);
@@ -315,11 +310,11 @@
   }
 
   // ---- legend and filters ------------------------------------------------
-  function checkbox(box, value, onChange, symbol, text, count, id) {
-    var label = el("label");
+  function checkbox(box, value, onChange, symbol, text, count, id, checked, className) {
+    var label = el("label", null, className);
     var input = el("input");
     input.type = "checkbox";
-    input.checked = true;
+    input.checked = checked !== false;
     input.value = value;
     input.id = id;
     input.addEventListener("change", function () { onChange(input.checked); });
@@ -328,32 +323,80 @@
     label.appendChild(el("span", text));
     label.appendChild(el("span", count, "kg-count"));
     box.appendChild(label);
+    return input;
   }
   function refilter() {
+    var before = nodeView.length;
     quietly(function () { nodeView.refresh(); edgeView.refresh(); });
+    if (data.physics && nodeView.length > before) window.kgSettled = false;  // the new nodes find their places
     showCounts(loading !== null ? "loading\u2026" : "");
   }
 
-  var typeBox = document.getElementById("kg-node-types");
-  data.nodeTypes.forEach(function (t) {
+  function typeBoxOf(t) {
     var sym = el("span", SYMBOLS[t.shape] || "\u25CF", "kg-symbol");
     sym.style.color = t.color;
+    return sym;
+  }
+  var typeBox = document.getElementById("kg-node-types");
+  var attrBox = document.getElementById("kg-attribute-types");
+  var attributeTypes = data.nodeTypes.filter(function (t) { return t.attribute; });
+  data.nodeTypes.forEach(function (t) {
+    if (t.attribute) return;
     checkbox(typeBox, t.type, function (on) { shownTypes[t.type] = on; refilter(); },
-             sym, t.type, t.count, "kg-type-" + t.type);
+             typeBoxOf(t), t.type, t.count, "kg-type-" + t.type, t.shown);
   });
+  if (attributeTypes.length) {
+    /* modifiers, specialties, payers and sites are listed in their code's details panel;
+       this switch (or one type's box) draws them as nodes */
+    var inputs = [];
+    var all = checkbox(attrBox, "attributes", function (on) {
+      attributeTypes.forEach(function (t) { shownTypes[t.type] = on; });
+      inputs.forEach(function (i) { i.checked = on; });
+      refilter();
+    }, el("span", "\u2699", "kg-symbol"), "draw as nodes", "", "kg-attribute-nodes",
+       attributeTypes.every(function (t) { return t.shown; }));
+    attributeTypes.forEach(function (t) {
+      inputs.push(checkbox(attrBox, t.type, function (on) {
+        shownTypes[t.type] = on;
+        all.checked = attributeTypes.every(function (x) { return shownTypes[x.type]; });
+        refilter();
+      }, typeBoxOf(t), t.type, t.count, "kg-type-" + t.type, t.shown, "kg-indent"));
+    });
+  } else attrBox.hidden = true;
   var relBox = document.getElementById("kg-relations");
-  data.relations.forEach(function (r) {
-    var line = el("span", null, "kg-line");
-    line.style.borderTopColor = r.color;
-    line.style.borderTopStyle = r.dashes ? "dashed" : "solid";
-    checkbox(relBox, r.relation, function (on) { shownRelations[r.relation] = on; refilter(); },
-             line, r.relation, r.count, "kg-relation-" + r.relation);
+  data.layers.forEach(function (layer) {
+    /* one group per layer (briefings, NCCI edits, hierarchies...): its box turns all its relations on or off */
+    var group = el("div", null, "kg-layer");
+    group.id = "kg-layer-group-" + layer.layer;
+    relBox.appendChild(group);
+    var boxes = [];
+    var total = layer.relations.reduce(function (sum, i) { return sum + data.relations[i].count; }, 0);
+    var head = checkbox(group, layer.layer, function (on) {
+      layer.relations.forEach(function (i) { shownRelations[data.relations[i].relation] = on; });
+      boxes.forEach(function (b) { b.checked = on; });
+      refilter();
+    }, el("span", null, "kg-symbol"), layer.label, total, "kg-layer-" + layer.layer, true, "kg-layer-head");
+    layer.relations.forEach(function (i) {
+      var r = data.relations[i];
+      var line = el("span", null, "kg-line");
+      line.style.borderTopColor = r.color;
+      line.style.borderTopStyle = r.dashes ? "dashed" : "solid";
+      var input = checkbox(group, r.relation, function (on) {
+        shownRelations[r.relation] = on;
+        head.checked = layer.relations.some(function (j) { return shownRelations[data.relations[j].relation]; });
+        refilter();
+      }, line, r.label, r.count, "kg-relation-" + r.relation, true, "kg-indent");
+      input.parentNode.title = r.relation;
+      boxes.push(input);
+    });
   });
   var notes = [];
   if (info.some(function (n) { return n.findings; })) notes.push("\u26A0 red ring: audit finding.");
   notes.push("Arrows point in the relation's direction.");
   notes.push(data.physics ? "Physics on: drag nodes to rearrange." : "Fixed layout computed by kg; physics off.");
   if (data.large) notes.push("Zoom in for shapes, labels and arrows.");
+  if (attributeTypes.length && !attributeTypes.every(function (t) { return t.shown; }))
+    notes.push("Modifiers, specialties, payers and sites are listed in a code's details (click it).");
   document.getElementById("kg-notes").textContent = notes.join(" ");
 
   // ---- details panel -----------------------------------------------------
@@ -391,11 +434,14 @@
       });
       body.appendChild(ul);
     }
-    list("Documents and lines", sourceTexts(n.sources));
-    if (n.moreSources) body.appendChild(el("p", "\u2026 and " + n.moreSources + " more"));
+    if (n.more) body.appendChild(el("p", n.more + " more code" + (n.more === 1 ? "" : "s") + " not drawn here.", "kg-more"));
+    (n.attributes || []).forEach(function (a) { list(a[0] + " (" + a[1].length + ")", a[1]); });
+    var srcs = nodeSources(n);
+    list("Documents and lines", srcs.texts);
+    if (srcs.more) body.appendChild(el("p", "\u2026 and " + srcs.more + " more"));
     list("Properties", n.properties, function (p) { return p[0] + ": " + p[1]; });
     list("Edges in view", network.getConnectedEdges(id), function (eid) {
-      var e = data.edges[eid], rel = data.relations[e.rel].relation;
+      var e = data.edges[eid], rel = data.relations[e.rel].label;
       return e.from === id ? "\u2192 " + rel + " " + info[e.to].notation : "\u2190 " + rel + " from " + info[e.from].notation;
     });
     panel.hidden = false;
@@ -405,8 +451,11 @@
     var e = data.edges[id];
     if (!e) return;
     body.replaceChildren();
-    body.appendChild(el("h2", data.relations[e.rel].relation, "kg-notation"));
-    facts([["from", nodeName(info[e.from])], ["to", nodeName(info[e.to])]]);
+    var r = data.relations[e.rel];
+    body.appendChild(el("h2", r.label, "kg-notation"));
+    facts([["from", nodeName(info[e.from])], ["to", nodeName(info[e.to])], ["relation", r.relation],
+           ["layer", r.layer]]);
+    if (e.text) body.appendChild(el("p", e.text, "kg-label"));
     list("Documents and lines", sourceTexts(e.sources));
     panel.hidden = false;
   }
@@ -450,7 +499,12 @@
     var id = find(query);
     if (id === null) { showCounts("no code matches \u201C" + query.trim() + "\u201D", true); return; }
     var n = info[id];
-    if (!shownTypes[n.type]) { showCounts(n.notation + " is hidden: tick \u201C" + n.type + "\u201D", true); return; }
+    if (!shownTypes[n.type]) {
+      if (!typeStyle[n.type].attribute) { showCounts(n.notation + " is hidden: tick \u201C" + n.type + "\u201D", true); return; }
+      shownTypes[n.type] = true;  // a modifier, payer... searched for: draw its type
+      document.getElementById("kg-type-" + n.type).checked = true;
+      refilter();
+    }
     loadAll();
     network.selectNodes([id]);
     network.focus(id, { scale: Math.max(network.getScale(), 1.2), animation: { duration: 300, easingFunction: "easeInOutQuad" } });

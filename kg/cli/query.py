@@ -28,11 +28,13 @@ def queries() -> None:
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
+@click.option("--recount", is_flag=True,
+              help="For a query that reads the statistics the store keeps (stats): count the whole store instead.")
 @endpoint_option
 @store_option
 @click.pass_context
-def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, endpoint: str | None,
-          store_dir: Path) -> None:
+def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, recount: bool,
+          endpoint: str | None, store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
     \b
@@ -51,7 +53,7 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
     store = query_target(endpoint, store_dir)
     if name is not None:
         get(name)  # a clear error for an unknown name before anything else
-        results = run(store, name, **values)
+        results = run(store, name, recount=recount, **values)
     else:
         if values:
             raise click.UsageError("--param works with named queries only")

@@ -43,6 +43,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import CodeSetError
+from kg.stats import record_graphs
 from kg.to_rdf import node
 from kg.vocab import BASE, KG, PREFIXES
 
@@ -330,6 +331,7 @@ def load_release(
     ]
     store.extend(meta)
     store.add(ox.Quad(g, _SHA, ox.Literal(digest), g))
+    record_graphs(store, [iri])  # the statistics kept in the store (kg.stats)
     store.flush()
     return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest,
                       context or "")

@@ -57,7 +57,7 @@ __all__ = ["FORMAT", "VOID_GRAPH", "digest", "is_current", "kept_quads", "record
 VOID_GRAPH = BASE + "void"
 """The graph of the dataset description; its IRI is also the description's ``void:Dataset`` node."""
 
-FORMAT = "codekg-void-1"
+FORMAT = "codekg-void-2"
 """The layout of :data:`VOID_GRAPH`; a new layout changes :func:`digest`, so old descriptions are recounted."""
 
 _VOID = "http://rdfs.org/ns/void#"
@@ -73,6 +73,8 @@ _PROPERTY = ox.NamedNode(_VOID + "property")
 _TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 _VERSION = ox.NamedNode("http://purl.org/pav/version")
 _SHA = ox.NamedNode(str(KG.sha256))
+_SOURCE_FILE = ox.NamedNode(str(KG.sourceFile))
+_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 _RELEASE = ox.NamedNode(str(KG.release))
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 _INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -162,9 +164,9 @@ def _describe(store: ox.Store, iri: str, quads: int, rows: list[tuple[str, str, 
     """The description of one graph: its size, its partitions (``rows``), and the release it holds, if any."""
     g = ox.NamedNode(iri)
     out = [ox.Quad(_V, _SUBSET, g, _V), ox.Quad(g, _RDF_TYPE, _DATASET, _V), ox.Quad(g, _TRIPLES, _integer(quads), _V)]
+    out += _partitions(g, rows)
     if iri.startswith(BRIEFING):
         return out
-    out += _partitions(g, rows)
     for prop, into in ((_LABEL, _TITLE), (_RELEASE, _VERSION)):
         for q in store.quads_for_pattern(g, prop, None, g):
             out.append(ox.Quad(g, into, q.object, _V))
@@ -209,6 +211,13 @@ def record_graphs(store: ox.Store, graphs: Iterable[str]) -> None:
     for s in _per_graph(store, "graph-partitions", [iri for iri in todo if not iri.startswith(BRIEFING)]):
         parts.setdefault(s["g"].value, []).append((s["kind"].value, s["item"].value, int(s["n"].value)))
     new: list[ox.Quad] = []
+    catalog: set[ox.Quad] = set()  # what 'documents' lists, one row per whole briefing (and code, and title)
+    for s in _per_graph(store, "briefing-catalog", [iri for iri in todo if iri.startswith(BRIEFING)]):
+        g = s["g"]
+        catalog.update(ox.Quad(g, p, s[v], _V) for p, v in ((_SOURCE_FILE, "file"), (_IDENTIFIER, "code"), (_TITLE, "title")))
+        if int(s["edges"].value):
+            parts[g.value] = [("class", str(KG.AssertedRelation), int(s["edges"].value))]
+    new += catalog
     for iri, n in counts.items():
         new += _describe(store, iri, n, parts.get(iri, []))
     total = sum(n for iri, n in kept.items() if iri not in changed) + sum(counts.values())

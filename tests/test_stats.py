@@ -28,6 +28,8 @@ def _assert_kept_equals_recount(store) -> dict:
     assert is_current(store), "the writers left the statistics stale"
     kept, counted = _rows(store), _rows(store, recount=True)
     assert kept == counted
+    listed = run(store, "documents")
+    assert listed.rows and listed.rows == run(store, "documents", recount=True).rows
     per_graph = {s["g"].value: int(s["n"].value) for s in store.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != <%s>) } GROUP BY ?g" % VOID_GRAPH)}
     assert kept_quads(store) == per_graph

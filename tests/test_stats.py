@@ -100,3 +100,27 @@ def test_cli_stats_reads_and_recounts(tmp_path):
     kept = kg("query", "stats", "--format", "csv")
     assert "nodes,Briefing,10" in kept
     assert kg("query", "stats", "--recount", "--format", "csv") == kept
+
+
+def test_a_store_opened_right_after_an_audit_answers_correctly(tmp_path, audited_store_dir):
+    store_dir = tmp_path / "store"
+    shutil.copytree(audited_store_dir, store_dir)
+
+    def kg(*args):
+        r = subprocess.run([sys.executable, "-m", "kg", *args, "--store", str(store_dir)], capture_output=True,
+                           text=True, timeout=600, cwd=REPO)
+        return r
+
+    audited = kg("audit", "--format", "json", "--fail-on", "never")
+    assert audited.returncode == 0, audited.stderr
+    import json
+
+    findings = json.loads(audited.stdout)
+    assert findings, "the audit fixture plants findings"
+    listed = kg("query", "audit-findings", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)["results"]["bindings"]
+    assert sorted((r["code"]["value"], r["kind"]["value"]) for r in rows) == sorted(
+        (f["code"], f["kind"]) for f in findings)
+    store = open_store(store_dir, read_only=True)
+    _assert_kept_equals_recount(store)

@@ -124,3 +124,28 @@ def test_a_store_opened_right_after_an_audit_answers_correctly(tmp_path, audited
         (f["code"], f["kind"]) for f in findings)
     store = open_store(store_dir, read_only=True)
     _assert_kept_equals_recount(store)
+
+
+def test_export_void_writes_the_kept_description(tmp_path, shared_data):
+    store_dir = tmp_path / "store"
+    store = open_store(store_dir)
+    assert build(store, [examples_dir()], progress=False).ok
+    load(store, {"pos": shared_data / "place_of_service_codes_cms.csv"}, progress=False)
+    del store
+    out = tmp_path / "void.ttl"
+    r = subprocess.run([sys.executable, "-m", "kg", "export", "--format", "void", "-o", str(out), "--store",
+                        str(store_dir)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    g = ox.Store()
+    g.load(out.read_bytes(), ox.RdfFormat.TURTLE)
+    void = "http://rdfs.org/ns/void#"
+    triples = {q.subject.value: int(q.object.value) for q in g.quads_for_pattern(None, ox.NamedNode(void + "triples"), None)
+               if isinstance(q.subject, ox.NamedNode)}
+    briefing = "https://w3id.org/codekg/briefing/77013.txt"
+    store = open_store(store_dir, read_only=True)
+    assert triples[briefing] == len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(briefing))))
+    versions = [q.object.value for q in g.quads_for_pattern(ox.NamedNode("https://w3id.org/codekg/codeset/pos"),
+                                                           ox.NamedNode("http://purl.org/pav/version"), None)]
+    assert len(versions) == 1
+    classes = {q.object.value for q in g.quads_for_pattern(None, ox.NamedNode(void + "class"), None)}
+    assert "https://w3id.org/codekg/ontology#SiteOfService" in classes

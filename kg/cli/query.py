@@ -66,13 +66,14 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
 
 @click.command()
 @click.option("--format", "fmt", default="trig", show_default=True,
-              type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf", "nodelink-json"]),
-              help="RDF formats, or a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json).")
+              type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "void", "graphml", "gexf", "nodelink-json"]),
+              help="RDF formats, the VoID / HCLS description of the store (void), or a networkx projection for "
+                   "Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @store_option
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
-    """Export the store (all graphs, or one) as RDF, or its network projection."""
+    """Export the store (all graphs, or one) as RDF, its dataset description, or its network projection."""
     from kg.network import NETWORK_FORMATS
     from kg.export import export as export_store
     from kg.store import open_store

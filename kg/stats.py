@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -81,6 +82,7 @@ _INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _V = ox.NamedNode(VOID_GRAPH)
 _VALUES_G = "VALUES ?g { }"
 _BATCH = 2000  # graphs per counting query
+_WRITING = threading.Lock()  # kg.pipeline loads code sets in a thread while the briefings build: one update at a time
 
 
 def digest() -> str:
@@ -181,7 +183,7 @@ def record_graphs(store: ox.Store, graphs: Iterable[str]) -> None:
     the description misses or lists but the store no longer has; if the
     statistics were not current (:func:`is_current`), every graph is. Then
     the distinct counts of the union are recounted. Nothing is written when
-    nothing changed.
+    nothing changed. Threads that write the same store (:func:`kg.pipeline.build_all`) take turns.
 
     Examples
     --------
@@ -194,10 +196,15 @@ def record_graphs(store: ox.Store, graphs: Iterable[str]) -> None:
     >>> store.remove_graph(g); record_graphs(store, [g.value]); kept_quads(store)
     {}
     """
+    with _WRITING:
+        _record(store, set(graphs))
+
+
+def _record(store: ox.Store, graphs: set[str]) -> None:
     fresh = next(store.quads_for_pattern(_V, _SHA, ox.Literal(digest()), _V), None) is not None
     kept = kept_quads(store) if fresh else {}
     existing = {g.value for g in store.named_graphs()} - {VOID_GRAPH}
-    changed = (set(graphs) | set(kept) ^ existing) - {VOID_GRAPH}
+    changed = (graphs | set(kept) ^ existing) - {VOID_GRAPH}
     if fresh and not changed:
         return
     old: list[ox.Quad] = []

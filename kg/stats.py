@@ -58,7 +58,7 @@ __all__ = ["FORMAT", "VOID_GRAPH", "digest", "is_current", "kept_quads", "record
 VOID_GRAPH = BASE + "void"
 """The graph of the dataset description; its IRI is also the description's ``void:Dataset`` node."""
 
-FORMAT = "codekg-void-2"
+FORMAT = "codekg-void-3"
 """The layout of :data:`VOID_GRAPH`; a new layout changes :func:`digest`, so old descriptions are recounted."""
 
 _VOID = "http://rdfs.org/ns/void#"
@@ -142,10 +142,14 @@ def _forget(store: ox.Store, subject: ox.NamedNode) -> list[ox.Quad]:
 
 
 def _partitions(subject: ox.NamedNode, rows: Iterable[tuple[str, str, int]]) -> list[ox.Quad]:
-    """Class and property partitions of ``subject``: ``(kind, IRI, count)`` rows, kind ``class`` or ``property``."""
+    """Class and property partitions of ``subject``: ``(kind, IRI, count)`` rows, kind ``class`` or ``property``.
+
+    Each partition is named ``{subject}#void-{kind}-{local name}``, so the same store is described by the
+    same quads however it was built.
+    """
     out = []
     for kind, iri, n in rows:
-        part = ox.BlankNode()
+        part = ox.NamedNode(f"{subject.value}#void-{kind}-{iri.rsplit('#', 1)[-1]}")
         if kind == "class":
             out += [ox.Quad(subject, _CLASS_PART, part, _V), ox.Quad(part, _CLASS, ox.NamedNode(iri), _V),
                     ox.Quad(part, _ENTITIES, _integer(n), _V)]

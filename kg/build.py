@@ -55,6 +55,7 @@ from kg.errors import BriefingParseError, KGError
 from kg.knowledge import add_on_codes
 from kg.parse import Unread, parse_bytes
 from kg.relations import AddOnKnowledge
+from kg.stats import record_graphs
 from kg.store import Paths, ontology_dir, scan
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
@@ -440,6 +441,7 @@ def build(
     writer.close()
     if not keep_missing:
         report.removed = _remove_missing(store, known_paths, found.folders, {briefing_iri(n) for n in names})
+    record_graphs(store, [str(ONTOLOGY)] + [briefing_iri(n) for n in report.added + report.updated + report.removed])
     report.seconds = time.perf_counter() - start
     return report
 

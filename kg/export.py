@@ -36,7 +36,9 @@ EXPORT_FORMATS = {
     "trig": ox.RdfFormat.TRIG,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
-"""``kg export --format`` choices -> pyoxigraph format."""
+"""``kg export --format`` choices -> pyoxigraph format (and ``void``: the dataset description, see :func:`export`)."""
+
+_VOID_PREFIXES = {**PREFIXES, "void": "http://rdfs.org/ns/void#", "pav": "http://purl.org/pav/"}
 
 
 def _fhir(store: ox.Store, directory: Path) -> list:
@@ -86,7 +88,10 @@ def export(store: ox.Store, output, fmt: str, *, graph: str | None = None) -> No
     """Write the store, or one named graph, to ``output`` (a path or binary file).
 
     Triple formats (``ttl``, ``nt``) without ``graph`` get the union of all
-    graphs, each triple once. Quad formats keep the named graphs.
+    graphs, each triple once. Quad formats keep the named graphs. ``void``
+    writes, in Turtle, the VoID / HCLS dataset description the store keeps
+    (:mod:`kg.stats`): quads per graph, nodes per class and edges per
+    relation, the code-set releases and the briefings.
 
     Examples
     --------
@@ -100,7 +105,21 @@ def export(store: ox.Store, output, fmt: str, *, graph: str | None = None) -> No
     >>> export(store, out, "nt", graph="https://w3id.org/codekg/briefing/77013.txt")
     >>> b"<http://purl.bioontology.org/ontology/CPT/77013>" in out.getvalue()
     True
+    >>> out = io.BytesIO()
+    >>> export(store, out, "void")
+    >>> b"void:classPartition" in out.getvalue()
+    True
     """
+    if fmt == "void":
+        from kg.stats import VOID_GRAPH, is_current
+
+        if graph is not None:
+            raise KGError("--format void describes the whole store; it takes no --graph")
+        if not is_current(store):
+            raise KGError("the store keeps no current statistics (it was written by an older kg); "
+                          "run 'kg build' on it once to describe it")
+        store.dump(output, ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(VOID_GRAPH), prefixes=_VOID_PREFIXES)
+        return
     try:
         rdf_format = EXPORT_FORMATS[fmt]
     except KeyError:

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from kg.codesets import LoadReport, current_graph, load, map_site_text
 from kg.codesets.terms import K, RDF_TYPE
 from kg.build import BuildReport, build
+from kg.stats import record_graphs
 from kg.store import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, code_iri
 
@@ -94,6 +95,8 @@ def link_sites(store: ox.Store) -> int:
     for q in current - wanted:
         store.remove(q)
     store.extend(wanted - current)
+    if wanted != current:
+        record_graphs(store, [SITE_LINKS])
     return len(wanted)
 
 

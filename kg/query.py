@@ -8,7 +8,10 @@ comment header::
     # param: code code  The code, as written (77013)
 
 A ``needs`` line says what must have run first for the query to have data
-(``# needs: kg audit``). A ``param`` line gives the variable name, its kind (``code``, ``relation``,
+(``# needs: kg audit``). A ``recount`` line (``# recount: stats/recount``) marks a query that
+reads the statistics kept in the store (:mod:`kg.stats`) and names the internal query that
+counts the same rows over the whole store: :func:`run` runs that one when asked to recount, or
+when the target keeps no current statistics. A ``param`` line gives the variable name, its kind (``code``, ``relation``,
 ``string``, ``integer``; a trailing ``?`` makes it optional) and a help text.
 Values are bound as typed RDF terms in a ``VALUES`` block that opens the
 query's ``WHERE`` group (the same text works against any SPARQL 1.1
@@ -54,9 +57,9 @@ import pyoxigraph as ox
 from kg.errors import QueryError
 from kg.model.relations import RELATIONS
 from kg.parse import code_candidates
-from kg.queries import QUERY_DIR, internal_query
+from kg.queries import QUERY_DIR, fill_registry as _fill_registry, internal_query, registry_lists
 from kg.results import FORMATS, Results, compact
-from kg.target import QueryTarget, as_target
+from kg.target import QueryTarget, StoreTarget, as_target
 from kg.vocab import KG, code_iri
 
 __all__ = [
@@ -116,6 +119,7 @@ class NamedQuery:
     text: str
     path: Path
     needs: str = ""
+    recount: str = ""
 
     def example(self) -> dict[str, str]:
         """Values for the required parameters: the first example in each help text's parentheses.
@@ -134,41 +138,6 @@ class NamedQuery:
 
 
 _PARAM_KINDS = ("code", "relation", "string", "integer", "iri")
-
-
-def registry_lists() -> dict[str, list[str]]:
-    """The IRI lists a query may take from the domain registry (:mod:`kg.model`), by name.
-
-    A named query says ``# registry: VAR NAME`` and holds an empty ``VALUES ?VAR { }`` block, which
-    is filled with the list when the query is loaded: a relation added to the registry is counted by
-    ``stats`` with no edit to the query.
-
-    Examples
-    --------
-    >>> registry_lists()["briefing-relations"][0]
-    'https://w3id.org/codekg/ontology#relatedTo'
-    >>> sorted(registry_lists())
-    ['briefing-relations', 'code-relations', 'node-classes']
-    """
-    from kg.model import BRIEFING_RELATIONS, CODE_RELATIONS, NODE_TYPES, RELATIONS
-
-    ordered = [r for r in RELATIONS if r in BRIEFING_RELATIONS]
-    return {
-        "briefing-relations": [str(KG[r]) for r in ordered],
-        "code-relations": [str(KG[r]) for r in RELATIONS if r in CODE_RELATIONS],
-        "node-classes": [str(KG.Briefing)] + [str(KG[t.owl_class]) for t in NODE_TYPES.values()]
-        + [str(KG.AssertedRelation)],
-    }
-
-
-def _fill_registry(text: str, path: Path, number: int, var: str, name: str) -> str:
-    lists = registry_lists()
-    if name not in lists:
-        raise QueryError(f"{path}:{number}: unknown registry list {name!r}; one of {', '.join(sorted(lists))}")
-    empty = re.compile(r"VALUES\s+\?" + re.escape(var) + r"\s*\{\s*\}")
-    if len(empty.findall(text)) != 1:
-        raise QueryError(f"{path}:{number}: '# registry: {var} {name}' needs one empty 'VALUES ?{var} {{ }}' block")
-    return empty.sub(lambda m: f"VALUES ?{var} {{ " + " ".join(f"<{iri}>" for iri in lists[name]) + " }", text)
 
 
 def _load(path: Path) -> NamedQuery:
@@ -196,7 +165,8 @@ def _load(path: Path) -> NamedQuery:
             header[key] = value
     if "title" not in header or "answers" not in header:
         raise QueryError(f"{path}:1: a named query needs '# title:' and '# answers:' header lines")
-    return NamedQuery(path.stem, header["title"], header["answers"], tuple(params), text, path, header.get("needs", ""))
+    return NamedQuery(path.stem, header["title"], header["answers"], tuple(params), text, path, header.get("needs", ""),
+                      header.get("recount", ""))
 
 
 @lru_cache(maxsize=1)
@@ -407,8 +377,24 @@ def run_sparql(target: ox.Store | QueryTarget, sparql: str, *, substitutions=Non
     return Results.from_native(native, source=source)
 
 
-def run(target: ox.Store | QueryTarget, name: str, **params) -> Results:
+def _keeps_statistics(target: ox.Store | QueryTarget) -> bool:
+    """Whether ``target`` keeps current statistics (:func:`kg.stats.is_current`; for an endpoint, their digest)."""
+    from kg.stats import digest, is_current
+
+    store = target.store if isinstance(target, StoreTarget) else target
+    if isinstance(store, ox.Store):
+        return is_current(store)
+    fresh = internal_query("stats/fresh")
+    return bool(run_sparql(target, fresh, substitutions={ox.Variable("digest"): [ox.Literal(digest())]},
+                           source="kg/queries/internal/stats/fresh.rq").boolean)
+
+
+def run(target: ox.Store | QueryTarget, name: str, *, recount: bool = False, **params) -> Results:
     """Run the named query ``name`` against a store or a target, with ``params`` bound as RDF terms.
+
+    A query that reads kept statistics (``# recount:``, as ``stats`` does) counts over the whole
+    store instead when ``recount`` is true or the target keeps no current statistics, so its
+    figures are never stale.
 
     Examples
     --------
@@ -416,8 +402,15 @@ def run(target: ox.Store | QueryTarget, name: str, **params) -> Results:
     >>> from kg.store import open_store
     >>> run(open_store(tempfile.mkdtemp()), "monitors", code="77013").rows
     []
+    >>> old = ox.Store()  # a store no kg.stats hook described: 'stats' counts
+    >>> old.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o"), ox.NamedNode("http://g")))
+    >>> [r for r in run(old, "stats").records() if r["kind"] == "graph"]
+    [{'kind': 'graph', 'item': 'named graphs', 'count': '1'}, {'kind': 'graph', 'item': 'quads', 'count': '1'}]
     """
     q = get(name)
+    if q.recount and (recount or not _keeps_statistics(target)):
+        counted = internal(q.recount)
+        return run_sparql(target, counted.text, substitutions=bind(q, params), source=str(counted.path))
     return run_sparql(target, q.text, substitutions=bind(q, params), source=str(q.path))
 
 

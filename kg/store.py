@@ -44,6 +44,7 @@ __all__ = [
     "as_paths",
     "briefing_files",
     "documents",
+    "finish_writing",
     "ontology_dir",
     "open_store",
     "scan",
@@ -134,6 +135,33 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
                 f"'kg serve --read-write'); stop it, or pass another --store"
             ) from err
         raise StoreError(f"{path}: cannot open the store: {err}") from err
+
+
+def finish_writing(store: ox.Store, graphs: Iterable[str] = (), *, compact: bool = False) -> None:
+    """What a writer does before it lets go of ``store``: describe the graphs it wrote, then flush.
+
+    ``graphs`` are brought into the kept statistics (:func:`kg.stats.record_graphs`). Flushing writes
+    what RocksDB holds in memory to its files, so a read-only open that follows has no log to
+    replay (seconds on a big store after ``kg audit``, otherwise). ``compact`` also compacts the
+    files (:meth:`pyoxigraph.Store.optimize`): minutes on a big store, and not needed for reading.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = tempfile.mkdtemp()
+    >>> store = open_store(path)
+    >>> g = ox.NamedNode("https://w3id.org/codekg/audit")
+    >>> store.add(ox.Quad(g, ox.NamedNode("http://p"), ox.Literal("o"), g))
+    >>> finish_writing(store, [g.value]); del store
+    >>> len(open_store(path, read_only=True)) > 1  # the audit quad and its description
+    True
+    """
+    from kg.stats import record_graphs
+
+    record_graphs(store, graphs)
+    store.flush()
+    if compact:
+        store.optimize()
 
 
 def ontology_dir() -> Path:

@@ -75,3 +75,19 @@ def test_interop_bench_smoke(example_store_dir, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if line.startswith("| kg export") or "baseline" in line]
     assert len(rows) == 3 and "briefing-procedure" in out.stdout and "edges" in out.stdout
+
+
+def test_stats_bench_smoke(tmp_path):
+    from kg.build import build
+    from kg.examples import examples_dir
+    from kg.store import finish_writing, open_store
+
+    store = open_store(tmp_path / "store")
+    assert build(store, [examples_dir()], progress=False).ok
+    finish_writing(store)
+    del store
+    out = subprocess.run([sys.executable, str(BENCH / "stats_bench.py"), "--store", str(tmp_path / "store"),
+                          "--writable", str(tmp_path / "store"), "--reps", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "statistics current: True" in out.stdout and "one hop after a 100k-quad write, flushed" in out.stdout

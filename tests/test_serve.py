@@ -83,7 +83,7 @@ def test_push_then_query_the_endpoint_and_push_again(tmp_path, store_dir):
     with start(tmp_path / "remote", bind=f"127.0.0.1:{free_port()}", read_write=True) as remote_server:
         endpoint = Endpoint(remote_server.query_url)
         pushed = push(local, endpoint, progress=False)
-        assert len(pushed) == 11  # ten briefings and the ontology
+        assert len(pushed) == 12  # ten briefings, the ontology and the statistics kept (kg.stats)
         n = _count(endpoint)
         assert n == len(local)
         assert push(local, endpoint, progress=False) == pushed

@@ -55,10 +55,14 @@ def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | Non
     target = query_target(endpoint, store_dir)
     findings = run_audit(target, context)
     if write and not endpoint:
-        from kg.store import open_store
+        from kg.audit import AUDIT_GRAPH
+        from kg.store import finish_writing, open_store
 
         del target  # the read-only handle; writing needs the store itself
-        write_findings(open_store(store_dir), findings)
+        store = open_store(store_dir)
+        write_findings(store, findings)
+        finish_writing(store, [AUDIT_GRAPH])  # readers that open it next replay nothing
+        del store
     click.echo(FORMATS[fmt](findings).rstrip("\n"))
     if fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]:
         sys.exit(1)

@@ -60,14 +60,18 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     """
     from kg.examples import examples_dir
     from kg.pipeline import build_all
-    from kg.store import open_store, triple_count
+    from kg.stats import kept_quads
+    from kg.store import finish_writing, open_store
 
     if examples:
         paths = paths + (examples_dir(),)
     if not paths:
         raise click.UsageError("give briefing files or folders, or --examples")
     store = open_store(store_dir)
-    report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing)
+    try:
+        report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing)
+    finally:
+        finish_writing(store)  # the statistics are up to date (kg.stats); flushed for the readers that follow
     for path, why in report.skipped:
         click.echo(f"kg: warning: skipped {path}: {why}", err=True)
     for warning in report.unread:
@@ -81,7 +85,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
         f"{len(report.errors)} failed, removed {len(report.removed)}; table rows {report.rows_read} read, "
         f"{report.rows_skipped} skipped (N/A), {report.rows_reported} reported; "
         f"{report.quads_written} quads written in {report.seconds:.2f}s; "
-        f"{triple_count(store)} triples in {store_dir}"
+        f"{sum(kept_quads(store).values())} quads in {store_dir}"
     )
     if report.errors:
         sys.exit(1)
@@ -145,13 +149,16 @@ def codesets_load(ncci_include_deleted: bool, drop_old: bool, progress: bool | N
     if not sources:
         raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
     store = open_store(store_dir)
-    for report in load_codesets(store, sources, progress=progress, include_deleted=ncci_include_deleted):
-        _echo_load(report)
-        if drop_old:
-            from kg.codesets.catalog import keep_only
+    try:
+        for report in load_codesets(store, sources, progress=progress, include_deleted=ncci_include_deleted):
+            _echo_load(report)
+            if drop_old:
+                from kg.codesets.catalog import keep_only
 
-            for graph in keep_only(store, report.name, report.graph):
-                click.echo(f"{report.name}: dropped {graph.rsplit('/', 2)[-2]}")
+                for graph in keep_only(store, report.name, report.graph):
+                    click.echo(f"{report.name}: dropped {graph.rsplit('/', 2)[-2]}")
+    finally:
+        finish_writing(store)
 
 
 @codesets.command("list")

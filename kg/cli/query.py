@@ -28,11 +28,14 @@ def queries() -> None:
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="Run SPARQL from a file, or - for stdin.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
+@click.option("--recount", is_flag=True,
+              help="For a query that reads the statistics the store keeps (stats): count the whole store instead.")
 @release_option
 @endpoint_option
 @store_option
 @click.pass_context
-def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, releases: tuple[str, ...],
+def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, recount: bool,
+          releases: tuple[str, ...],
           endpoint: str | None, store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
@@ -53,7 +56,7 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
     store = with_releases(query_target(endpoint, store_dir), releases)
     if name is not None:
         get(name)  # a clear error for an unknown name before anything else
-        results = run(store, name, **values)
+        results = run(store, name, recount=recount, **values)
     else:
         if values:
             raise click.UsageError("--param works with named queries only")
@@ -68,19 +71,19 @@ def _export_formats() -> list[str]:
     from kg.export import DIRECTORY_FORMATS, EXPORT_FORMATS
     from kg.network import NETWORK_FORMATS
 
-    return [*EXPORT_FORMATS, *NETWORK_FORMATS, *DIRECTORY_FORMATS]
+    return [*EXPORT_FORMATS, "void", *NETWORK_FORMATS, *DIRECTORY_FORMATS]
 
 
 @click.command()
 @click.option("--format", "fmt", default="trig", show_default=True, type=click.Choice(_export_formats()),
               help="RDF formats; a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json); "
-                   "or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps) or parquet (nodes and edges).")
+                   "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps) or parquet (nodes and edges).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="File to write (default: stdout); the directory, for fhir and parquet.")
 @store_option
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
-    """Export the store (all graphs, or one) as RDF, its network projection, FHIR resources or Parquet tables.
+    """Export the store (all graphs, or one) as RDF, its dataset description (void), its network projection, FHIR resources or Parquet tables.
 
     \b
     kg export --format ttl -o kg.ttl

@@ -56,6 +56,7 @@ import pyoxigraph as ox
 from kg.codesets.catalog import (CODESET, _drop_graph, clean, graph_iri, keep_only, releases, releases_table,
                                swap, valid_from)
 from kg.errors import CodeSetError
+from kg.stats import record_graphs
 from kg.to_rdf import node
 from kg.vocab import KG
 
@@ -329,6 +330,8 @@ def load_release(
     store.flush()
     for old in doomed:
         _drop_graph(store, node(old))
+    record_graphs(store, [iri])  # the statistics kept in the store (kg.stats); it notices the dropped graphs itself
+    store.flush()
     return LoadReport(name, iri, release, written, time.perf_counter() - start, False, path.name, digest,
                       context or "")
 

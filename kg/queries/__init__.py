@@ -16,8 +16,10 @@ Two kinds live here:
 An internal query whose ``VALUES`` list comes from the registry
 (:mod:`kg.model`) leaves it out of the text; its caller binds it at run time
 with :func:`kg.query.with_values`, and the header says so in a ``# values:``
-line. This module imports nothing of kg but the errors, so any layer may
-read its queries.
+line. A query may instead say ``# registry: VAR LIST`` and hold an empty
+``VALUES ?VAR { }`` block, filled when it is read (:func:`fill_registry`).
+This module imports nothing of kg but the errors and, when a registry list
+is asked for, the registry (:mod:`kg.model`), so any layer may read its queries.
 
 Examples
 --------
@@ -36,7 +38,8 @@ from pathlib import Path
 
 from kg.errors import QueryError
 
-__all__ = ["INTERNAL_DIR", "QUERY_DIR", "internal_queries", "internal_query"]
+__all__ = ["INTERNAL_DIR", "QUERY_DIR", "fill_registry", "internal_queries", "internal_query", "internal_query_filled",
+           "registry_lists"]
 
 QUERY_DIR = Path(__file__).resolve().parent
 """The public named queries: ``*.rq`` directly in this folder."""
@@ -84,4 +87,72 @@ def internal_query(name: str) -> str:
     header = "\n".join(itertools.takewhile(lambda line: line.startswith("#"), text.splitlines()))
     if not _INTERNAL.search(header):
         raise QueryError(f"{path}:1: an internal query opens with a '# internal: true' header line")
+    return text
+
+
+def registry_lists() -> dict[str, list[str]]:
+    """The IRI lists a query may take from the domain registry (:mod:`kg.model`), by name.
+
+    A query says ``# registry: VAR NAME`` and holds an empty ``VALUES ?VAR { }`` block, which
+    is filled with the list when the query is loaded: a relation added to the registry is counted by
+    ``stats`` with no edit to the query.
+
+    Examples
+    --------
+    >>> registry_lists()["briefing-relations"][0]
+    'https://w3id.org/codekg/ontology#relatedTo'
+    >>> sorted(registry_lists())
+    ['briefing-relations', 'code-relations', 'node-classes']
+    """
+    from kg.model import BRIEFING_RELATIONS, CODE_RELATIONS, NODE_TYPES, RELATIONS
+    from kg.vocab import KG
+
+    ordered = [r for r in RELATIONS if r in BRIEFING_RELATIONS]
+    return {
+        "briefing-relations": [str(KG[r]) for r in ordered],
+        "code-relations": [str(KG[r]) for r in RELATIONS if r in CODE_RELATIONS],
+        "node-classes": [str(KG.Briefing)] + [str(KG[t.owl_class]) for t in NODE_TYPES.values()]
+        + [str(KG.AssertedRelation)],
+    }
+
+
+def fill_registry(text: str, path: Path | str, number: int, var: str, name: str) -> str:
+    """``text`` with its one empty ``VALUES ?var { }`` block holding registry list ``name`` (:func:`registry_lists`).
+
+    ``path`` and ``number`` (the header line) name the query in errors.
+
+    Examples
+    --------
+    >>> fill_registry("SELECT * { VALUES ?c { } ?x a ?c }", "q.rq", 1, "c", "node-classes").split()[6]
+    '<https://w3id.org/codekg/ontology#Briefing>'
+    >>> fill_registry("SELECT * { ?x a ?c }", "q.rq", 2, "c", "node-classes")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: q.rq:2: '# registry: c node-classes' needs one empty 'VALUES ?c { }' block
+    """
+    lists = registry_lists()
+    if name not in lists:
+        raise QueryError(f"{path}:{number}: unknown registry list {name!r}; one of {', '.join(sorted(lists))}")
+    empty = re.compile(r"VALUES\s+\?" + re.escape(var) + r"\s*\{\s*\}")
+    if len(empty.findall(text)) != 1:
+        raise QueryError(f"{path}:{number}: '# registry: {var} {name}' needs one empty 'VALUES ?{var} {{ }}' block")
+    return empty.sub(lambda m: f"VALUES ?{var} {{ " + " ".join(f"<{iri}>" for iri in lists[name]) + " }", text)
+
+
+_REGISTRY_LINE = re.compile(r"^#\s*registry\s*:\s*(\w+)\s+([\w-]+)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=None)
+def internal_query_filled(name: str) -> str:
+    """:func:`internal_query` ``(name)`` with every ``# registry:`` list of its header filled in.
+
+    Examples
+    --------
+    >>> "ontology#Briefing>" in internal_query_filled("stats/union-counts")
+    True
+    """
+    text = internal_query(name)
+    header = "\n".join(itertools.takewhile(lambda line: line.startswith("#"), text.splitlines()))
+    for number, m in enumerate(_REGISTRY_LINE.finditer(header), 1):
+        text = fill_registry(text, INTERNAL_DIR / f"{name}.rq", number, m.group(1), m.group(2))
     return text

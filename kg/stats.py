@@ -1,0 +1,250 @@
+"""Statistics kept in the store: a VoID / HCLS dataset description, updated as graphs change.
+
+Counting a store of 10,000 briefings takes tens of seconds; reading what was
+counted when it was written takes milliseconds. So every writer of graphs
+(:func:`kg.build.build`, the code-set loads, the site links, ``kg audit``)
+ends by calling the one hook, :func:`record_graphs`, with the graphs it
+wrote or removed, and the named query ``stats`` reads graph :data:`VOID_GRAPH`.
+
+What the graph holds (`VoID <https://www.w3.org/TR/void/>`_, as the HCLS
+dataset description profile uses it)::
+
+    <void> a void:Dataset ; void:triples N (quads in all other graphs) ;
+        void:subset <G> ... ;                        one per named graph
+        void:classPartition [ void:class C ; void:entities n ] ...     distinct nodes of the union
+        void:propertyPartition [ void:property P ; void:triples n ] ... distinct edges of the union
+        kg:sha256 "..." .                            what the figures were computed for
+    <G> a void:Dataset ; void:triples n .            every named graph
+    <G> void:classPartition [...] ; void:propertyPartition [...] ;
+        dcterms:title "..." ; pav:version "..." .   graphs that are no briefing (code-set releases ...)
+
+The classes and relations counted are the registry's (:func:`kg.queries.registry_lists`).
+Only the changed graphs are recounted, so a rebuilt or removed briefing
+costs its own graph; the distinct counts of the union (a code typed in many
+briefings is one code) are recounted over the type and relation triples
+alone, which a 10,000-briefing store answers in about a second. The digest
+(``kg:sha256``) covers :data:`FORMAT` and the registry lists; with another
+digest, or a graph the description does not list, the statistics are not
+current (:func:`is_current`) and readers count instead (``kg query stats``
+does, and so does :func:`record_graphs`, which then describes every graph).
+
+Examples
+--------
+>>> import pyoxigraph as ox
+>>> store = ox.Store()
+>>> g = ox.NamedNode("https://w3id.org/codekg/briefing/x.txt")
+>>> store.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o"), g))
+>>> is_current(store)
+False
+>>> record_graphs(store, [g.value])
+>>> is_current(store), kept_quads(store)
+(True, {'https://w3id.org/codekg/briefing/x.txt': 1})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from kg.queries import internal_query_filled, registry_lists
+from kg.vocab import BASE, BRIEFING, KG
+
+__all__ = ["FORMAT", "VOID_GRAPH", "digest", "is_current", "kept_quads", "record_graphs"]
+
+VOID_GRAPH = BASE + "void"
+"""The graph of the dataset description; its IRI is also the description's ``void:Dataset`` node."""
+
+FORMAT = "codekg-void-3"
+"""The layout of :data:`VOID_GRAPH`; a new layout changes :func:`digest`, so old descriptions are recounted."""
+
+_VOID = "http://rdfs.org/ns/void#"
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_DATASET = ox.NamedNode(_VOID + "Dataset")
+_TRIPLES = ox.NamedNode(_VOID + "triples")
+_ENTITIES = ox.NamedNode(_VOID + "entities")
+_SUBSET = ox.NamedNode(_VOID + "subset")
+_CLASS_PART = ox.NamedNode(_VOID + "classPartition")
+_PROP_PART = ox.NamedNode(_VOID + "propertyPartition")
+_CLASS = ox.NamedNode(_VOID + "class")
+_PROPERTY = ox.NamedNode(_VOID + "property")
+_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+_VERSION = ox.NamedNode("http://purl.org/pav/version")
+_SHA = ox.NamedNode(str(KG.sha256))
+_SOURCE_FILE = ox.NamedNode(str(KG.sourceFile))
+_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+_RELEASE = ox.NamedNode(str(KG.release))
+_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_V = ox.NamedNode(VOID_GRAPH)
+_VALUES_G = "VALUES ?g { }"
+_BATCH = 2000  # graphs per counting query
+_WRITING = threading.Lock()  # kg.pipeline loads code sets in a thread while the briefings build: one update at a time
+
+
+def digest() -> str:
+    """What kept statistics must carry to be current: a SHA-256 of :data:`FORMAT` and the registry lists.
+
+    Examples
+    --------
+    >>> len(digest())
+    64
+    """
+    return hashlib.sha256(json.dumps([FORMAT, registry_lists()], sort_keys=True).encode()).hexdigest()
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=_INTEGER)
+
+
+def kept_quads(store: ox.Store) -> dict[str, int]:
+    """Graph IRI -> its quad count, for every graph the kept description lists (empty if none).
+
+    Examples
+    --------
+    >>> kept_quads(ox.Store())
+    {}
+    """
+    listed = {q.object for q in store.quads_for_pattern(_V, _SUBSET, None, _V)}
+    return {q.subject.value: int(q.object.value) for q in store.quads_for_pattern(None, _TRIPLES, None, _V)
+            if q.subject in listed}
+
+
+def is_current(store: ox.Store) -> bool:
+    """True when ``store`` keeps statistics of this kg's layout and registry, listing exactly its named graphs.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> record_graphs(store, [])
+    >>> is_current(store)
+    True
+    >>> store.add(ox.Quad(ox.NamedNode("http://s"), _SHA, ox.Literal("x"), ox.NamedNode("http://new-graph")))
+    >>> is_current(store)
+    False
+    """
+    if next(store.quads_for_pattern(_V, _SHA, ox.Literal(digest()), _V), None) is None:
+        return False
+    listed = {q.object.value for q in store.quads_for_pattern(_V, _SUBSET, None, _V)}
+    return listed == {g.value for g in store.named_graphs()} - {VOID_GRAPH}
+
+
+def _forget(store: ox.Store, subject: ox.NamedNode) -> list[ox.Quad]:
+    """The quads of :data:`VOID_GRAPH` describing ``subject``, with its partitions' own quads."""
+    out = list(store.quads_for_pattern(subject, None, None, _V))
+    for q in list(out):
+        if q.predicate in (_CLASS_PART, _PROP_PART):
+            out.extend(store.quads_for_pattern(q.object, None, None, _V))
+    return out
+
+
+def _partitions(subject: ox.NamedNode, rows: Iterable[tuple[str, str, int]]) -> list[ox.Quad]:
+    """Class and property partitions of ``subject``: ``(kind, IRI, count)`` rows, kind ``class`` or ``property``.
+
+    Each partition is named ``{subject}#void-{kind}-{local name}``, so the same store is described by the
+    same quads however it was built.
+    """
+    out = []
+    for kind, iri, n in rows:
+        part = ox.NamedNode(f"{subject.value}#void-{kind}-{iri.rsplit('#', 1)[-1]}")
+        if kind == "class":
+            out += [ox.Quad(subject, _CLASS_PART, part, _V), ox.Quad(part, _CLASS, ox.NamedNode(iri), _V),
+                    ox.Quad(part, _ENTITIES, _integer(n), _V)]
+        else:
+            out += [ox.Quad(subject, _PROP_PART, part, _V), ox.Quad(part, _PROPERTY, ox.NamedNode(iri), _V),
+                    ox.Quad(part, _TRIPLES, _integer(n), _V)]
+    return out
+
+
+def _per_graph(store: ox.Store, name: str, graphs: list[str]) -> Iterable[ox.QuerySolution]:
+    """The rows of internal query ``stats/NAME`` for ``graphs``, bound in its empty ``VALUES ?g`` block, in batches."""
+    text = internal_query_filled(f"stats/{name}")
+    for i in range(0, len(graphs), _BATCH):
+        yield from store.query(text.replace(_VALUES_G, "VALUES ?g { " + " ".join(f"<{g}>" for g in graphs[i:i + _BATCH]) + " }"))
+
+
+def _describe(store: ox.Store, iri: str, quads: int, rows: list[tuple[str, str, int]]) -> list[ox.Quad]:
+    """The description of one graph: its size, its partitions (``rows``), and the release it holds, if any."""
+    g = ox.NamedNode(iri)
+    out = [ox.Quad(_V, _SUBSET, g, _V), ox.Quad(g, _RDF_TYPE, _DATASET, _V), ox.Quad(g, _TRIPLES, _integer(quads), _V)]
+    out += _partitions(g, rows)
+    if iri.startswith(BRIEFING):
+        return out
+    for prop, into in ((_LABEL, _TITLE), (_RELEASE, _VERSION)):
+        for q in store.quads_for_pattern(g, prop, None, g):
+            out.append(ox.Quad(g, into, q.object, _V))
+    return out
+
+
+def record_graphs(store: ox.Store, graphs: Iterable[str]) -> None:
+    """Bring the kept statistics up to date after named graphs ``graphs`` (IRIs) were written or removed.
+
+    The one hook every writer calls when it is done. The graphs named are
+    recounted (or, gone, dropped from the description), and so is any graph
+    the description misses or lists but the store no longer has; if the
+    statistics were not current (:func:`is_current`), every graph is. Then
+    the distinct counts of the union are recounted. Nothing is written when
+    nothing changed. Threads that write the same store (:func:`kg.pipeline.build_all`) take turns.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> g = ox.NamedNode("https://w3id.org/codekg/codeset/demo")
+    >>> store.add(ox.Quad(g, _RELEASE, ox.Literal("2025"), g))
+    >>> record_graphs(store, [g.value])
+    >>> [q.object.value for q in store.quads_for_pattern(g, _VERSION, None, _V)]
+    ['2025']
+    >>> store.remove_graph(g); record_graphs(store, [g.value]); kept_quads(store)
+    {}
+    """
+    with _WRITING:
+        _record(store, set(graphs))
+
+
+def _record(store: ox.Store, graphs: set[str]) -> None:
+    fresh = next(store.quads_for_pattern(_V, _SHA, ox.Literal(digest()), _V), None) is not None
+    kept = kept_quads(store) if fresh else {}
+    existing = {g.value for g in store.named_graphs()} - {VOID_GRAPH}
+    changed = (graphs | set(kept) ^ existing) - {VOID_GRAPH}
+    if fresh and not changed:
+        return
+    old: list[ox.Quad] = []
+    for iri in changed & set(kept):
+        old += _forget(store, ox.NamedNode(iri))
+        old.append(ox.Quad(_V, _SUBSET, ox.NamedNode(iri), _V))
+    todo = sorted(changed & existing)
+    counts = {iri: 0 for iri in todo}
+    counts.update((s["g"].value, int(s["n"].value)) for s in _per_graph(store, "graph-quads", todo))
+    parts: dict[str, list[tuple[str, str, int]]] = {}
+    for s in _per_graph(store, "graph-partitions", [iri for iri in todo if not iri.startswith(BRIEFING)]):
+        parts.setdefault(s["g"].value, []).append((s["kind"].value, s["item"].value, int(s["n"].value)))
+    new: list[ox.Quad] = []
+    catalog: set[ox.Quad] = set()  # what 'documents' lists, one row per whole briefing (and code, and title)
+    for s in _per_graph(store, "briefing-catalog", [iri for iri in todo if iri.startswith(BRIEFING)]):
+        g = s["g"]
+        catalog.update(ox.Quad(g, p, s[v], _V) for p, v in ((_SOURCE_FILE, "file"), (_IDENTIFIER, "code"), (_TITLE, "title")))
+        if int(s["edges"].value):
+            parts[g.value] = [("class", str(KG.AssertedRelation), int(s["edges"].value))]
+    new += catalog
+    for iri, n in counts.items():
+        new += _describe(store, iri, n, parts.get(iri, []))
+    total = sum(n for iri, n in kept.items() if iri not in changed) + sum(counts.values())
+    union = store.query(internal_query_filled("stats/union-counts"), use_default_graph_as_union=True)
+    rows = [(s["kind"].value, s["item"].value, int(s["n"].value)) for s in union]
+    if fresh:
+        old += [q for q in _forget(store, _V) if q.predicate != _SUBSET]
+    new += [ox.Quad(_V, _RDF_TYPE, _DATASET, _V), ox.Quad(_V, _TITLE, ox.Literal("kg store"), _V),
+            ox.Quad(_V, _TRIPLES, _integer(total), _V), ox.Quad(_V, _SHA, ox.Literal(digest()), _V),
+            *_partitions(_V, rows)]
+    # The digest goes first and comes back last, with the rest in one transaction: an
+    # interrupted update leaves statistics that are not current, never wrong ones.
+    for q in store.quads_for_pattern(_V, _SHA, None, _V):
+        store.remove(q)
+    if not fresh and store.contains_named_graph(_V):
+        store.remove_graph(_V)
+    for q in old:
+        store.remove(q)
+    store.extend(new)

@@ -1,0 +1,151 @@
+"""The statistics kept in the store (kg.stats): 'stats' reads them, and they always equal a full recount."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import build
+from kg.codesets import load
+from kg.examples import examples_dir
+from kg.query import run
+from kg.stats import VOID_GRAPH, is_current, kept_quads
+from kg.store import open_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _rows(store, **kw) -> dict[tuple[str, str], int]:
+    return {(r["kind"], r["item"]): int(r["count"]) for r in run(store, "stats", **kw).records()}
+
+
+def _assert_kept_equals_recount(store) -> dict:
+    assert is_current(store), "the writers left the statistics stale"
+    kept, counted = _rows(store), _rows(store, recount=True)
+    assert kept == counted
+    listed = run(store, "documents")
+    assert listed.rows and listed.rows == run(store, "documents", recount=True).rows
+    per_graph = {s["g"].value: int(s["n"].value) for s in store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != <%s>) } GROUP BY ?g" % VOID_GRAPH)}
+    assert kept_quads(store) == per_graph
+    return kept
+
+
+@pytest.fixture
+def briefings(tmp_path) -> Path:
+    folder = tmp_path / "briefings"
+    shutil.copytree(examples_dir(), folder)
+    return folder
+
+
+def test_stats_equal_a_recount_through_build_rebuild_removal_and_load(tmp_path, briefings, shared_data):
+    store = open_store(tmp_path / "store")
+    assert build(store, [briefings], progress=False).ok
+    first = _assert_kept_equals_recount(store)
+    assert first[("nodes", "Briefing")] == len(list(briefings.glob("*.txt")))
+    assert ("edges", "monitors") in first and first[("graph", "quads")] > 1000
+
+    # one briefing changed: only its graph is recounted, and the figures still match
+    doc = briefings / "77013.txt"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("77013", "77014", 1) + "\n", encoding="utf-8")
+    report = build(store, [briefings], progress=False)
+    assert report.updated == ["77013.txt"]
+    _assert_kept_equals_recount(store)
+
+    # a briefing deleted from the folder is removed from the store, and from the statistics
+    (briefings / "76942.txt").unlink()
+    assert build(store, [briefings], progress=False).removed == ["76942.txt"]
+    after = _assert_kept_equals_recount(store)
+    assert after[("nodes", "Briefing")] == first[("nodes", "Briefing")] - 1
+    assert "https://w3id.org/codekg/briefing/76942.txt" not in kept_quads(store)
+
+    # a code-set release loaded, then replaced by another
+    load(store, {"nucc": shared_data / "nucc_taxonomy_251.csv", "pos": shared_data / "place_of_service_codes_cms.csv"},
+         progress=False)
+    loaded = _assert_kept_equals_recount(store)
+    assert loaded[("nodes", "ProviderTaxonomy")] > first.get(("nodes", "ProviderTaxonomy"), 0)
+    load(store, {"nucc": shared_data / "nucc_taxonomy_251_arktax_oct2025.csv"}, progress=False)
+    _assert_kept_equals_recount(store)
+
+
+def test_a_store_without_kept_statistics_is_recounted_not_misread(tmp_path):
+    store = open_store(tmp_path / "store")
+    assert build(store, [examples_dir()], progress=False).ok
+    expected = _rows(store)
+    store.remove_graph(ox.NamedNode(VOID_GRAPH))  # as a store an older kg built
+    assert not is_current(store) and _rows(store) == expected
+    # a graph written behind the hooks' back makes them stale too: counted, not misread
+    g = ox.NamedNode("https://w3id.org/codekg/briefing/extra.txt")
+    store.add(ox.Quad(g, ox.NamedNode("https://w3id.org/codekg/ontology#sha256"), ox.Literal("x"), g))
+    assert not is_current(store) and _rows(store)[("graph", "named graphs")] == expected[("graph", "named graphs")] + 1
+
+
+def test_cli_stats_reads_and_recounts(tmp_path):
+    store_dir = tmp_path / "store"
+    store = open_store(store_dir)
+    assert build(store, [examples_dir()], progress=False).ok
+    del store
+
+    def kg(*args):
+        r = subprocess.run([sys.executable, "-m", "kg", *args, "--store", str(store_dir)], capture_output=True,
+                           text=True, timeout=300, cwd=REPO)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    kept = kg("query", "stats", "--format", "csv")
+    assert "nodes,Briefing,10" in kept
+    assert kg("query", "stats", "--recount", "--format", "csv") == kept
+
+
+def test_a_store_opened_right_after_an_audit_answers_correctly(tmp_path, audited_store_dir):
+    store_dir = tmp_path / "store"
+    shutil.copytree(audited_store_dir, store_dir)
+
+    def kg(*args):
+        r = subprocess.run([sys.executable, "-m", "kg", *args, "--store", str(store_dir)], capture_output=True,
+                           text=True, timeout=600, cwd=REPO)
+        return r
+
+    audited = kg("audit", "--format", "json", "--fail-on", "never")
+    assert audited.returncode == 0, audited.stderr
+    import json
+
+    findings = json.loads(audited.stdout)
+    assert findings, "the audit fixture plants findings"
+    listed = kg("query", "audit-findings", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)["results"]["bindings"]
+    assert sorted((r["code"]["value"], r["kind"]["value"]) for r in rows) == sorted(
+        (f["code"], f["kind"]) for f in findings)
+    store = open_store(store_dir, read_only=True)
+    _assert_kept_equals_recount(store)
+
+
+def test_export_void_writes_the_kept_description(tmp_path, shared_data):
+    store_dir = tmp_path / "store"
+    store = open_store(store_dir)
+    assert build(store, [examples_dir()], progress=False).ok
+    load(store, {"pos": shared_data / "place_of_service_codes_cms.csv"}, progress=False)
+    del store
+    out = tmp_path / "void.ttl"
+    r = subprocess.run([sys.executable, "-m", "kg", "export", "--format", "void", "-o", str(out), "--store",
+                        str(store_dir)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    g = ox.Store()
+    g.load(out.read_bytes(), ox.RdfFormat.TURTLE)
+    void = "http://rdfs.org/ns/void#"
+    triples = {q.subject.value: int(q.object.value) for q in g.quads_for_pattern(None, ox.NamedNode(void + "triples"), None)
+               if isinstance(q.subject, ox.NamedNode)}
+    briefing = "https://w3id.org/codekg/briefing/77013.txt"
+    store = open_store(store_dir, read_only=True)
+    assert triples[briefing] == len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(briefing))))
+    versions = [q.object.value for q in g.quads_for_pattern(ox.NamedNode("https://w3id.org/codekg/codeset/pos"),
+                                                           ox.NamedNode("http://purl.org/pav/version"), None)]
+    assert len(versions) == 1
+    classes = {q.object.value for q in g.quads_for_pattern(None, ox.NamedNode(void + "class"), None)}
+    assert "https://w3id.org/codekg/ontology#SiteOfService" in classes

@@ -144,7 +144,9 @@ def test_export_void_writes_the_kept_description(tmp_path, shared_data):
     briefing = "https://w3id.org/codekg/briefing/77013.txt"
     store = open_store(store_dir, read_only=True)
     assert triples[briefing] == len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(briefing))))
-    versions = [q.object.value for q in g.quads_for_pattern(ox.NamedNode("https://w3id.org/codekg/codeset/pos"),
+    from kg.codesets.catalog import current_graph
+
+    versions = [q.object.value for q in g.quads_for_pattern(ox.NamedNode(current_graph(store, "pos")),
                                                            ox.NamedNode("http://purl.org/pav/version"), None)]
     assert len(versions) == 1
     classes = {q.object.value for q in g.quads_for_pattern(None, ox.NamedNode(void + "class"), None)}

@@ -66,8 +66,12 @@ _HEADINGS = {
     "provider taxonomy": None,
 }
 
+# The heading's prefix: ``CPT 77013:``, ``# CPT® 99203 —``, ``**CPT™ 99203** -``, ``CPT/HCPCS G0288:``. It is
+# matched at the start of the stripped, dash-folded line and the title is the rest of the line, so no
+# quantifier scans the title (a heading followed by a megabyte of spaces costs one pass).
 _TITLE = re.compile(
-    r"^\s*(?:#+\s*)?(?:\*\*)?(CPT|HCPCS)(?:\u00ae|\(R\))?(?:\s+code)?\s+([0-9A-Za-z]{5})\s*(?:[:\-]\s*|\s-\s*)(.*?)(?:\*\*)?\s*$",
+    r"(?:#+ *)?(?:\*\*)?(CPT/HCPCS|HCPCS/CPT|CPT|HCPCS)(?:\u00ae|\u2122|\((?:R|TM)\))?(?:\*\*)?"
+    r"(?: +code)?(?: +|(?<=[\u00ae\u2122)*]))([0-9A-Za-z]{5})(?:\*\*)? *[:-]",
     re.IGNORECASE,
 )
 _FIELD = re.compile(r"^\s*(service type|typical sites? of service|site of service|place of service)\s*:\s*(.*)$", re.I)
@@ -111,10 +115,10 @@ class _Parser:
                 section = None
                 continue
             if heading is None:
-                m = _TITLE.match(line.translate(_DASHES))
+                m = _TITLE.match(stripped.translate(_DASHES))
                 if m:
                     heading = m
-                    self.fields["heading"] = (m, number, line)
+                    self.fields["heading"] = (m, number, stripped)
                     section = "summary"
                     i += 1
                     continue
@@ -262,12 +266,12 @@ class _Parser:
 
     def build(self, paragraphs: dict[str, list[tuple[int, str]]]) -> Briefing:
         m, number, line = self.fields["heading"]  # type: ignore[misc]
-        system = m.group(1).upper()
+        system = m.group(1).upper().split("/")[0]
         code = normalize_code(m.group(2))
         if code_system(code, BRIEFING_SYSTEMS["procedure"]) is None:
             raise self.error(number, f"{m.group(2)!r} is not a CPT or HCPCS code")
         system = code_system(code, BRIEFING_SYSTEMS["procedure"]) or system
-        title = line[m.start(3):m.end(3)].strip().strip("*").strip()  # m matched the dash-folded line
+        title = line[m.end():].strip().strip("*").strip()  # m matched the dash-folded line, as long as this one
 
         def text(section: str) -> Text | None:
             parts = paragraphs.get(section)

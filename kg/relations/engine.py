@@ -60,6 +60,10 @@ from kg.relations.text import Clause, read_cell
 __all__ = ["Statement", "AddOnKnowledge", "generic", "primary", "read_row"]
 
 
+_AGENT = re.compile(r"\b(?:that|which)\s+(?:[\w\u3400-]+\s+){1,3}$", re.I)
+_AGENT_WINDOW = 200  # characters before a "monitors" cue where its agent ("which 77013 specifically") may be
+
+
 def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]) -> list[Statement]:
     cell = row.cell
     found = matches(row, clause, rules)
@@ -79,8 +83,11 @@ def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]
             continue
         start = m.start()
         if rule.relation == "monitors":  # quote the agent of "which 77013 specifically monitors" too
-            agent = re.search(r"\b(?:that|which)\s+(?:[\w\u3400-]+\s+){1,3}$", cell.masked[clause.start:m.start()], re.I)
-            start = clause.start + agent.start() if agent else start
+            # looked for just before the cue (three words), not in the whole clause before it: one cell of a
+            # thousand cues would otherwise rescan the clause a thousand times
+            lo = max(clause.start, m.start() - _AGENT_WINDOW)
+            agent = _AGENT.search(cell.masked, lo, m.start())
+            start = agent.start() if agent else start
         phrase = cell.quote(start, m.end())
         condition = "; ".join(clause.conditions)
         mods = cell.modifiers_in(clause.start, clause.end) if rule.relation in ("separatelyReportableWith",

@@ -98,6 +98,7 @@ _LIST_AFTER = re.compile(
 ELLIPSIS = (r"(?:^|,\s*|\bbut\s+)not (?:with |for |by |in |as )?(?:the |an? )?(?:[\w-]+ ){0,3}?(?P<R>{C})")
 _HEAD_END = re.compile(r"\s+(?:to|of|in|on|at|for|with|from|as|during|by|through|into|that|which|who|when|is|are|"
                        r"was|were|may|can|should|must)\s+", re.IGNORECASE)
+_RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\s+(?:\w+\s+)?$")
 _STOP = frozenset("""a an the of to in into for with by on at and or is are be may can this that code codes
 procedure procedures service services when if its it not as from per each both same""".split())
 
@@ -333,9 +334,8 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
         rights, rnp = row.right(clause, m.end())
     # how well grounded the participants are: a code named counts 2, a phrase that describes one 1
     explicit = 2 * (lnp == "code") + 2 * (rnp == "code") + (lnp == "inherited") - (rule.label and lnp != "code")
-    if rule.relation == "monitors" and lnp == "code" and re.search(
-            r"\b(?:that|which)\s+(?:\w+\s+)?$", cell.masked[max(0, cell.mentions_in(0, m.start())[-1].start - 12):
-                                                            cell.mentions_in(0, m.start())[-1].start]):
+    last = cell.mention_before(m.start()) if rule.relation == "monitors" and lnp == "code" else None
+    if last is not None and _RELATIVE_BEFORE.search(cell.masked, max(0, last.start - 12), last.start):
         # "ablation codes which 77013 monitors": the code monitors what the relative clause hangs on
         agent = lefts[0]
         return Pairs([(agent, row.x if agent != row.x else row.s, explicit)], lefts)

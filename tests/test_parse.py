@@ -298,7 +298,6 @@ MALFORMED = [
     ("no_subject.txt", 1, ["no subject code", "CPT 77013: CT guidance for ablation"]),
     ("invalid_code.txt", 5, ["'47382' is not an ICD-10-CM code (C22.0)"]),
     ("invalid_subject.txt", 1, ["'77O13' is not a CPT or HCPCS code"]),
-    ("empty_code.txt", 5, ["modifier table row has an empty code cell"]),
     ("orphan_separator.txt", 3, ["table separator row without a header row above it"]),
 ]
 

@@ -44,6 +44,7 @@ from kg.parse.tables import (
     _is_separator,
     _Layout,
     _layout,
+    _says_nothing,
     code_system,
 )
 from kg.parse.text import _DASHES, _key
@@ -74,6 +75,8 @@ _TITLE = re.compile(
     r"(?: +code)?(?: +|(?<=[\u00ae\u2122)*]))([0-9A-Za-z]{5})(?:\*\*)? *[:-]",
     re.IGNORECASE,
 )
+_ROW_OF = {"modifiers": "modifier", "taxonomies": "taxonomy", "diagnoses": "diagnosis", "procedures": "procedure"}
+"""What a row of each table kind is called in messages."""
 _FIELD = re.compile(r"^\s*(service type|typical sites? of service|site of service|place of service)\s*:\s*(.*)$", re.I)
 
 
@@ -178,7 +181,8 @@ class _Parser:
         # A table kg does not know: its rows are reported, with their lines.
         self.unknown.append(Text(" | ".join(first), number))
         if not separated:  # perhaps a header, perhaps a row: reported, so not lost either way
-            self.unread.append(Unread(number, self.lines[i].strip(), "a table line kg cannot place in a table"))
+            self.unread.append(Unread(number, self.lines[i].strip(), "a table line kg cannot place in a table",
+                                      "unplaced line"))
         reason = f"in a table kg does not know (header on line {number})"
         j += separated
         while j < len(self.lines):
@@ -188,7 +192,7 @@ class _Parser:
             if _is_absent(cells):
                 self.skipped.append(j + 1)
             else:
-                self.unread.append(Unread(j + 1, self.lines[j].strip(), reason))
+                self.unread.append(Unread(j + 1, self.lines[j].strip(), reason, "unknown table"))
             j += 1
         return j
 
@@ -217,38 +221,44 @@ class _Parser:
                 self.skipped.append(j + 1)
                 j += 1
                 continue
+            if len(cells) == layout.width and _is_absent([cells[layout.code]]):
+                # no code (N/A or empty): absent data when the row says there is nothing, else reported
+                if _says_nothing(cells, layout.code):
+                    self.skipped.append(j + 1)
+                else:
+                    what = "N/A" if cells[layout.code].strip() else "empty"
+                    self.unread.append(Unread(
+                        j + 1, stripped, f"{_ROW_OF[layout.kind.name]} table row with an {what} code cell names something "
+                        "(not a row saying there is nothing): skipped", "no code"))
+                j += 1
+                continue
             try:
                 row = self.row(layout, cells, j + 1, header)
             except BriefingParseError as err:
                 if strict:
                     raise
-                self.unread.append(Unread(j + 1, stripped, err.message))
+                self.unread.append(Unread(j + 1, stripped, err.message, "misfit row"))
                 j += 1
                 continue
-            if row is None:
-                self.skipped.append(j + 1)
-            else:
-                rows.append(row)
+            rows.append(row)
             j += 1
         return j
 
-    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row | None:
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row:
         kind = layout.kind
         if len(cells) != layout.width:
             where = f"the header on line {header_line}" if header_line else "the rows above it (its header is missing)"
             raise self.error(
                 number,
-                f"{kind.name[:-1]} table row has {len(cells)} cells, expected {layout.width} "
+                f"{_ROW_OF[kind.name]} table row has {len(cells)} cells, expected {layout.width} "
                 f"as in {where}; a '|' inside a cell must be written '\\|'",
             )
         written = cells[layout.code]
-        if written.strip() and _is_absent([written]):  # an explicit "N/A" row: the table says it has nothing here
-            return None
         code = normalize_code(written)
         if kind.name == "diagnoses":
             code = _diagnosis_code(code)
-        if not code or _is_absent([written]):
-            raise self.error(number, f"{kind.name[:-1]} table row has an empty code cell")
+        if not code:
+            raise self.error(number, f"{_ROW_OF[kind.name]} table row has an empty code cell")
         system = code_system(code, kind.systems)
         if system is None:
             expected = {"MOD": "a two-character modifier (26, TC)", "NUCC": "a 10-character NUCC code (207L00000X)",

@@ -54,6 +54,7 @@ bench: venv browser
 	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/view_bench.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/serve_load.py | tee -a bench/RESULTS.md
+	$(BIN)/python bench/parse_linear.py | tee -a bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) $(STORE) .pytest_cache bench-work

@@ -88,6 +88,8 @@ class BuildReport:
     rows_skipped: int = 0
     rows_reported: int = 0
     """Table rows of the documents parsed in this build: read, skipped (``N/A``), reported (not read)."""
+    rows_reported_by: dict[str, int] = field(default_factory=dict)
+    """The reported rows by reason (:attr:`kg.parse.Unread.kind`: ``no code``, ``unknown table`` ...)."""
     unread: list[str] = field(default_factory=list)
     """One warning per document with table lines not read: ``path:line: ...``, naming every line."""
     quads_written: int = 0
@@ -200,10 +202,23 @@ def _lines(numbers: list[int]) -> str:
     return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
 
 
-def _unread_warning(path: str, unread: tuple[Unread, ...]) -> str:
-    first = unread[0]
-    return (f"{path}:{first.line}: {len(unread)} table line(s) not read (lines {_lines([u.line for u in unread])}): "
-            f"{first.reason}")
+def _unread_warnings(path: str, unread: tuple[Unread, ...]) -> list[str]:
+    """One warning per kind of reason, naming the file, the first line and every line.
+
+    Examples
+    --------
+    >>> for w in _unread_warnings("77013.txt", (Unread(4, "N/A | x |", "no code here", "no code"),
+    ...                                         Unread(9, "| a | b |", "in a table kg does not know", "unknown table"),
+    ...                                         Unread(5, "| | y |", "no code there", "no code"))):
+    ...     print(w)
+    77013.txt:4: 2 table line(s) not read (lines 4-5): no code here
+    77013.txt:9: 1 table line(s) not read (lines 9): in a table kg does not know
+    """
+    by_kind: dict[str, list[Unread]] = {}
+    for u in unread:
+        by_kind.setdefault(u.kind, []).append(u)
+    return [f"{path}:{group[0].line}: {len(group)} table line(s) not read (lines {_lines([u.line for u in group])}): "
+            f"{group[0].reason}" for group in by_kind.values()]
 
 
 @dataclass(frozen=True)
@@ -410,7 +425,9 @@ def build(
             report.rows_skipped += skipped
             report.rows_reported += reported
             if doc.unread:
-                report.unread.append(_unread_warning(doc.path, doc.unread))
+                report.unread.extend(_unread_warnings(doc.path, doc.unread))
+                for u in doc.unread:
+                    report.rows_reported_by[u.kind] = report.rows_reported_by.get(u.kind, 0) + 1
             name = unicodedata.normalize("NFC", Path(doc.path).name)
             iri = briefing_iri(name)
             marker = _marker(iri, digests[doc.path], sources[doc.path])

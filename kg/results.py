@@ -36,7 +36,8 @@ def csv_cell(value: object) -> object:
     """A CSV cell a spreadsheet will not run as a formula: text opening with ``= + - @`` (or a tab,
     CR, LF, or their full-width forms) gets a leading apostrophe; numbers such as ``-1.5`` stay as they are.
 
-    Every CSV kg writes (query results, ``kg audit``, ``kg check``) goes through this.
+    Every CSV kg writes (query results, ``kg audit``, ``kg check``; any new one, such as ``kg diff``) goes
+    through this one function.
 
     Examples
     --------

@@ -127,7 +127,9 @@ _SYNONYMS = {
 
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "s", "al", "ic", "y")
 
-_PARENTHETICAL = re.compile(r"\s*(\([^()]*\)|\[[^\[\]]*\])")
+# (?<!\s): a match starts where a run of spaces does, so a long run is scanned once, not once per space
+_PARENTHETICAL = re.compile(r"(?<!\s)\s*(\([^()]*\)|\[[^\[\]]*\])")
+_NESTING = 8  # levels of parentheses head() removes: one pass each, so a line of "((((..." costs linear time
 _WORDS = re.compile(r"[a-z0-9]+")
 _TYPE_N = re.compile(r"\btype\s+(1|2|3|i{1,3})\b")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3"}
@@ -169,8 +171,10 @@ def head(label: str) -> str:
     'Abnormal electrocardiogram'
     """
     out, previous = label, None
-    while out != previous:  # nested parentheses, innermost first
+    for _ in range(_NESTING):  # nested parentheses, innermost first
         previous, out = out, _PARENTHETICAL.sub("", out)
+        if out == previous:
+            break
     return out.strip(" ,;") or label.strip()
 
 

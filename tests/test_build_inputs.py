@@ -176,7 +176,7 @@ def test_kg_build_says_how_many_it_removed_and_counts_the_rows(tmp_path):
     r = subprocess.run([sys.executable, "-m", "kg", "build", str(d), "--store", store],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert "removed 0; table rows 48 read, 1 skipped (N/A), 2 reported" in r.stdout
+    assert "removed 0; table rows 48 read, 1 skipped (N/A), 2 reported (2 unknown table);" in r.stdout
     end = len(text.split("\n")) + 3
     assert f"77013.txt:{end}: 2 table line(s) not read (lines {end}-{end + 1}): in a table kg does not know" in r.stderr
     (d / "20982.txt").unlink()

@@ -11,6 +11,12 @@ from kg.cli.options import store_option
 from kg.codesets import CODESETS
 
 
+def _by_reason(counts: dict[str, int]) -> str:
+    """`` (2 no code, 1 unknown table)``: the reported rows by reason, most first; empty when none."""
+    return " (" + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) \
+        + ")" if counts else ""
+
+
 def _echo_load(report) -> None:
     """One line per code-set load, for 'kg build --codeset' and 'kg codesets load'."""
     outcome = "unchanged, skipped" if report.skipped else f"{report.triples} triples in {report.seconds:.1f}s"
@@ -83,7 +89,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     click.echo(
         f"built {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.errors)} failed, removed {len(report.removed)}; table rows {report.rows_read} read, "
-        f"{report.rows_skipped} skipped (N/A), {report.rows_reported} reported; "
+        f"{report.rows_skipped} skipped (N/A), {report.rows_reported} reported{_by_reason(report.rows_reported_by)}; "
         f"{report.quads_written} quads written in {report.seconds:.2f}s; "
         f"{sum(kept_quads(store).values())} quads in {store_dir}"
     )

@@ -45,7 +45,7 @@ from pathlib import Path
 # Every name the single-module kg.parse offered stays importable from here, private ones included.
 from kg.errors import BriefingParseError
 from kg.model.codes import BRIEFING_SYSTEMS, CODE_SYSTEMS, code_candidates, normalize_code
-from kg.parse.mentions import _PAYER_LIST, _PAYER_RE, PAYERS, _payers, _sites
+from kg.parse.mentions import _PAYER_RE, PAYERS, _payer_lists, _payers, _sites
 from kg.parse.reader import _FIELD, _HEADINGS, _TITLE, _Parser
 from kg.parse.records import Briefing, Mention, Row, RowCounts, Text, Unread
 from kg.parse.tables import (_CODE_SHAPES, _SEPARATOR, NOT_AVAILABLE, TABLE_KINDS, _cells, _diagnosis_code,

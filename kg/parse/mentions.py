@@ -50,7 +50,36 @@ PAYERS = {
 _PAYER_RE = re.compile(
     r"\b(" + "|".join(sorted((re.escape(k) for k in PAYERS), key=len, reverse=True)) + r")\b", re.I
 )
-_PAYER_LIST = re.compile(r"\bpayers?\b[^.]*?\b(?:include|includes|including|are|:)\s+([^.]+)", re.I)
+_PAYER_WORD = re.compile(r"\bpayers?\b", re.I)
+_LIST_START = re.compile(r"\b(?:include|includes|including|are|:) ([^.]+)", re.I)
+# Run on text whose spaces are single (" ".join(text.split())), so no space run is scanned twice.
+_LIST_ITEMS = re.compile(r", ?(?:and |or )?| and | or ")
+
+
+def _spaced(text: str) -> str:
+    """``text`` with every run of white space one space: the regexes above then never rescan a run."""
+    return " ".join(text.split())
+
+
+def _payer_lists(text: str) -> list[str]:
+    """The payer lists of ``text``: in each sentence (up to a ``.``) that names payers and then says who they
+    are ("Key payers ... include A, B, and C"), what follows that word. One pass over each sentence.
+
+    >>> _payer_lists("Key payers covered include Aetna, and Cigna. Payers vary. The payers are: UHC")
+    ['Aetna, and Cigna', 'UHC']
+    """
+    out = []
+    start = 0
+    while start < len(text):
+        end = text.find(".", start)
+        end = len(text) if end < 0 else end
+        word = _PAYER_WORD.search(text, start, end)
+        if word is not None:
+            m = _LIST_START.search(text, word.end(), end)
+            if m is not None:
+                out.append(m.group(1))
+        start = end + 1
+    return out
 
 
 def _payers(summary: Text | None) -> tuple[Mention, ...]:
@@ -61,14 +90,15 @@ def _payers(summary: Text | None) -> tuple[Mention, ...]:
     """
     if summary is None:
         return ()
+    text = _spaced(summary.text)
     names: list[str] = []
-    for m in _PAYER_LIST.finditer(summary.text):
-        for item in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", m.group(1)):
+    for found in _payer_lists(text):
+        for item in _LIST_ITEMS.split(found):
             item = item.strip().strip(";:").strip()
             if not item or len(item) > 60 or not item[0].isupper():
                 continue
             names.append(PAYERS.get(item.lower(), item))
-    for m in _PAYER_RE.finditer(summary.text):
+    for m in _PAYER_RE.finditer(text):
         names.append(PAYERS[m.group(1).lower()])
     seen: dict[str, None] = {}
     for n in names:
@@ -76,14 +106,18 @@ def _payers(summary: Text | None) -> tuple[Mention, ...]:
     return tuple(Mention(n, summary.line) for n in seen)
 
 
+_SITE_ITEMS = re.compile(r", ?(?:or |and )?|; ?| or | and/or ")
+_SITE_LEAD = re.compile(r"^(?:and|or|in|the|a|an) ", re.I)
+
+
 def _sites(field_: Text | None) -> tuple[Mention, ...]:
     """Split "Hospital outpatient departments, ambulatory surgery centers, or ..."."""
     if field_ is None:
         return ()
-    parts = re.split(r",\s*(?:or\s+|and\s+)?|;\s*|\s+or\s+|\s+and/or\s+", field_.text.rstrip(". "))
+    parts = _SITE_ITEMS.split(_spaced(field_.text).rstrip(". "))
     out: list[Mention] = []
     for part in parts:
-        part = re.sub(r"^(?:and|or|in|the|a|an)\s+", "", part.strip(), flags=re.I).strip()
+        part = _SITE_LEAD.sub("", part.strip()).strip()
         if part and part.lower() != "n/a":
             out.append(Mention(part[0].upper() + part[1:], field_.line))
     return tuple(out)

@@ -44,6 +44,7 @@ from kg.parse.tables import (
     _is_separator,
     _Layout,
     _layout,
+    _says_nothing,
     code_system,
 )
 from kg.parse.text import _DASHES, _key
@@ -66,10 +67,16 @@ _HEADINGS = {
     "provider taxonomy": None,
 }
 
+# The heading's prefix: ``CPT 77013:``, ``# CPT® 99203 —``, ``**CPT™ 99203** -``, ``CPT/HCPCS G0288:``. It is
+# matched at the start of the stripped, dash-folded line and the title is the rest of the line, so no
+# quantifier scans the title (a heading followed by a megabyte of spaces costs one pass).
 _TITLE = re.compile(
-    r"^\s*(?:#+\s*)?(?:\*\*)?(CPT|HCPCS)(?:\u00ae|\(R\))?(?:\s+code)?\s+([0-9A-Za-z]{5})\s*(?:[:\-]\s*|\s-\s*)(.*?)(?:\*\*)?\s*$",
+    r"(?:#+ *)?(?:\*\*)?(CPT/HCPCS|HCPCS/CPT|CPT|HCPCS)(?:\u00ae|\u2122|\((?:R|TM)\))?(?:\*\*)?"
+    r"(?: +code)?(?: +|(?<=[\u00ae\u2122)*]))([0-9A-Za-z]{5})(?:\*\*)? *[:-]",
     re.IGNORECASE,
 )
+_ROW_OF = {"modifiers": "modifier", "taxonomies": "taxonomy", "diagnoses": "diagnosis", "procedures": "procedure"}
+"""What a row of each table kind is called in messages."""
 _FIELD = re.compile(r"^\s*(service type|typical sites? of service|site of service|place of service)\s*:\s*(.*)$", re.I)
 
 
@@ -111,10 +118,10 @@ class _Parser:
                 section = None
                 continue
             if heading is None:
-                m = _TITLE.match(line.translate(_DASHES))
+                m = _TITLE.match(stripped.translate(_DASHES))
                 if m:
                     heading = m
-                    self.fields["heading"] = (m, number, line)
+                    self.fields["heading"] = (m, number, stripped)
                     section = "summary"
                     i += 1
                     continue
@@ -174,7 +181,8 @@ class _Parser:
         # A table kg does not know: its rows are reported, with their lines.
         self.unknown.append(Text(" | ".join(first), number))
         if not separated:  # perhaps a header, perhaps a row: reported, so not lost either way
-            self.unread.append(Unread(number, self.lines[i].strip(), "a table line kg cannot place in a table"))
+            self.unread.append(Unread(number, self.lines[i].strip(), "a table line kg cannot place in a table",
+                                      "unplaced line"))
         reason = f"in a table kg does not know (header on line {number})"
         j += separated
         while j < len(self.lines):
@@ -184,7 +192,7 @@ class _Parser:
             if _is_absent(cells):
                 self.skipped.append(j + 1)
             else:
-                self.unread.append(Unread(j + 1, self.lines[j].strip(), reason))
+                self.unread.append(Unread(j + 1, self.lines[j].strip(), reason, "unknown table"))
             j += 1
         return j
 
@@ -213,38 +221,44 @@ class _Parser:
                 self.skipped.append(j + 1)
                 j += 1
                 continue
+            if len(cells) == layout.width and _is_absent([cells[layout.code]]):
+                # no code (N/A or empty): absent data when the row says there is nothing, else reported
+                if _says_nothing(cells, layout.code):
+                    self.skipped.append(j + 1)
+                else:
+                    what = "N/A" if cells[layout.code].strip() else "empty"
+                    self.unread.append(Unread(
+                        j + 1, stripped, f"{_ROW_OF[layout.kind.name]} table row with an {what} code cell names something "
+                        "(not a row saying there is nothing): skipped", "no code"))
+                j += 1
+                continue
             try:
                 row = self.row(layout, cells, j + 1, header)
             except BriefingParseError as err:
                 if strict:
                     raise
-                self.unread.append(Unread(j + 1, stripped, err.message))
+                self.unread.append(Unread(j + 1, stripped, err.message, "misfit row"))
                 j += 1
                 continue
-            if row is None:
-                self.skipped.append(j + 1)
-            else:
-                rows.append(row)
+            rows.append(row)
             j += 1
         return j
 
-    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row | None:
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row:
         kind = layout.kind
         if len(cells) != layout.width:
             where = f"the header on line {header_line}" if header_line else "the rows above it (its header is missing)"
             raise self.error(
                 number,
-                f"{kind.name[:-1]} table row has {len(cells)} cells, expected {layout.width} "
+                f"{_ROW_OF[kind.name]} table row has {len(cells)} cells, expected {layout.width} "
                 f"as in {where}; a '|' inside a cell must be written '\\|'",
             )
         written = cells[layout.code]
-        if written.strip() and _is_absent([written]):  # an explicit "N/A" row: the table says it has nothing here
-            return None
         code = normalize_code(written)
         if kind.name == "diagnoses":
             code = _diagnosis_code(code)
-        if not code or _is_absent([written]):
-            raise self.error(number, f"{kind.name[:-1]} table row has an empty code cell")
+        if not code:
+            raise self.error(number, f"{_ROW_OF[kind.name]} table row has an empty code cell")
         system = code_system(code, kind.systems)
         if system is None:
             expected = {"MOD": "a two-character modifier (26, TC)", "NUCC": "a 10-character NUCC code (207L00000X)",
@@ -262,12 +276,12 @@ class _Parser:
 
     def build(self, paragraphs: dict[str, list[tuple[int, str]]]) -> Briefing:
         m, number, line = self.fields["heading"]  # type: ignore[misc]
-        system = m.group(1).upper()
+        system = m.group(1).upper().split("/")[0]
         code = normalize_code(m.group(2))
         if code_system(code, BRIEFING_SYSTEMS["procedure"]) is None:
             raise self.error(number, f"{m.group(2)!r} is not a CPT or HCPCS code")
         system = code_system(code, BRIEFING_SYSTEMS["procedure"]) or system
-        title = line[m.start(3):m.end(3)].strip().strip("*").strip()  # m matched the dash-folded line
+        title = line[m.end():].strip().strip("*").strip()  # m matched the dash-folded line, as long as this one
 
         def text(section: str) -> Text | None:
             parts = paragraphs.get(section)

@@ -78,13 +78,17 @@ class Unread:
 
     Examples
     --------
-    >>> Unread(31, "| Aetna | Covered |", "in a table kg does not know (header on line 29)").line
+    ``kind`` names the reason in a word or two, for the build's summary of rows reported by reason:
+    ``unknown table``, ``unplaced line``, ``misfit row`` or ``no code``.
+
+    >>> Unread(31, "| Aetna | Covered |", "in a table kg does not know (header on line 29)", "unknown table").line
     31
     """
 
     line: int
     text: str
     reason: str
+    kind: str = "unplaced line"
 
 
 class RowCounts(NamedTuple):

@@ -172,6 +172,21 @@ def _is_absent(cells: list[str]) -> bool:
     return not values or all(v in ("n/a", "na", "none", "-", "--", "data not available in the input") for v in values)
 
 
+_NOTHING = re.compile(r"(?:no|none|nothing|not applicable)\b")
+
+
+def _says_nothing(cells: list[str], code: int) -> bool:
+    """Whether a row whose code cell (index ``code``) is N/A or empty says there is nothing there: each other
+    cell is N/A, empty, or starts with "No", "None", "Nothing" or "Not applicable".
+
+    >>> _says_nothing(["N/A", "No other laboratory-specific modifiers", "N/A"], 0)
+    True
+    >>> _says_nothing(["N/A", "Massage Therapist", "Not a recognized Medicare provider type."], 0)
+    False
+    """
+    return all(_is_absent([c]) or _NOTHING.match(_key(c)) for i, c in enumerate(cells) if i != code)
+
+
 # --------------------------------------------------------------------------
 # rows without a header
 

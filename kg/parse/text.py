@@ -37,9 +37,17 @@ def _clean(text: str) -> str:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
 
 
-@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
-    """A comparison key for headings and header cells."""
+    """A comparison key for headings and header cells (cached for short text: a long line is not kept)."""
+    return _short_key(text) if len(text) <= 200 else _make_key(text)
+
+
+@lru_cache(maxsize=4096)
+def _short_key(text: str) -> str:
+    return _make_key(text)
+
+
+def _make_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
     text = re.sub(r"[*_`#:]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()

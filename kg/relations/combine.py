@@ -91,20 +91,23 @@ def combine(per_clause: list[list[Statement]]) -> list[Statement]:
     >>> [st.relation for st in combine([[alt], [later]])]
     ['alternativeTo']
     """
-    kept: list[Statement] = []
+    # kept statements by pair, each with the order it was kept in: a statement is weighed against its own
+    # pair's statements only (a cell naming thousands of codes is not a comparison of every pair)
+    groups: dict[frozenset[str], list[tuple[int, Statement]]] = {}
     vetoed: set[frozenset[str]] = set()
+    order = 0
     for statements in per_clause:
         for st in statements:
             if st.pair in vetoed:
                 continue
-            same = [k for k in kept if k.pair == st.pair]
+            group = groups.setdefault(st.pair, [])
             clash = False
-            for k in same:
+            for k in [k for _, k in group]:
                 if k.relation == st.relation:
                     if RELATIONS[st.relation].symmetric or (k.subject, k.object) == (st.subject, st.object):
                         clash = None  # said again
                     elif st.explicit > k.explicit:
-                        kept.remove(k)  # the other direction, better grounded: it wins
+                        _remove(group, k)  # the other direction, better grounded: it wins
                     else:
                         clash = None  # the other direction, no better grounded: the first clause names it
                     break
@@ -114,22 +117,31 @@ def combine(per_clause: list[list[Statement]]) -> list[Statement]:
                     clash = None
                     break
                 if k.relation in ABSORBS.get(st.relation, ()) or st.tier > k.tier:
-                    kept.remove(k)
+                    _remove(group, k)
                     continue
                 if k.tier == st.tier == 1:
                     clash = True  # two weak cues that disagree: never guess
-                    kept.remove(k)
+                    _remove(group, k)
                     break
                 clash = None  # a later, incompatible statement is a caveat
                 break
             if clash is True:
-                kept = [k for k in kept if not (k.pair == st.pair and k.relation == st.relation)]
+                group[:] = [(n, k) for n, k in group if k.relation != st.relation]
                 vetoed.add(st.pair)
                 continue
             if clash is None:
                 continue
-            kept.append(st)
-    return kept
+            group.append((order, st))
+            order += 1
+    return [st for _, st in sorted((item for group in groups.values() for item in group), key=lambda item: item[0])]
+
+
+def _remove(group: list[tuple[int, Statement]], statement: Statement) -> None:
+    """Remove the first of ``group`` equal to ``statement`` (as ``list.remove`` would from the kept list)."""
+    for i, (_, k) in enumerate(group):
+        if k == statement:
+            del group[i]
+            return
 
 
 def absorb_add_ons(kept: list[Statement]) -> list[Statement]:

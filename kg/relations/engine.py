@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import replace
 
@@ -58,6 +59,10 @@ from kg.relations.statement import AddOnKnowledge, Statement, unique
 from kg.relations.text import Clause, read_cell
 
 __all__ = ["Statement", "AddOnKnowledge", "generic", "primary", "read_row"]
+
+
+_AGENT = re.compile(r"\b(?:that|which)\s+(?:[\w\u3400-]+\s+){1,3}$", re.I)
+_AGENT_WINDOW = 200  # characters before a "monitors" cue where its agent ("which 77013 specifically") may be
 
 
 def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]) -> list[Statement]:
@@ -79,8 +84,11 @@ def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]
             continue
         start = m.start()
         if rule.relation == "monitors":  # quote the agent of "which 77013 specifically monitors" too
-            agent = re.search(r"\b(?:that|which)\s+(?:[\w\u3400-]+\s+){1,3}$", cell.masked[clause.start:m.start()], re.I)
-            start = clause.start + agent.start() if agent else start
+            # looked for just before the cue (three words), not in the whole clause before it: one cell of a
+            # thousand cues would otherwise rescan the clause a thousand times
+            lo = max(clause.start, m.start() - _AGENT_WINDOW)
+            agent = _AGENT.search(cell.masked, lo, m.start())
+            start = agent.start() if agent else start
         phrase = cell.quote(start, m.end())
         condition = "; ".join(clause.conditions)
         mods = cell.modifiers_in(clause.start, clause.end) if rule.relation in ("separatelyReportableWith",
@@ -199,6 +207,7 @@ def read_row(text: str, *, table: str, subject: str, row: str, subject_title: st
     explicit = _explicit_addons(r)
     addon_flag = {code: True for code in explicit}
     per_clause, negated = [], []
+    latest = _Latest()
     for i, clause in enumerate(cell.clauses):
         if clause.kind != "main":
             continue
@@ -206,8 +215,9 @@ def read_row(text: str, *, table: str, subject: str, row: str, subject_title: st
         negated += [st for st in statements if st.negated]
         positives, _ = within_clause([st for st in statements if not st.negated])
         per_clause.append(positives)
+        latest.add(positives)
         for m in find(ELLIPSIS, cell.masked, clause.start, clause.end):
-            negated += _ellipsis(r, i, m, [st for group in per_clause for st in group])
+            negated += _ellipsis(r, i, m, latest)
     kept = combine(per_clause)
     named = {(st.subject, st.object) for st in kept if st.relation == "addOnTo"}
     named |= {(st.subject, st.object) for st in negated if st.relation == "addOnTo"}
@@ -225,13 +235,50 @@ def read_row(text: str, *, table: str, subject: str, row: str, subject_title: st
     return unique(kept) + unique(negated)
 
 
-def _ellipsis(row: Row, i: int, m: re.Match[str], before: list[Statement]) -> list[Statement]:
+class _Latest:
+    """The positive statements of a cell read so far, in order, to find the latest one before a position.
+
+    Kept sorted by (position, order read), so each look-up is a binary search, not a scan of every statement
+    before it (a cell of a thousand "not with" clauses would scan a million).
+
+    Examples
+    --------
+    >>> latest = _Latest()
+    >>> latest.add([Statement("a", "alternativeTo", "b", position=5), Statement("a", "precedes", "c", position=5)])
+    >>> latest.before(6).relation, latest.before(5) is None
+    ('alternativeTo', True)
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[tuple[int, int]] = []
+        self._items: list[Statement] = []
+        self._read = 0
+
+    def add(self, statements: list[Statement]) -> None:
+        for st in statements:
+            if st.negated:
+                continue
+            key = (st.position, self._read)
+            self._read += 1
+            i = bisect.bisect_right(self._keys, key)
+            self._keys.insert(i, key)
+            self._items.insert(i, st)
+
+    def before(self, position: int) -> Statement | None:
+        """The statement of greatest position below ``position``, the first read of those (as ``max`` gives)."""
+        i = bisect.bisect_left(self._keys, (position, -1))
+        if i == 0:
+            return None
+        j = bisect.bisect_left(self._keys, (self._keys[i - 1][0], -1))
+        return self._items[j]
+
+
+def _ellipsis(row: Row, i: int, m: re.Match[str], before: _Latest) -> list[Statement]:
     """"..., not with 33533": the last statement before it, denied for that code."""
     targets = [x.code for x in row.cell.mentions_in(m.start("R"), m.end("R"))]
-    prior = [st for st in before if st.position < m.start() and not st.negated]
-    if not prior or not targets:
+    last = before.before(m.start())
+    if last is None or not targets:
         return []
-    last = max(prior, key=lambda st: st.position)
     lead = last.subject if last.object not in (row.s,) or last.subject == row.x else last.object
     out = []
     for code in targets:

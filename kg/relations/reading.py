@@ -98,6 +98,7 @@ _LIST_AFTER = re.compile(
 ELLIPSIS = (r"(?:^|,\s*|\bbut\s+)not (?:with |for |by |in |as )?(?:the |an? )?(?:[\w-]+ ){0,3}?(?P<R>{C})")
 _HEAD_END = re.compile(r"\s+(?:to|of|in|on|at|for|with|from|as|during|by|through|into|that|which|who|when|is|are|"
                        r"was|were|may|can|should|must)\s+", re.IGNORECASE)
+_RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\s+(?:\w+\s+)?$")
 _STOP = frozenset("""a an the of to in into for with by on at and or is are be may can this that code codes
 procedure procedures service services when if its it not as from per each both same""".split())
 
@@ -234,10 +235,32 @@ def matches(row: Row, clause: Clause, rules: tuple[Rule, ...]) -> list[tuple[Rul
             if m.end() > m.start():
                 found.append((rule, m))
     # a cue inside a longer cue says nothing of its own
-    keep = [(r, m) for r, m in found
-            if not any((o.start() <= m.start() and m.end() <= o.end()) and (o.end() - o.start()) > (m.end() - m.start())
-                       for _, o in found)]
-    return keep
+    inside = _inside([(m.start(), m.end()) for _, m in found])
+    return [f for f, dropped in zip(found, inside) if not dropped]
+
+
+def _inside(spans: list[tuple[int, int]]) -> list[bool]:
+    """For each span, whether another, longer span holds it. One sort, not a comparison of every pair (a cell
+    of a thousand cues would cost a million).
+
+    Examples
+    --------
+    >>> _inside([(0, 5), (1, 3), (0, 5), (4, 9), (6, 9)])
+    [False, True, False, False, True]
+    """
+    order = sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1]))
+    out = [False] * len(spans)
+    reach = -1  # the furthest end of the spans before the current run of equal spans
+    k = 0
+    while k < len(order):
+        span = spans[order[k]]
+        run_end = k
+        while run_end < len(order) and spans[order[run_end]] == span:
+            out[order[run_end]] = reach >= span[1]
+            run_end += 1
+        reach = max(reach, span[1])
+        k = run_end
+    return out
 
 
 def negation(row: Row, clause: Clause, rule: Rule, m: Hit, consumed: list[tuple[int, int]]):
@@ -311,9 +334,8 @@ def participants(row: Row, clause: Clause, rule: Rule, m: Hit, floor: int, inher
         rights, rnp = row.right(clause, m.end())
     # how well grounded the participants are: a code named counts 2, a phrase that describes one 1
     explicit = 2 * (lnp == "code") + 2 * (rnp == "code") + (lnp == "inherited") - (rule.label and lnp != "code")
-    if rule.relation == "monitors" and lnp == "code" and re.search(
-            r"\b(?:that|which)\s+(?:\w+\s+)?$", cell.masked[max(0, cell.mentions_in(0, m.start())[-1].start - 12):
-                                                            cell.mentions_in(0, m.start())[-1].start]):
+    last = cell.mention_before(m.start()) if rule.relation == "monitors" and lnp == "code" else None
+    if last is not None and _RELATIVE_BEFORE.search(cell.masked, max(0, last.start - 12), last.start):
         # "ablation codes which 77013 monitors": the code monitors what the relative clause hangs on
         agent = lefts[0]
         return Pairs([(agent, row.x if agent != row.x else row.s, explicit)], lefts)

@@ -148,12 +148,32 @@ class Cell:
         """
         starts = [m.start for m in self.mentions] if len(self.mentions) < 64 else self._starts()
         out = []
-        for m in self.mentions[bisect.bisect_left(starts, start):]:
+        # indexed, not sliced: a slice to the end would copy every later mention, each call
+        for i in range(bisect.bisect_left(starts, start), len(self.mentions)):
+            m = self.mentions[i]
             if m.start >= end:
                 break
             if m.end <= end:
                 out.append(m)
         return out
+
+    def mention_before(self, end: int) -> Mention | None:
+        """The last mention that ends by ``end`` (``mentions_in(0, end)[-1]``, by a binary search).
+
+        Examples
+        --------
+        >>> read_cell("77013 and 77012 or 77022").mention_before(17).code
+        '77012'
+        >>> read_cell("77013 and 77012").mention_before(3) is None
+        True
+        """
+        starts = [m.start for m in self.mentions] if len(self.mentions) < 64 else self._starts()
+        i = bisect.bisect_left(starts, end)
+        while i > 0:
+            i -= 1
+            if self.mentions[i].end <= end:
+                return self.mentions[i]
+        return None
 
     def _starts(self) -> list[int]:
         cached = self.__dict__.get("_start_list")
@@ -252,8 +272,10 @@ def _mask(text: str) -> tuple[str, list[Mention], list[tuple[int, int]]]:
     ranges = []
     for r in _RANGE.finditer(text):
         ranges.append((r.start(), r.end()))
+    starts = [a for a, _ in ranges]  # the ranges do not overlap (finditer), so one bisect finds the one holding m
     for m in _CODE.finditer(text):
-        if any(a <= m.start() < b for a, b in ranges):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < ranges[i][1]:
             continue  # "99231-99233": a range of codes, not a participant
         start = m.start(2)
         mentions.append(Mention(start, m.end(), m.group(2), bool(m.group(1))))

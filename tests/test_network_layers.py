@@ -180,3 +180,17 @@ def test_cli_layers_choices_come_from_the_registry(layered_dir):
 
 def test_resolve_finds_official_only_codes(layered):
     assert resolve(layered, "77012").endswith("/77012")
+
+
+def test_show_lists_the_official_edges_in_words(layered):
+    from kg.show import show, to_text
+
+    facts = show(layered, "C78.7")
+    edges = facts["official_edges"]
+    found = {(e["relation"], e["from"], e["to"]) for e in edges}
+    assert ("excludes1", "C22", "C78.7") in found, found
+    assert any(rel == "ccsrCategory" and a == "C78.7" and b.startswith("NEO") for rel, a, b in found), found
+    assert {e["layer"] for e in edges} >= {"excludes", "ccsr", "hcc"}, edges
+    assert all(e["words"] and "http" not in e["words"] for e in edges)
+    text = to_text(facts)
+    assert "official edges" in text and "C22 -excludes1-> C78.7" in text

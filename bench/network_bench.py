@@ -177,7 +177,7 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
            ("kg hubs (cached)", 1, ["hubs", *s]),
            (f"kg view {code} --depth 1", 1.5, ["view", code, "--depth", "1", "-o", str(work / "v1.html"), *s]),
            (f"kg view {code} --depth 2", 3, ["view", code, "--depth", "2", "-o", str(work / "v2.html"), *s]),
-           *[(f"kg explain {a} {b}", 2, ["explain", a, b, *s]) for a, b in pairs],
+           *[(f"kg explain {' '.join(p)}", 2, ["explain", *p, *s]) for p in pairs],
            (f"kg neighbours {code}", 1, ["neighbours", code, *s]),
            (f"kg similar {code}", 3, ["similar", code, *s])]
     measured = {name: (target, *_cli(args, env)) for name, target, args in cli}
@@ -193,8 +193,8 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
     timed("kg hubs (cached)", lambda: hubs(cached_project(store, work / "cache")))
     timed(f"kg view {code} --depth 1", lambda: ego_view(store, code, 1))
     timed(f"kg view {code} --depth 2", lambda: ego_view(store, code, 2))
-    for a, b in pairs:
-        timed(f"kg explain {a} {b}", lambda a=a, b=b: explain(store, a, b))
+    for p in pairs:
+        timed(f"kg explain {' '.join(p)}", lambda p=p: explain(store, p[0], p[1], hierarchies="--hierarchies" in p))
     timed(f"kg neighbours {code}", lambda: neighbours(store, code))
     timed(f"kg similar {code}", lambda: similar(store, code))
     t, c = time.perf_counter(), time.process_time()
@@ -214,8 +214,8 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
     on_graph("kg hubs (first: projection + cache)", lambda: hubs(G))
     on_graph(f"kg view {code} --depth 1", lambda: neighbours(G, code, 1))
     on_graph(f"kg view {code} --depth 2", lambda: neighbours(G, code, 2))
-    for a, b in pairs:
-        on_graph(f"kg explain {a} {b}", lambda a=a, b=b: explain(G, a, b))
+    for p in pairs:
+        on_graph(f"kg explain {' '.join(p)}", lambda p=p: explain(G, p[0], p[1]))
     on_graph(f"kg neighbours {code}", lambda: neighbours(G, code))
     on_graph(f"kg similar {code}", lambda: similar(G, code))
     print(f"## views and analytics on {store_dir} (one run; load average {os.getloadavg()[0]:.1f})")
@@ -246,13 +246,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True)
     ap.add_argument("--around", metavar="CODE", help="Time the store neighbourhood of CODE against the projection.")
-    ap.add_argument("--explain", nargs=2, metavar=("A", "B"), action="append",
+    ap.add_argument("--explain", nargs="+", metavar="A B [--hierarchies]", action="append",
                     help="With --around or --targets: also explain A B (repeatable with --targets).")
     ap.add_argument("--targets", action="store_true", help="Report every target of the views issue, with baselines.")
     ap.add_argument("--code", default="77013", help="With --targets: the code to view, list and compare.")
     args = ap.parse_args()
     if args.targets:
-        targets_table(args.store, args.code, args.explain or [["77013", "77012"], ["C22.0", "76942"]])
+        targets_table(args.store, args.code, args.explain or [["77013", "77012"], ["C22.0", "76942", "--hierarchies"]])
         return
     if args.around:
         around_table(args.store, args.around, args.explain[0] if args.explain else None)

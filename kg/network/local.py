@@ -521,9 +521,9 @@ def between(target, a: str, b: str, *, max_depth: int = 4, layers: Iterable[str]
     seen = [{ends[0]}, {ends[1]}]
     frontier = [{ends[0]}, {ends[1]}]
     for _ in range(max_depth):
-        if seen[0] & seen[1] or not (frontier[0] or frontier[1]):
-            break
-        side = 0 if (len(frontier[0]) <= len(frontier[1]) and frontier[0]) or not frontier[1] else 1
+        if seen[0] & seen[1] or not (frontier[0] and frontier[1]):
+            break  # met, or one side has no code left to walk to: its component holds no path to the other
+        side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
         if len(frontier[side]) > budget:
             break
         new = walk.step(frontier[side])

@@ -131,27 +131,21 @@ def project(target: ox.Store | QueryTarget, *, relations: Iterable[str] | None =
 
 
 def _briefing_local(store: ox.Store):
-    """Every non-negated asserted relation and every attribute fact, each with its (file, line): one scan per property."""
+    """Every non-negated asserted relation and every attribute fact, each with its (file, line); the graphs'
+    files and lines read once each, not joined into every row."""
+    target = as_target(store)
     files = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, _K["sourceFile"], None, None)}
-    negated = {q.subject.value for q in store.quads_for_pattern(None, _K["negated"], ox.Literal(True), None)}
-    subject = {q.subject.value: (q.object.value, q.graph_name.value)
-               for q in store.quads_for_pattern(None, _K["subjectCode"], None, None)}
-    obj = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, _K["objectCode"], None, None)}
-    line = {q.subject.value: int(q.object.value) for q in store.quads_for_pattern(None, _K["line"], None, None)}
+    lines = {q.subject.value: int(q.object.value) for g in files
+             for q in store.quads_for_pattern(ox.NamedNode(g), _K["line"], None, ox.NamedNode(g))}
     qualified = set()
-    for q in store.quads_for_pattern(None, _K["relation"], None, None):
-        e = q.subject.value
-        if e in subject and e in obj and e not in negated:
-            s, g = subject[e]
-            key = (s, q.object.value.rsplit("#", 1)[1], obj[e])
-            qualified.add(key)
-            yield key, (files.get(g, g), line.get(e, 0))
-    for name in ATTRIBUTE_RELATIONS:
-        for q in store.quads_for_pattern(None, ox.NamedNode(str(KG[name])), None, None):
-            key = (q.subject.value, name, q.object.value)
-            g = q.graph_name.value
-            if key not in qualified and g in files:
-                yield key, (files[g], line.get(g, 0))
+    for s, rel, o, g, line in rows(target, "edges-by-graph"):
+        key = (s.value, rel.value.rsplit("#", 1)[1], o.value)
+        qualified.add((key, g.value))
+        yield key, (files.get(g.value, g.value), int(line.value))
+    for s, rel, o, g in rows(target, "facts-by-graph", {"rel": [str(KG[r]) for r in ATTRIBUTE_RELATIONS]}):
+        key = (s.value, rel.value.rsplit("#", 1)[1], o.value)
+        if (key, g.value) not in qualified and g.value in files:  # a row of the same briefing gave its line
+            yield key, (files[g.value], lines.get(g.value, 0))
 
 
 def _briefing_sparql(target: QueryTarget):

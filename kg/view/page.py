@@ -111,8 +111,8 @@ class View:
       0 (not allowed) — practitioner 2024Q3"), never an IRI. Styles of every
       key: :func:`kg.model.edge_style`.
     * node ``attributes``: ``[(what, value), ...]`` for the details panel:
-      the code's modifiers, specialties, payers and sites of service (which an
-      ego view lists here instead of drawing them as nodes) and, with layer
+      the code's modifiers, specialties, payers and sites of service (an ego
+      view lists them for every code; it draws only the centre's as nodes) and, with layer
       ``mue``, its MUE ("MUE 1 unit, MAI 2: date of service edit, policy —
       practitioner 2024Q3"). ``attribute_nodes``: those same attributes as
       ``(relation, node IRI)`` pairs, for a legend switch that draws them.

@@ -44,8 +44,9 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
     Read straight from the store (:func:`kg.network.local.around`), never a
     whole-store projection. Depth counts code-to-code relations only: each
     code's modifiers, specialties, payers and sites (and, with layer ``mue``,
-    its MUE) are in its node's ``attributes`` for the details panel, not
-    drawn as nodes (``attribute_nodes`` lets the page draw them). The
+    its MUE) are in its node's ``attributes`` for the details panel and
+    ``attribute_nodes``; only the centre's are drawn as nodes, never walked
+    through. The
     official ``layers`` (:data:`kg.model.LAYERS`; all loaded ones by
     default) are walked one hop from the centre, their edges among the codes
     drawn are shown labelled in words, and every edge carries its ``layer``.
@@ -61,10 +62,10 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
     >>> v = ego_view(store, "C22.0")
     >>> v.node_count, v.edge_count
     (2, 1)
-    >>> ego_view(store, "77013", layers=["briefing"]).node_count  # codes only: no modifier, payer or site nodes
-    11
+    >>> ego_view(store, "77013", layers=["excludes"]).node_count  # no briefing layer: no briefing edge, no attribute
+    1
     """
-    H = around(store, code, depth, layers=layers, official_depth=1, attribute_edges=False)
+    H = around(store, code, depth, layers=layers, official_depth=1)
     centre = H.graph["centre"]
     name = H.nodes[centre].get("notation", code)
     return view_graph(H, title=f"{name}: codes within {depth} hop{'s' if depth != 1 else ''}",

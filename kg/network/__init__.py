@@ -132,7 +132,7 @@ class Step:
     forward: bool
     sources: tuple[tuple[str, int], ...]
     label: str = ""
-    """An official edge's words (``NCCI practitioner 2024Q3: modifier allowed: ...``); empty for a briefing row."""
+    """An official edge's words (``NCCI: ..., modifier indicator 1 (allowed) — practitioner 2024Q3``); empty for a briefing row."""
     names: tuple[str, str] = ("", "")
     """The notations of ``source`` and ``target``, so that :meth:`describe` needs no graph."""
 

@@ -49,6 +49,7 @@ bench: venv browser
 	$(BIN)/python bench/build.py -n $(BENCH_N) --workdir bench-work --results bench/RESULTS.md
 	$(BIN)/python bench/query.py --store bench-work/store --results bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store | tee -a bench/RESULTS.md
+	$(BIN)/python bench/network_bench.py --store bench-work/store --targets | tee -a bench/RESULTS.md
 	$(BIN)/python bench/check_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/show_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md

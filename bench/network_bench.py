@@ -9,6 +9,13 @@ is each one's own. Prints a table; the node and edge counts must agree.
     python bench/network_bench.py --store DIR
     python bench/network_bench.py --store DIR --around 77013 [--explain 77013 77012]
 
+With ``--targets``, it reports every target of the views-and-analytics issue in one run: each command
+through the CLI end to end (wall and CPU seconds; CLI start-up measured alone too), the same call
+in-process, and the old path as the baseline: the whole-store projection by SPARQL (what every one of
+these commands did before) plus the call on it.
+
+    python bench/network_bench.py --store DIR --targets [--code 77013] [--explain 77013 77012]
+
 With ``--around CODE``, it times instead, in one run on the same store, the neighbourhood of CODE
 read straight from the store (:func:`kg.network.local.around`, what ``kg view CODE`` and
 ``kg neighbours CODE`` read) against the whole-store projection and :func:`kg.network.neighbours`
@@ -126,6 +133,104 @@ def around_table(store_dir: str, code: str, explain_pair: list[str] | None) -> N
     print(f"\npeak RSS {_rss_mb():.0f} MB")
 
 
+class _SparqlOnly:
+    """The store as a target without a local store: the projection takes its SPARQL path (the old one)."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def query(self, sparql):
+        from kg.target import PREFIXES
+
+        return self._store.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
+
+
+def _cli(args: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of ``kg ARGS`` in a child process."""
+    import os
+
+    kg = str(Path(sys.executable).with_name("kg"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    pid = subprocess.Popen([kg, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(pid.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        raise SystemExit(f"kg {' '.join(args)} failed: {pid.stderr.read().decode()[-2000:]}")
+    del before
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
+    """Every target of the issue, CLI end to end and in-process, with the whole-store projection as baseline."""
+    import os
+
+    from kg.network import cached_project, explain, hubs, neighbours, project, similar
+    from kg.store import open_store
+    from kg.view import ego_view
+
+    work = Path(tempfile.mkdtemp(prefix="network-bench-"))
+    env = {**os.environ, "KG_CACHE_DIR": str(work / "cli-cache")}
+    s = ["--store", store_dir]
+    cli = [("kg --help (start-up)", None, ["--help"]),
+           ("kg hubs (first: projection + cache)", 8, ["hubs", *s]),
+           ("kg hubs (cached)", 1, ["hubs", *s]),
+           (f"kg view {code} --depth 1", 1.5, ["view", code, "--depth", "1", "-o", str(work / "v1.html"), *s]),
+           (f"kg view {code} --depth 2", 3, ["view", code, "--depth", "2", "-o", str(work / "v2.html"), *s]),
+           *[(f"kg explain {' '.join(p)}", 2, ["explain", *p, *s]) for p in pairs],
+           (f"kg neighbours {code}", 1, ["neighbours", code, *s]),
+           (f"kg similar {code}", 3, ["similar", code, *s])]
+    measured = {name: (target, *_cli(args, env)) for name, target, args in cli}
+    store = open_store(store_dir, read_only=True)
+    inproc = {}
+
+    def timed(name, fn):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        inproc[name] = (time.perf_counter() - t, time.process_time() - c)
+
+    timed("kg hubs (first: projection + cache)", lambda: hubs(cached_project(store, work / "cache")))
+    timed("kg hubs (cached)", lambda: hubs(cached_project(store, work / "cache")))
+    timed(f"kg view {code} --depth 1", lambda: ego_view(store, code, 1))
+    timed(f"kg view {code} --depth 2", lambda: ego_view(store, code, 2))
+    for p in pairs:
+        timed(f"kg explain {' '.join(p)}", lambda p=p: explain(store, p[0], p[1], hierarchies="--hierarchies" in p))
+    timed(f"kg neighbours {code}", lambda: neighbours(store, code))
+    timed(f"kg similar {code}", lambda: similar(store, code))
+    t, c = time.perf_counter(), time.process_time()
+    G = project(_SparqlOnly(store))
+    base_project = (time.perf_counter() - t, time.process_time() - c)
+    base = {}
+
+    def on_graph(name, fn):
+        t = time.perf_counter()
+        try:
+            fn()
+        except Exception as err:  # noqa: BLE001 - the old path fails for a code only a code set holds
+            base[name] = f"fails: {str(err)[:40]}"
+            return
+        base[name] = f"{base_project[0] + time.perf_counter() - t:.1f} s"
+
+    on_graph("kg hubs (first: projection + cache)", lambda: hubs(G))
+    on_graph(f"kg view {code} --depth 1", lambda: neighbours(G, code, 1))
+    on_graph(f"kg view {code} --depth 2", lambda: neighbours(G, code, 2))
+    for p in pairs:
+        on_graph(f"kg explain {' '.join(p)}", lambda p=p: explain(G, p[0], p[1]))
+    on_graph(f"kg neighbours {code}", lambda: neighbours(G, code))
+    on_graph(f"kg similar {code}", lambda: similar(G, code))
+    print(f"## views and analytics on {store_dir} (one run; load average {os.getloadavg()[0]:.1f})")
+    print("")
+    print("| command | target | CLI wall | CLI CPU | CLI peak RSS | in-process wall | in-process CPU "
+          "| baseline: whole-store SPARQL projection + call |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, (target, wall, cpu, rss) in measured.items():
+        w, c = inproc.get(name, (None, None))
+        print(f"| {name} | {'' if target is None else f'≤ {target} s'} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MB "
+              f"| {'' if w is None else f'{w:.2f} s'} | {'' if c is None else f'{c:.2f} s'} | {base.get(name, '')} |")
+    print(f"\nbaseline projection alone (SPARQL path): {base_project[0]:.1f} s wall, {base_project[1]:.1f} s CPU; "
+          f"in-process peak RSS {_rss_mb():.0f} MB")
+
+
 def _child(args: list[str]) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -141,10 +246,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True)
     ap.add_argument("--around", metavar="CODE", help="Time the store neighbourhood of CODE against the projection.")
-    ap.add_argument("--explain", nargs=2, metavar=("A", "B"), help="With --around: also explain A B both ways.")
+    ap.add_argument("--explain", nargs="+", metavar="A B [--hierarchies]", action="append",
+                    help="With --around or --targets: also explain A B (repeatable with --targets).")
+    ap.add_argument("--targets", action="store_true", help="Report every target of the views issue, with baselines.")
+    ap.add_argument("--code", default="77013", help="With --targets: the code to view, list and compare.")
     args = ap.parse_args()
+    if args.targets:
+        targets_table(args.store, args.code, args.explain or [["77013", "77012"], ["C22.0", "76942", "--hierarchies"]])
+        return
     if args.around:
-        around_table(args.store, args.around, args.explain)
+        around_table(args.store, args.around, args.explain[0] if args.explain else None)
         return
 
     import pyoxigraph as ox

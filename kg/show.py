@@ -10,7 +10,11 @@ briefings say about it:
   as their primary);
 * how many NCCI PTP edits in force name it, the strongest (modifier
   indicator 0, no modifier bypasses them) listed first;
-* what each briefing says about it, with document:line, and its audit findings.
+* what each briefing says about it, with document:line, and its audit findings;
+* its official edges of the layers ``excludes`` (the ICD-10-CM notes:
+  Excludes1/2, code first, use additional code, code also), ``ccsr`` and
+  ``hcc`` (its HCCs and the ``hccTrumps`` edges among them), in words
+  (:func:`kg.network.local.around`, read around the code only).
 
 Each part is one targeted SPARQL query with the code bound (the internal
 queries ``kg/queries/internal/show-*.rq`` and the public ``fee-schedule``,
@@ -40,6 +44,7 @@ import json
 from kg.cms import decode
 from kg.codesets.catalog import codeset_name
 from kg.errors import QueryError
+from kg.model import LAYERS
 from kg.model.codes import code_candidates
 from kg.query import internal, run, run_sparql
 from kg.vocab import code_iri
@@ -157,8 +162,11 @@ def _facts(store, system: str, code: str, loaded: set[str]) -> dict:
         "code": code, "system": system, "known": bool(official or briefings),
         "official": _official(official), "parents": _parents(store, iri),
         "fee_schedule": None, "mue": None, "add_on": None, "ncci": None,
-        "briefings": briefings, "findings": None,
+        "briefings": briefings, "findings": None, "official_edges": None,
     }
+    layers = [x for x, sets in _EDGE_LAYERS.items() if any(c in loaded for c in sets)]
+    if layers and facts["known"]:
+        facts["official_edges"] = _official_edges(store, iri, layers)
     if system in ("CPT", "HCPCS"):
         if "mpfs" in loaded:
             facts["fee_schedule"] = _fee_schedule(store, code)
@@ -175,6 +183,22 @@ def _facts(store, system: str, code: str, loaded: set[str]) -> dict:
             for r in run(store, "code-findings", code=code).records() if r["written"] is not None
         ]
     return facts
+
+
+_EDGE_LAYERS = {name: LAYERS[name].codesets for name in ("excludes", "ccsr", "hcc")}
+"""The layers of :data:`kg.model.LAYERS` that ``kg show`` lists as edges, -> the code sets that hold them."""
+
+
+def _official_edges(store, iri: str, layers: list[str]) -> list[dict]:
+    from kg.network.local import around
+
+    H = around(store, iri, 1, layers=layers, attributes=False, attribute_edges=False)
+    out = []
+    for u, v, k, d in H.edges(keys=True, data=True):
+        out.append({"layer": d["layer"], "relation": k, "from": H.nodes[u]["notation"], "to": H.nodes[v]["notation"],
+                    "to_label": H.nodes[v]["label"], "words": d.get("label", "")})
+    out.sort(key=lambda e: (list(LAYERS).index(e["layer"]), e["relation"], e["from"], e["to"]))
+    return out
 
 
 def _official(rows: list[dict]) -> dict | None:
@@ -372,6 +396,10 @@ def to_text(facts: dict) -> str:
                 rel = ("not " if b["negated"] else "") + b["relation"]
                 text = "; ".join(t for t in (b["description"], b["note"]) if t)
                 lines.append(f"    {where}  {b['subject']} {rel} {b['object']}  {_clip(text, 90)}")
+    if facts.get("official_edges"):
+        lines.append("  official edges (ICD-10-CM notes, CCSR, CMS-HCC):")
+        for e in facts["official_edges"]:
+            lines.append(f"    {e['from']} -{e['relation']}-> {e['to']} {_clip(e['to_label'], 60)}  ({e['words']})")
     if facts["findings"] is not None:
         lines.append(f"  audit findings: {len(facts['findings']) or 'none'}")
         for f in facts["findings"]:

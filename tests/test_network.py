@@ -219,7 +219,8 @@ def test_explain_finds_the_ncci_edit_in_words(audited):
     lines = [s.describe() for p in paths for s in p.steps]
     ncci = [x for x in lines if "ncciEdit" in x]
     assert ncci and all("https://" not in x for x in lines), lines
-    assert ncci[0].startswith("77012 -ncciEdit-> 77013  (NCCI practitioner 2024Q3: modifier allowed: ")
+    assert ncci[0].startswith("77012 -ncciEdit-> 77013  (NCCI: ")
+    assert "modifier indicator 1 (allowed) — practitioner 2024Q3" in ncci[0]  # decoded by kg.cms
     assert "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv" in ncci[0]
     assert any(x.startswith("77012 -alternativeTo-> 77013") for x in lines)  # the briefing row, too
 

@@ -56,7 +56,7 @@ def _inline_sparql(path: Path) -> list[str]:
             and __import__("re").search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b[^\n]*(\bWHERE\b|\{)", n.value)]
 
 
-@pytest.mark.parametrize("module", ["network/__init__.py", "network/local.py", "store.py", "export.py", "query.py", "results.py", "remote/__init__.py",
+@pytest.mark.parametrize("module", ["network/__init__.py", "network/local.py", "network/layers.py", "network/nodes.py", "network/projection.py", "network/similar.py", "store.py", "export.py", "query.py", "results.py", "remote/__init__.py",
                                     "remote/transport.py", "target.py"])
 def test_no_inline_sparql(module):
     assert _inline_sparql(KG_DIR / module) == []

@@ -8,13 +8,30 @@ from pathlib import Path
 import click
 
 from kg.cli.options import endpoint_option, param_values, query_target, store_option
-from kg.model import BRIEFING_RELATIONS, NODE_TYPES
+from kg.model import BRIEFING_RELATIONS, LAYERS, NODE_TYPES
+
+_EDGE_KEYS = list(dict.fromkeys(BRIEFING_RELATIONS + tuple(k for x in LAYERS.values() for k in x.edges)))
+
+
+def _split_layers(ctx, param, values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--layers ncci,briefing --layers hcc`` -> ('ncci', 'briefing', 'hcc'), each checked against kg.model.LAYERS."""
+    names = [x.strip() for v in values for x in v.split(",") if x.strip()]
+    for name in names:
+        if name not in LAYERS:
+            raise click.BadParameter(f"{name!r} is no layer; choose from {', '.join(LAYERS)}", ctx, param)
+    return tuple(dict.fromkeys(names)) or None
+
+
+layers_option = click.option(
+    "--layers", "layers", multiple=True, callback=_split_layers, metavar="LAYER[,LAYER...]",
+    help=f"Draw or walk only these layers (repeatable or comma-separated): {', '.join(LAYERS)}. Default: all loaded.")
 
 
 def _graph(endpoint: str | None, store_dir: Path, **options):
-    from kg.network import project
+    from kg.network.projection import cache_dir_for, cached_project
 
-    return project(query_target(endpoint, store_dir), **options)
+    cache = None if endpoint else cache_dir_for(store_dir)
+    return cached_project(query_target(endpoint, store_dir), cache, **options)
 
 
 def _name(G, n: str) -> str:
@@ -27,14 +44,16 @@ def _name(G, n: str) -> str:
 @click.argument("b")
 @click.option("--max-paths", default=10, show_default=True, help="At most this many paths.")
 @click.option("--hierarchies", is_flag=True, help="Also walk the code-set hierarchies (ICD-10-CM, NUCC).")
+@layers_option
 @endpoint_option
 @store_option
-def explain(a: str, b: str, max_paths: int, hierarchies: bool, endpoint: str | None, store_dir: Path) -> None:
+def explain(a: str, b: str, max_paths: int, hierarchies: bool, layers, endpoint: str | None, store_dir: Path) -> None:
     """How are codes A and B connected? The shortest typed paths, with the document and line of each step."""
     from kg.network import explain as explain_paths
 
     # read from the store around the two codes, never the whole store (kg.network.local)
-    paths = explain_paths(query_target(endpoint, store_dir), a, b, max_paths=max_paths, hierarchies=hierarchies)
+    paths = explain_paths(query_target(endpoint, store_dir), a, b, max_paths=max_paths, hierarchies=hierarchies,
+                          layers=layers)
     if not paths:
         click.echo(f"no path between {a} and {b}")
         sys.exit(1)
@@ -47,17 +66,20 @@ def explain(a: str, b: str, max_paths: int, hierarchies: bool, endpoint: str | N
 @click.command()
 @click.argument("code")
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6))
-@click.option("--relation", "relations", multiple=True, type=click.Choice(list(BRIEFING_RELATIONS)),
+@click.option("--relation", "relations", multiple=True, type=click.Choice(_EDGE_KEYS),
               help="Only these relations (repeatable).")
+@layers_option
 @endpoint_option
 @store_option
-def neighbours(code: str, depth: int, relations: tuple[str, ...], endpoint: str | None, store_dir: Path) -> None:
-    """The codes within DEPTH hops of CODE, and the edges between them."""
+def neighbours(code: str, depth: int, relations: tuple[str, ...], layers, endpoint: str | None, store_dir: Path) -> None:
+    """The codes within DEPTH hops of CODE, and the edges between them (an official edge with its words)."""
     from kg.network import neighbours as around
 
-    H = around(query_target(endpoint, store_dir), code, depth=depth, relations=relations or None)
-    for u, v, k in sorted(H.edges(keys=True), key=lambda e: (e[2], H.nodes[e[0]]["notation"], H.nodes[e[1]]["notation"])):
-        click.echo(f"{H.nodes[u]['notation']}\t{k}\t{H.nodes[v]['notation']}")
+    H = around(query_target(endpoint, store_dir), code, depth=depth, relations=relations or None, layers=layers)
+    for u, v, k, d in sorted(H.edges(keys=True, data=True),
+                             key=lambda e: (e[2], H.nodes[e[0]]["notation"], H.nodes[e[1]]["notation"])):
+        words = f"\t{d['label']}" if d.get("label") else ""
+        click.echo(f"{H.nodes[u]['notation']}\t{k}\t{H.nodes[v]['notation']}{words}")
     click.echo(f"({H.number_of_nodes()} nodes, {H.number_of_edges()} edges)")
 
 
@@ -65,13 +87,17 @@ def neighbours(code: str, depth: int, relations: tuple[str, ...], endpoint: str 
 @click.option("--type", "node_type", type=click.Choice(list(NODE_TYPES)))
 @click.option("--measure", type=click.Choice(["degree", "pagerank"]), default="degree", show_default=True)
 @click.option("--top", default=10, show_default=True)
+@layers_option
 @endpoint_option
 @store_option
-def hubs(node_type: str | None, measure: str, top: int, endpoint: str | None, store_dir: Path) -> None:
-    """The most connected codes (degree or PageRank), optionally of one type."""
+def hubs(node_type: str | None, measure: str, top: int, layers, endpoint: str | None, store_dir: Path) -> None:
+    """The most connected codes (degree or PageRank), optionally of one type.
+
+    The whole-store projection is cached beside the store ($KG_CACHE_DIR to put it elsewhere), keyed by the
+    store's build state, so a second call reads it back."""
     from kg.network import hubs as rank
 
-    G = _graph(endpoint, store_dir)
+    G = _graph(endpoint, store_dir, layers=list(layers) if layers else None)
     for n, score in rank(G, node_type=node_type, measure=measure, top=top):
         click.echo(f"{score:10.4f}  {_name(G, n)}")
 
@@ -84,10 +110,14 @@ def hubs(node_type: str | None, measure: str, top: int, endpoint: str | None, st
 def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
     """Procedures most like CODE: shared diagnoses, modifiers and specialties (Jaccard)."""
     from kg.network import similar as rank
+    from kg.network.local import node_info
 
-    G = _graph(endpoint, store_dir)
-    for n, score in rank(G, code, top=top):
-        click.echo(f"{score:6.3f}  {_name(G, n)}")
+    # read around CODE in the store, never the whole store (kg.network.similar.similar_in_store)
+    target = query_target(endpoint, store_dir)
+    found = rank(target, code, top=top)
+    info = node_info(target, [n for n, _ in found])
+    for n, score in found:
+        click.echo(f"{score:6.3f}  {info[n]['notation']}  {info[n]['label']}".rstrip())
 
 
 @click.command()
@@ -100,16 +130,19 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter.")
 @click.option("--sparql", type=click.File("r", encoding="utf-8"), help="The subgraph your CONSTRUCT or SELECT returns.")
 @click.option("--audit", is_flag=True, help="The audit findings on the graph.")
+@layers_option
 @click.option("--physics/--no-physics", default=None, help="vis-network physics (default: on up to 300 nodes).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="kg-view.html",
               show_default=True, help="The HTML file to write.")
 @endpoint_option
 @store_option
-def view(code, depth, whole, hierarchies, hierarchy, query_name, params, sparql, audit, physics, output, endpoint, store_dir) -> None:
+def view(code, depth, whole, hierarchies, hierarchy, query_name, params, sparql, audit, layers, physics, output,
+         endpoint, store_dir) -> None:
     """Write an interactive, self-contained HTML view of the graph.
 
     \b
     kg view 77013 --depth 2 -o 77013.html     # the codes around a code
+    kg view 77013 --layers briefing,ncci      # only briefing rows and NCCI edits
     kg view --all -o all.html                 # every briefing
     kg view --query monitors -p code=77013    # what a named query returns
     kg view --sparql my.rq                    # what your CONSTRUCT or SELECT returns
@@ -126,7 +159,7 @@ def view(code, depth, whole, hierarchies, hierarchy, query_name, params, sparql,
     page = make_view(
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
         sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,
-        source=getattr(sparql, "name", "<stdin>"), hierarchy=hierarchy,
+        source=getattr(sparql, "name", "<stdin>"), hierarchy=hierarchy, layers=layers,
     )
     page.save(output)
     click.echo(f"wrote {output}: {page.node_count} nodes, {page.edge_count} edges"

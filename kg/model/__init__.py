@@ -17,6 +17,7 @@ Examples
 """
 
 from kg.model.codes import CODE_SYSTEMS, NODE_TYPES, CodeSystem, NodeType, code_candidates, normalize_code
+from kg.model.layers import EDGE_KINDS, LAYERS, EdgeKind, Layer, edge_style, layer_of
 from kg.model.relations import (
     ATTRIBUTE_RELATIONS,
     BRIEFING_RELATIONS,
@@ -36,6 +37,10 @@ __all__ = [
     "CODE_SYSTEMS",
     "CodeSystem",
     "DIAGNOSIS_RELATIONS",
+    "EDGE_KINDS",
+    "EdgeKind",
+    "LAYERS",
+    "Layer",
     "GENERIC",
     "OFFICIAL_RELATIONS",
     "NODE_TYPES",
@@ -44,5 +49,7 @@ __all__ = [
     "RELATIONS",
     "Relation",
     "code_candidates",
+    "edge_style",
+    "layer_of",
     "normalize_code",
 ]

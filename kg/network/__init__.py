@@ -13,6 +13,11 @@ reads the store once into an :class:`networkx.MultiDiGraph`:
   ``(file, line)`` pairs of the briefing rows that assert it (a row that
   negates a relation, ``kg:negated true``, gives no edge).
 
+Edges also carry ``relation`` (the key), ``layer`` (:data:`kg.model.LAYERS`)
+and, for an official edge, its words as ``label``. :func:`project` reads the
+whole store (:mod:`kg.network.projection`; :func:`cached_project` keeps it
+next to the store); :func:`explain`, :func:`neighbours` and :func:`similar`
+given a store read only around their codes (:mod:`kg.network.local`).
 It reads the store, or a remote endpoint (any :class:`kg.target.QueryTarget`),
 with the queries in ``kg/queries/internal/network/``.
 
@@ -33,31 +38,31 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
-import pyoxigraph as ox
 
 import kg.model as _model
 from kg.errors import KGError
-from kg.model import NODE_TYPES
 from kg.parse import code_candidates
-from kg.query import internal_query, run_sparql, with_values
-from kg.target import QueryTarget, as_target
-from kg.vocab import KG, class_iri, code_iri, node_type_of
+from kg.vocab import code_iri
 
 from kg.network.export import NETWORK_FORMATS, write  # noqa: E402  (re-exported)
-from kg.network.similar import SIMILARITY_RELATIONS, similar  # noqa: E402  (re-exported)
+from kg.network.projection import cached_project, fingerprint, project  # noqa: E402  (re-exported)
+from kg.network.similar import SIMILARITY_RELATIONS, similar_in_store  # noqa: E402  (re-exported)
+from kg.network.similar import similar as _similar_in_graph  # noqa: E402
 
 __all__ = [
     "CODE_RELATIONS",
     "Path",
     "Step",
+    "cached_project",
     "communities",
     "components",
     "explain",
+    "fingerprint",
     "hubs",
     "neighbours",
     "node_for",
@@ -73,103 +78,6 @@ CODE_RELATIONS = _model.CODE_RELATIONS
 
 FACT_RELATIONS = _model.ATTRIBUTE_RELATIONS
 """Relations from a procedure to its modifiers, specialties, payers and sites (:data:`kg.model.ATTRIBUTE_RELATIONS`)."""
-
-_TYPES = {class_iri(name): name for name in NODE_TYPES}
-
-
-def _rows(target: QueryTarget, name: str, values: dict[str, Iterable[str]] | None = None):
-    """The rows of internal query ``network/<name>``, with registry IRIs bound in its VALUES block."""
-    text = internal_query(f"network/{name}")
-    if values:
-        text = with_values(text, {ox.Variable(v): [ox.NamedNode(iri) for iri in iris] for v, iris in values.items()})
-    return run_sparql(target, text, source=f"kg/queries/internal/network/{name}.rq").rows
-
-
-def project(
-    target: ox.Store | QueryTarget,
-    *,
-    relations: Iterable[str] | None = None,
-    hierarchies: bool = False,
-    ncci: bool = False,
-) -> nx.MultiDiGraph:
-    """Project the store into a :class:`networkx.MultiDiGraph`.
-
-    Parameters
-    ----------
-    target : pyoxigraph.Store or kg.target.QueryTarget
-        A built store, or a remote endpoint (:class:`kg.remote.Endpoint`) that holds one.
-    relations : iterable of str, optional
-        Keep only these relations (local names, e.g. ``["monitors"]``). By
-        default all briefing relations: :data:`CODE_RELATIONS` and
-        :data:`FACT_RELATIONS`.
-    hierarchies : bool
-        Add ``broader`` edges from the loaded code sets (ICD-10-CM, NUCC).
-    ncci : bool
-        Add the active NCCI procedure-to-procedure edits (practitioner
-        context) as ``includedIn`` edges (source ``NCCI``).
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        Keyed by IRI; see the module docstring for attributes. A negated
-        asserted relation (``kg:negated true``) is no edge.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from kg.build import build
-    >>> from kg.store import open_store
-    >>> from kg.examples import examples_dir
-    >>> store = open_store(tempfile.mkdtemp())
-    >>> _ = build(store, [examples_dir() / "77013.txt"], progress=False)
-    >>> G = project(store, relations=["monitors"])
-    >>> [(G.nodes[u]["notation"], k, G.nodes[v]["notation"]) for u, v, k in G.edges(keys=True)]
-    [('77013', 'monitors', '49405')]
-    """
-    target = as_target(target)
-    wanted = set(relations) if relations is not None else set(CODE_RELATIONS + FACT_RELATIONS)
-    G = nx.MultiDiGraph()
-    sources: dict[tuple[str, str, str], set[tuple[str, int]]] = defaultdict(set)
-    facts = {"rel": [str(KG[r]) for r in FACT_RELATIONS]}
-    for s, rel, o, file, line in _rows(target, "edges") + _rows(target, "facts", facts):
-        name = rel.value.rsplit("#", 1)[1]
-        if name in wanted:
-            sources[(s.value, name, o.value)].add((file.value, int(line.value)))
-    if hierarchies:
-        for s, o, file in _rows(target, "broader"):
-            sources[(s.value, "broader", o.value)].add((file.value, 0))
-    if ncci:
-        for s, o, _ in _rows(target, "ncci"):
-            sources[(s.value, "includedIn", o.value)].add(("NCCI", 0))
-    for (s, rel, o), srcs in sources.items():
-        G.add_edge(s, o, key=rel, relation=rel, sources=sorted(srcs))
-    _annotate_nodes(target, G)
-    return G
-
-
-def _annotate_nodes(target: QueryTarget, G: nx.MultiDiGraph) -> None:
-    attrs = {n: {"type": "code", "notation": "", "label": "", "system": ""} for n in G.nodes}
-    for n, node_type in _rows(target, "node-types", {"type": list(_TYPES)}):
-        a = attrs.get(n.value)
-        if a is not None:
-            a["type"] = node_type_of(node_type.value)
-    for n, notation, scheme in _rows(target, "node-codes"):
-        a = attrs.get(n.value)
-        if a is not None:
-            a["notation"], a["system"] = notation.value, scheme.value.rsplit("#", 1)[1]
-    for n, label in _rows(target, "node-labels"):
-        a = attrs.get(n.value)
-        if a is not None and not a["label"]:
-            a["label"] = label.value
-    for n, label in _rows(target, "official-labels"):  # the official label, where a code set is loaded, wins
-        a = attrs.get(n.value)
-        if a is not None:
-            a["label"] = label.value
-    for n, a in attrs.items():
-        if not a["notation"]:
-            a["notation"] = a["label"] or n.rsplit("/", 1)[-1]
-        G.nodes[n].update(a)
-
 
 def node_for(G: nx.MultiDiGraph, code: str) -> str:
     """The IRI of the node for ``code`` as a user typed it (``c22.0``, ``77013``).
@@ -224,7 +132,7 @@ class Step:
     forward: bool
     sources: tuple[tuple[str, int], ...]
     label: str = ""
-    """An official edge's words (``NCCI practitioner 2024Q3: modifier allowed: ...``); empty for a briefing row."""
+    """An official edge's words (``NCCI: ..., modifier indicator 1 (allowed) — practitioner 2024Q3``); empty for a briefing row."""
     names: tuple[str, str] = ("", "")
     """The notations of ``source`` and ``target``, so that :meth:`describe` needs no graph."""
 
@@ -279,8 +187,9 @@ def explain(G, a: str, b: str, *, max_paths: int = 10, hierarchies: bool = True,
     ``G`` is a graph (:func:`project`), or a store or query target: then
     only the neighbourhoods of ``a`` and ``b`` are read, walking out from
     both until they meet (:func:`kg.network.local.between`), over the
-    briefing relations and the official ``layers`` (NCCI edits, add-on
-    edits, and the code-set hierarchies unless ``hierarchies`` is False).
+    ``layers`` (:data:`kg.model.LAYERS`; by default every code-to-code one:
+    briefing relations, NCCI and add-on edits, ICD-10-CM notes, and the
+    code-set hierarchies unless ``hierarchies`` is False).
 
     Edges are walked in either direction; each :class:`Step` says which way
     the relation points and which briefing rows assert it. Every relation
@@ -310,7 +219,7 @@ def explain(G, a: str, b: str, *, max_paths: int = 10, hierarchies: bool = True,
         from kg.network.local import LAYERS, between
 
         if layers is None:
-            layers = [x for x in LAYERS if hierarchies or x != "hierarchy"]
+            layers = [x for x in LAYERS if (hierarchies or x != "hierarchy") and _model.LAYERS[x].walk]
         G = between(G, a, b, layers=layers)
         a, b = G.graph["ends"]
     source, target = node_for(G, a), node_for(G, b)
@@ -347,6 +256,26 @@ def _limited(iterable, n: int):
         if i >= n:
             return
         yield item
+
+
+def similar(G, code: str, *, top: int = 10) -> list[tuple[str, float]]:
+    """Procedures most like ``code``: Jaccard similarity of their diagnoses, modifiers and specialties.
+
+    ``G`` is a graph (:func:`project`), or a store or query target: then only
+    the procedures that share something with ``code`` are read
+    (:func:`kg.network.similar.similar_in_store`).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> for p in "ab": G.add_node(p, type="procedure", notation=p)
+    >>> _ = G.add_edge("a", "26", key="hasModifier"); _ = G.add_edge("b", "26", key="hasModifier")
+    >>> similar(G, "a")
+    [('b', 1.0)]
+    """
+    if isinstance(G, nx.Graph):
+        return _similar_in_graph(G, code, top=top)
+    return similar_in_store(G, code, top=top)
 
 
 def neighbours(G, code: str, depth: int = 1, relations: Iterable[str] | None = None, *,

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
-from kg.model import ATTRIBUTE_RELATIONS, NODE_TYPES, RELATIONS
+from kg.model import ATTRIBUTE_RELATIONS, EDGE_KINDS, NODE_TYPES, RELATIONS
 
 __all__ = [
     "ATTRIBUTE_TYPES",
@@ -66,10 +66,10 @@ ATTRIBUTE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(RELATIONS[r].range for r 
 
 RELATION_STYLES: dict[str, dict[str, object]] = {
     **{name: r.style for name, r in RELATIONS.items()},
-    "broader": {"color": "#a16207", "width": 1, "dashes": [6, 3]},
-    "ncciEdit": {"color": "#b91c1c", "width": 1.5, "dashes": [2, 4]},
+    **{name: e.style for name, e in EDGE_KINDS.items()},
 }
-"""Relation -> vis-network edge colour, width and dash pattern (from :data:`kg.model.RELATIONS`)."""
+"""Relation or official edge kind -> vis-network edge colour, width and dash pattern (from
+:data:`kg.model.RELATIONS` and :data:`kg.model.EDGE_KINDS`)."""
 
 LAYER_LABELS = {
     "briefing": "Briefings", "ncci": "NCCI edits", "addon": "Add-on codes", "mue": "MUE limits",

@@ -77,6 +77,26 @@ class View:
     ``srcdoc`` is the page); nothing is written to disk unless :meth:`save`
     is called.
 
+    The graph a view is made from (:func:`view_graph`; :mod:`kg.view.select`
+    builds it) carries, besides the node keys ``notation``, ``label``,
+    ``type``, ``system``, ``sources`` and ``properties`` and the edge key and
+    ``sources``, these optional fields (absent on graphs made elsewhere):
+
+    * edge ``relation``: the edge's key; ``layer``: its
+      :data:`kg.model.LAYERS` name (``briefing``, ``ncci``, ``addon``,
+      ``excludes``, ``hierarchy``, ``ccsr``, ``hcc``); ``label``: an official
+      edge's words ("NCCI: mutually exclusive procedures, modifier indicator
+      0 (not allowed) — practitioner 2024Q3"), never an IRI. Styles of every
+      key: :func:`kg.model.edge_style`.
+    * node ``attributes``: ``[(what, value), ...]`` for the details panel:
+      the code's modifiers, specialties, payers and sites of service (an ego
+      view lists them for every code; it draws only the centre's as nodes) and, with layer
+      ``mue``, its MUE ("MUE 1 unit, MAI 2: date of service edit, policy —
+      practitioner 2024Q3"). ``attribute_nodes``: those same attributes as
+      ``(relation, node IRI)`` pairs, for a legend switch that draws them.
+    * graph ``layers``: the layers the view was read over; ``centre``: an
+      ego view's code.
+
     Examples
     --------
     >>> G = nx.MultiDiGraph()

@@ -21,12 +21,12 @@ import pyoxigraph as ox
 
 from kg.audit import AUDIT_GRAPH, read_findings
 from kg.errors import KGError
-from kg.model import RELATIONS
+from kg.model import EDGE_KINDS, LAYERS, RELATIONS
 from kg.network import project
 from kg.network.local import ancestors, around, ncci_rules
 from kg.query import bind, compact, get, named_queries, run, run_sparql
 from kg.view.page import View, _tail, view_graph
-from kg.vocab import RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
+from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
 
 __all__ = ["all_view", "audit_view", "ego_view", "query_view", "view"]
 
@@ -42,11 +42,14 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
     """The codes within ``depth`` code-to-code hops of ``code`` (any code system) and the edges among them.
 
     Read straight from the store (:func:`kg.network.local.around`), never a
-    whole-store projection. The centre's modifiers, specialties, payers and
-    sites are drawn for it alone. The official ``layers`` (NCCI edits, add-on
-    edits, the code-set hierarchies; all loaded ones by default) are walked
-    one hop from the centre, and their edges among the codes drawn are shown,
-    labelled in words.
+    whole-store projection. Depth counts code-to-code relations only: each
+    code's modifiers, specialties, payers and sites (and, with layer ``mue``,
+    its MUE) are in its node's ``attributes`` for the details panel and
+    ``attribute_nodes``; only the centre's are drawn as nodes, never walked
+    through. The
+    official ``layers`` (:data:`kg.model.LAYERS`; all loaded ones by
+    default) are walked one hop from the centre, their edges among the codes
+    drawn are shown labelled in words, and every edge carries its ``layer``.
 
     Examples
     --------
@@ -59,6 +62,8 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
     >>> v = ego_view(store, "C22.0")
     >>> v.node_count, v.edge_count
     (2, 1)
+    >>> ego_view(store, "77013", layers=["excludes"]).node_count  # no briefing layer: no briefing edge, no attribute
+    1
     """
     H = around(store, code, depth, layers=layers, official_depth=1)
     centre = H.graph["centre"]
@@ -153,7 +158,21 @@ def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool 
     return view_graph(H, title=title.strip(), findings=read_findings(store), physics=physics, focus=focus)
 
 
-_LAYER_MARKS = {"ncci": ("NCCIEditRule",), "addon": ("addOnTo",), "hierarchy": ("skos:broader", "core#broader")}
+def _marks(layer) -> tuple[str, ...]:
+    """How a query's text shows that it reads a layer's edges: their properties, compact and full."""
+    out = []
+    for key in layer.edges:
+        prop = EDGE_KINDS[key].prop if key in EDGE_KINDS else str(KG[key])
+        if prop is None:  # an NCCI edit's property is its rule
+            out.append("NCCIEditRule")
+            continue
+        local = prop.rsplit("#", 1)[1]
+        out += [f"{'skos' if 'skos' in prop else 'kg'}:{local}", f"<{prop}>"]
+    return tuple(out)
+
+
+_LAYER_MARKS = {name: _marks(layer) for name, layer in LAYERS.items() if name != "briefing" and layer.edges}
+"""Official layer -> the words of a query that reads its edges (from :data:`kg.model.LAYERS`)."""
 
 
 def _official_layers(text: str) -> list[str]:
@@ -170,7 +189,7 @@ def _official_query_view(store, query: str, params, layers: list[str], codes: li
     results = run(store, query, **params)
     H0 = nx.MultiDiGraph()
     for code in codes:
-        H0 = nx.compose(H0, around(store, code, 1, layers=layers, attributes=False))
+        H0 = nx.compose(H0, around(store, code, 1, layers=layers, attributes=False, attribute_edges=False))
     H = _select_graph(results, H0, [c for c in codes if c in H0])
     title = f"{query} " + " ".join(f"{k}={v}" for k, v in params.items())
     if H.number_of_nodes() == 0:
@@ -237,6 +256,7 @@ def view(
     physics: bool | None = None,
     source: str = "<sparql>",
     hierarchy: bool = False,
+    layers=None,
 ) -> View:
     """One view of the store: around ``code``, ``all``, a ``query`` or ``sparql`` result, or the ``audit``.
 
@@ -280,8 +300,10 @@ def view(
         raise KGError("hierarchies go with the whole-graph view (kg view --all --hierarchies)")
     if params and query is None:
         raise KGError("parameters work with a named query only (kg view --query NAME -p code=...)")
+    if layers is not None and code is None:
+        raise KGError("layers go with a view around a code (kg view CODE --layers ncci,briefing)")
     if code is not None:
-        return ego_view(store, code, depth, physics=physics)
+        return ego_view(store, code, depth, physics=physics, layers=layers)
     if all:
         return all_view(store, hierarchies, physics=physics)
     if query is not None:

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.errors import RemoteError
+from kg.remote.dialect import DIALECTS, FOREIGN_GRAPHS, detect, rewrite
 from kg.remote.transport import check_url, http_open, origin, redact
 from kg.target import NativeResults, with_prefixes
 
@@ -145,6 +146,9 @@ class Endpoint:
     headers : dict
         Sent with every request to the endpoint's origin, never elsewhere
         (default: :func:`auth_headers` of the environment).
+    dialect : str, optional
+        One of :data:`kg.remote.dialect.DIALECTS`; by default told by the
+        first answer's ``Server`` header.
 
     Examples
     --------
@@ -164,9 +168,14 @@ class Endpoint:
     backoff: float = 0.5
     headers: dict[str, str] = field(default_factory=auth_headers, repr=False)
     opener: Callable = field(default=http_open, repr=False)
+    dialect: str | None = None
+    foreign: list[str] | None = field(default=None, repr=False)
+    server: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_url(self.url)
+        if self.dialect is not None and self.dialect not in DIALECTS:
+            raise RemoteError(f"unknown SPARQL dialect {self.dialect!r}; one of {', '.join(DIALECTS)}")
         if self.graph_store is None and self.url.rstrip("/").endswith("/query"):
             self.graph_store = self.url.rstrip("/")[: -len("query")] + "store"
         if self.graph_store is not None:
@@ -226,6 +235,7 @@ class Endpoint:
                 with self.opener(req, timeout=remaining) as response:
                     headers_in = getattr(response, "headers", None)
                     media_type = (headers_in.get("Content-Type") or "") if headers_in is not None else ""
+                    self.server = headers_in.get("Server") if headers_in is not None else None
                     return response.read(), media_type.split(";")[0].strip().lower()
             except urllib.error.HTTPError as err:
                 if err.code in _REDIRECT_STATUS and hops < MAX_REDIRECTS:
@@ -302,11 +312,27 @@ class Endpoint:
         >>> bool(ep.query("ASK { ?s ?p ?o }"))
         True
         """
-        form = urllib.parse.urlencode({"query": with_prefixes(sparql)}).encode("ascii")
-        body, media_type = self.request(
-            "POST", self.url, form, {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},
-        )
+        text = with_prefixes(sparql)
+        if self.dialect is not None and self.foreign is None:
+            self.foreign = self._foreign_graphs()
+        body, media_type = self._post_query(rewrite(self.dialect or "sparql11", text, self.foreign or ()))
+        if self.dialect is None:  # the first answer tells the server (kg.remote.dialect)
+            self.dialect = detect(self.server)
+            if self.dialect != "sparql11":
+                self.foreign = self._foreign_graphs()
+                body, media_type = self._post_query(rewrite(self.dialect, text, self.foreign))
         return read_answer(body, media_type, source=redact(self.url))
+
+    def _post_query(self, text: str) -> tuple[bytes, str]:
+        form = urllib.parse.urlencode({"query": text}).encode("ascii")
+        return self.request("POST", self.url, form,
+                            {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
+
+    def _foreign_graphs(self) -> list[str]:
+        """The server's graphs that are not kg's (:data:`kg.remote.dialect.FOREIGN_GRAPHS`)."""
+        body, media_type = self._post_query(FOREIGN_GRAPHS)
+        return sorted(s["g"].value for s in read_answer(body, media_type, source=redact(self.url))
+                      if isinstance(s["g"], ox.NamedNode))
 
     def put_graph(self, graph: str, ntriples: bytes) -> None:
         """Replace named graph ``graph`` with the given N-Triples (Graph Store Protocol ``PUT``).

@@ -96,8 +96,9 @@ def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: P
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit 1 when a finding of this severity or worse is found.")
+@endpoint_option
 @store_option
-def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: Path) -> None:
+def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, endpoint: str | None, store_dir: Path) -> None:
     """Check claim lines against the loaded rules (NCCI, MUE, add-on, MPFS, ICD-10-CM).
 
     \b
@@ -106,13 +107,12 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, store_dir: 
     """
     from kg.check import SEVERITY_RANK, check_claims, worst
     from kg.claims import FORMATS, from_args, read_claims
-    from kg.store import open_store
 
     if bool(codes) == bool(claims):
         raise click.UsageError("give either CODES or --claims FILE")
     lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
     skipped: list[str] = []
-    findings = check_claims(open_store(store_dir, read_only=True), lines, context=context, skipped=skipped)
+    findings = check_claims(query_target(endpoint, store_dir), lines, context=context, skipped=skipped)
     for note in skipped:
         click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
     for err in errors:

@@ -113,6 +113,7 @@ class Server:
     read_write: bool
     time_limit: float
     process: Running = field(default_factory=Running)
+    held: object = None  # the store's serve lock (kg.store.hold_for_serving): no kg build writes under the server
 
     @property
     def base(self) -> str:
@@ -138,6 +139,8 @@ class Server:
         self.guard.shutdown()
         self.guard.server_close()
         self.backends.close()
+        if self.held is not None:
+            self.held.close()
         self.process.returncode = 0
         self.process.stopped.set()
 
@@ -221,7 +224,15 @@ def start(
         check_not_locked(store_dir)
         cmd = [oxigraph_binary(), "serve-read-only", "--location", str(store_dir), "--union-default-graph"]
     time_limit = float(timeout_s or DEFAULT_TIME_LIMIT_S)
-    backends = Backends(lambda: _spawn(cmd, wait, stdout), max(1, workers))
+    from kg.store import hold_for_serving
+
+    held = None if read_write else hold_for_serving(store_dir)  # read-write: Oxigraph holds the store's lock
+    try:
+        backends = Backends(lambda: _spawn(cmd, wait, stdout), max(1, workers))
+    except BaseException:
+        if held is not None:
+            held.close()
+        raise
     port_n = int(port)
     try:
         guard = Guard((host, port_n), backends, read_write=read_write, time_limit=time_limit,
@@ -229,12 +240,14 @@ def start(
                       allowed_hosts=_allowed_hosts(host, port_n) if host in LOOPBACK else None)
     except OSError as err:
         backends.close()
+        if held is not None:
+            held.close()
         raise StoreError(f"--bind {bind!r}: cannot listen there: {err.strerror or err}") from None
     port_n = guard.server_address[1]
     if host in LOOPBACK:
         guard.allowed_hosts = _allowed_hosts(host, port_n)
     threading.Thread(target=guard.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-    return Server(guard, backends, host, port_n, read_write, time_limit)
+    return Server(guard, backends, host, port_n, read_write, time_limit, held=held)
 
 
 def _allowed_hosts(host: str, port: int) -> set[str]:

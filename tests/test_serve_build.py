@@ -1,0 +1,57 @@
+"""A build can't break a server: kg build refuses to write a store that kg serve serves, while 10 clients query it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.parse
+import urllib.request
+
+from kg.serve import start
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def _count(base: str) -> int:
+    url = f"{base}/query?{urllib.parse.urlencode({'query': COUNT})}"
+    req = urllib.request.Request(url, headers={"Accept": "text/csv"})
+    with urllib.request.urlopen(req, timeout=60) as answer:
+        assert answer.status == 200
+        return int(answer.read().decode().split()[-1])
+
+
+def test_build_while_ten_clients_query_the_server(example_store_dir, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(example_store_dir, store)
+    with start(store, bind="127.0.0.1:0", workers=2) as server:
+        before = _count(server.base)
+        answers, failures, stop = [], [], threading.Event()
+
+        def client():
+            while not stop.is_set():
+                try:
+                    answers.append(_count(server.base))
+                except Exception as err:  # noqa: BLE001 - every failure is reported below
+                    failures.append(repr(err))
+
+        clients = [threading.Thread(target=client) for _ in range(10)]
+        for c in clients:
+            c.start()
+        try:
+            build = subprocess.run([sys.executable, "-m", "kg", "build", "--examples", "--store", str(store)],
+                                   capture_output=True, text=True, timeout=300, check=False)
+        finally:
+            stop.set()
+            for c in clients:
+                c.join(timeout=120)
+        assert build.returncode != 0
+        assert "'kg serve' (pid" in build.stderr and "is serving this store" in build.stderr
+        assert "Traceback" not in build.stderr
+        assert failures == [] and len(answers) >= 10
+        assert set(answers) == {before}  # the old data, whole, all along
+    # the server gone, the store builds again
+    again = subprocess.run([sys.executable, "-m", "kg", "build", "--examples", "--store", str(store)],
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]

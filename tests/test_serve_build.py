@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -55,3 +56,22 @@ def test_build_while_ten_clients_query_the_server(example_store_dir, tmp_path):
     again = subprocess.run([sys.executable, "-m", "kg", "build", "--examples", "--store", str(store)],
                            capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr[-2000:]
+
+
+def test_a_link_opens_a_result_table_and_kg_queries_links_prints_full_urls(example_store_dir):
+    from kg.query import named_queries
+
+    with start(example_store_dir, bind="127.0.0.1:0", workers=1) as server:
+        with urllib.request.urlopen(f"{server.base}/q/monitors?code=77013", timeout=60) as answer:
+            assert answer.headers["Content-Type"].startswith("text/html")  # shown, not downloaded
+            assert "attachment" not in (answer.headers.get("Content-Disposition") or "")
+            text = answer.read().decode()
+        assert "<table>" in text and "<td>49405</td>" in text
+        try:
+            urllib.request.urlopen(f"{server.base}/q/no-such-query", timeout=60)
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
+    r = subprocess.run([sys.executable, "-m", "kg", "queries", "--links", "--base", "http://h:7878"],
+                       capture_output=True, text=True, timeout=120, check=False)
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(named_queries()) and all("\thttp://h:7878/query?query=" in ln for ln in lines)

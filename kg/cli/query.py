@@ -12,10 +12,18 @@ from kg.cli.options import endpoint_option, param_values, query_target, store_op
 
 
 @click.command()
-def queries() -> None:
+@click.option("--links", is_flag=True, help="Print each query's full SPARQL Protocol URL (example parameters bound).")
+@click.option("--base", default="http://127.0.0.1:7878", show_default=True, help="With --links: the server's address.")
+def queries(links: bool = False, base: str = "http://127.0.0.1:7878") -> None:
     """List the named queries and what each answers."""
     from kg.query import named_queries
 
+    if links:
+        from kg.serve import query_links
+
+        for name, url in query_links(base.rstrip("/")):
+            click.echo(f"{name}\t{url}")
+        return
     for q in named_queries().values():
         params = " ".join(f"--param {p.name}=…" + ("?" if p.optional else "") for p in q.params)
         click.echo(f"{q.name}  {params}".rstrip())
@@ -103,7 +111,8 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
 
     Put a reverse proxy in front of it for access control (see the README).
     """
-    from kg.serve import query_links, start
+    from kg.serve import start
+    from kg.serve.links import short_links
 
     # SIGTERM (kill, systemd, a test harness) must stop the server too, not orphan it; so the
     # handler is in place before anything can be waiting for what this prints.
@@ -115,9 +124,9 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
         click.echo(f"graph store:  {server.store_url}" + ("" if read_write else "  (read-only)"))
         if read_write:
             click.echo(f"update:       {server.update_url}")
-        click.echo("named queries (open, or paste into the UI):")
-        for name, url in query_links(server.base):
-            click.echo(f"  {name}: {url}")
+        click.echo("named queries (open in a browser; 'kg queries --links' prints their SPARQL Protocol URLs):")
+        for name, url in short_links(server.base):
+            click.echo(f"  {name:<20} {url}")
         click.echo("Ctrl-C stops the server.")
         server.process.wait()
     except KeyboardInterrupt:

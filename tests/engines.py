@@ -38,3 +38,26 @@ def claim_generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.generate
+
+
+def build_engine_store(path: Path, shared_data: Path) -> Path:
+    """The example briefings and tests/data/audit with the smaller code sets (HCPCS, modifiers, POS, NUCC, the NCCI
+    PTP radiology subset): the named queries find rows, and an outside engine loads it in seconds."""
+    from kg.build import build
+    from kg.codesets import load
+    from kg.examples import examples_dir
+    from kg.store import open_store
+
+    store = open_store(path)
+    assert build(store, [examples_dir(), REPO / "tests" / "data" / "audit"], progress=False).ok
+    d = shared_data
+    load(store, {
+        "nucc": d / "nucc_taxonomy_251.csv",
+        "hcpcs": d / "hcpcs_level2_2025oct.csv",
+        "hcpcs-modifiers": d / "hcpcs_level2_modifiers_2025oct.csv",
+        "cpt-modifiers": d / "modifiers_cpt_hcpcs_northstar_2024.csv",
+        "pos": d / "place_of_service_codes_cms.csv",
+        "ncci-ptp": d / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv",
+    }, progress=False)
+    del store
+    return path

@@ -75,3 +75,20 @@ def test_a_link_opens_a_result_table_and_kg_queries_links_prints_full_urls(examp
                        capture_output=True, text=True, timeout=120, check=False)
     lines = r.stdout.splitlines()
     assert len(lines) == len(named_queries()) and all("\thttp://h:7878/query?query=" in ln for ln in lines)
+
+
+def test_a_server_that_is_gone_fails_fast_within_the_deadline():
+    """Retries are bounded in time: nothing listens on the port, and many retries still end within the timeout."""
+    import time
+
+    import pytest
+
+    from kg.errors import RemoteError
+    from kg.remote import Endpoint
+    from kg.serve import free_port
+
+    ep = Endpoint(f"http://127.0.0.1:{free_port()}/query", headers={}, timeout=2, retries=50, backoff=0.2)
+    started = time.monotonic()
+    with pytest.raises(RemoteError, match="cannot reach the endpoint"):
+        ep.query("ASK {}")
+    assert time.monotonic() - started < 3

@@ -9,45 +9,50 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from kg.query import named_queries
 from kg.store import open_store
-from tests.engines import rows
+from tests.engines import build_engine_store, rows
 
 
 @pytest.fixture(scope="module")
-def tdb2(audited_store_dir, tmp_path_factory):
+def engine_store_dir(tmp_path_factory, shared_data):
+    return build_engine_store(tmp_path_factory.mktemp("engines") / "store", shared_data)
+
+
+@pytest.fixture(scope="module")
+def tdb2(engine_store_dir, tmp_path_factory):
     from kg.engines.jena import tdbloader
 
     work = tmp_path_factory.mktemp("tdb2")
     nq = work / "kg.nq"
     r = subprocess.run([sys.executable, "-m", "kg", "export", "--format", "nq", "-o", str(nq),
-                        "--store", str(audited_store_dir)], capture_output=True, text=True, timeout=900, check=False)
+                        "--store", str(engine_store_dir)], capture_output=True, text=True, timeout=900, check=False)
     assert r.returncode == 0, r.stderr[-2000:]
     tdbloader(work / "db", nq)
     return work / "db"
 
 
-def test_tdb2_loads_every_quad(tdb2, audited_store_dir):
+def test_tdb2_loads_every_quad(tdb2, engine_store_dir):
     from kg.engines.jena import TDB2Target
 
-    store = open_store(audited_store_dir, read_only=True)
+    store = open_store(engine_store_dir, read_only=True)
     n = next(iter(TDB2Target(tdb2).query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value
     assert int(n) == len(store)
 
 
-def test_tdb2_named_queries_match_the_embedded_store(tdb2, audited_store_dir):
+def test_tdb2_named_queries_match_the_embedded_store(tdb2, engine_store_dir):
     from kg.engines.jena import TDB2Target
 
-    store = open_store(audited_store_dir, read_only=True)
+    store = open_store(engine_store_dir, read_only=True)
     target = TDB2Target(tdb2)
-    queries = list(named_queries().values())
-    with ThreadPoolExecutor(max_workers=2) as pool:  # one JVM per query
-        there = dict(zip([q.name for q in queries], pool.map(lambda q: rows(target, q.name, q.example()), queries)))
-    differ = {q.name: (len(rows(store, q.name, q.example())), len(there[q.name])) for q in queries
-              if rows(store, q.name, q.example()) != there[q.name]}
+    differ, found = {}, 0
+    for q in named_queries().values():  # one JVM at a time: TDB2 locks its database to one process
+        here, there = rows(store, q.name, q.example()), rows(target, q.name, q.example())
+        found += bool(there)
+        if here != there:
+            differ[q.name] = (len(here), len(there))
     assert differ == {}
-    assert sum(1 for name in there if there[name]) >= 20  # the example parameters find rows
+    assert found >= 15  # the example parameters find rows

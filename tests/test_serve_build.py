@@ -92,3 +92,29 @@ def test_a_server_that_is_gone_fails_fast_within_the_deadline():
     with pytest.raises(RemoteError, match="cannot reach the endpoint"):
         ep.query("ASK {}")
     assert time.monotonic() - started < 3
+
+
+def test_a_cartesian_product_sorted_in_memory_hits_the_memory_cap_not_the_machine(example_store_dir):
+    """With a long time limit, a query that sorts a Cartesian product grows until the backend's memory cap ends it;
+    the server answers with an error status and goes on answering."""
+    import time
+
+    cartesian = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+    with start(example_store_dir, bind="127.0.0.1:0", workers=1, timeout_s=240, memory_mib=300) as server:
+        started = time.monotonic()
+        req = urllib.request.Request(f"{server.base}/query", data=urllib.parse.urlencode({"query": cartesian}).encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            urllib.request.urlopen(req, timeout=300)
+            status = 200
+        except urllib.error.HTTPError as err:
+            status = err.code
+        assert status in (502, 503) and time.monotonic() - started < 200  # the cap ended it, not the time limit
+        deadline = time.monotonic() + 60
+        while True:  # a fresh backend takes the place of the one that ended
+            try:
+                assert _count(server.base) > 0
+                break
+            except (urllib.error.HTTPError, AssertionError):
+                assert time.monotonic() < deadline
+                time.sleep(0.5)

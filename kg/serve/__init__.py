@@ -37,6 +37,9 @@ __all__ = ["DEFAULT_TIME_LIMIT_S", "Server", "free_port", "oxigraph_binary", "qu
 DEFAULT_TIME_LIMIT_S = 30
 """Seconds a query may run when ``kg serve`` is given no ``--timeout-s``."""
 
+DEFAULT_MEMORY_MIB = 4096
+"""Each Oxigraph server's memory cap, by default (see :func:`start`)."""
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -151,11 +154,25 @@ class Server:
         self.stop()
 
 
-def _spawn(cmd: list[str], wait: float, stdout=None) -> tuple[subprocess.Popen, int]:
-    """Start one Oxigraph server on a free loopback port; return it once it answers."""
+def _memory_limit(mib: int | None):
+    """A ``preexec_fn`` that caps the child's data segment (heap and anonymous memory) at ``mib`` MiB."""
+    if not mib:
+        return None
+
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (mib * 2 ** 20, mib * 2 ** 20))
+
+    return limit
+
+
+def _spawn(cmd: list[str], wait: float, stdout=None, memory_mib: int | None = None) -> tuple[subprocess.Popen, int]:
+    """Start one Oxigraph server on a free loopback port (its memory capped); return it once it answers."""
     port = free_port()
     full = [*cmd, "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               preexec_fn=_memory_limit(memory_mib))
     deadline = time.monotonic() + wait
     while True:
         if process.poll() is not None:
@@ -181,6 +198,7 @@ def start(
     stdout=None,
     workers: int = 4,
     max_answer_mib: int = 256,
+    memory_mib: int | None = DEFAULT_MEMORY_MIB,
 ) -> Server:
     """Start the guard on ``bind`` and Oxigraph servers over ``store_dir`` behind it; return once it answers.
 
@@ -201,6 +219,10 @@ def start(
         a time; a query that waits for one longer than the limit gets 503).
     max_answer_mib : int
         A larger answer is stopped and refused (HTTP 507).
+    memory_mib : int, optional
+        Each Oxigraph server's memory cap (``RLIMIT_DATA``): a query that
+        needs more (a Cartesian product sorted in memory) ends that server
+        alone, answered HTTP 502, and a fresh one takes its place.
 
     Examples
     --------
@@ -228,7 +250,7 @@ def start(
 
     held = None if read_write else hold_for_serving(store_dir)  # read-write: Oxigraph holds the store's lock
     try:
-        backends = Backends(lambda: _spawn(cmd, wait, stdout), max(1, workers))
+        backends = Backends(lambda: _spawn(cmd, wait, stdout, memory_mib), max(1, workers))
     except BaseException:
         if held is not None:
             held.close()

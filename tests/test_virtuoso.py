@@ -65,8 +65,9 @@ def test_virtuoso_holds_every_graph_whole(pushed, engine_store_dir):
     assert remote_sizes(pushed) == local
 
 
-# Where Virtuoso 7.2 answers differently and kg.remote.dialect does not (yet) bridge it; each is asserted to still
-# differ, so a fix shows up here. The README's "Serving and scaling out" lists them.
+# Where Virtuoso 7.2 answers differently and kg.remote.dialect does not (yet) bridge it: these may differ, any other
+# named query must not. (excludes1-pair differs on a store with ICD-10-CM, which this test store leaves out; stats
+# always differs.) The README's "Serving and scaling out" lists them.
 VIRTUOSO_DIFFERS = {
     "stats": "Virtuoso's default graph holds its own graphs (virtrdf#, ldp#): more triples and named graphs",
     "excludes1-pair": "Virtuoso's p* misses the zero-length step (the code itself as the note's carrier)",
@@ -77,7 +78,8 @@ VIRTUOSO_DIFFERS = {
 def test_virtuoso_named_queries_match_the_embedded_store(pushed, engine_store_dir):
     embedded = open_store(engine_store_dir, read_only=True)
     differ = parity(embedded, pushed)
-    assert set(differ) == set(VIRTUOSO_DIFFERS), differ
+    assert set(differ) <= set(VIRTUOSO_DIFFERS), differ
+    assert "stats" in differ  # Virtuoso's own graphs: if this is ever bridged, move stats out of VIRTUOSO_DIFFERS
     assert sum(1 for n in parity.counts.values() if n) >= 20  # the example parameters find rows
 
 

@@ -67,6 +67,8 @@ bench: venv browser
 	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/view_bench.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/serve_load.py | tee -a bench/RESULTS.md
+	$(MAKE) engines
+	$(BIN)/python bench/engines_bench.py --store bench-work/store --workdir bench-work/engines | tee -a bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) $(STORE) .pytest_cache bench-work

@@ -90,7 +90,7 @@ def store_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("KG_STORE") or DEFAULT_STORE)
 
 
-def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False) -> ox.Store:
+def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False, served_ok: bool = False) -> ox.Store:
     """Open (or create) the store in directory ``path``.
 
     Parameters
@@ -100,6 +100,9 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
     read_only : bool
         Open an existing store for reading only. Several readers may share a
         store; it must exist.
+    served_ok : bool
+        Open it for writing even while ``kg serve`` serves it (only for
+        ``kg serve``'s own check that no writer holds it; it writes nothing).
 
     Raises
     ------
@@ -125,7 +128,7 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
             return ox.Store.read_only(str(path))
         except OSError as err:
             raise StoreError(f"{path}: cannot open the store read-only: {err}") from err
-    served = serving(path)
+    served = 0 if served_ok else serving(path)
     if served:
         raise StoreError(f"{path}: 'kg serve' (pid {served}) is serving this store, and writing under a running "
                          "server breaks its answers; stop the server first, or build into another --store")

@@ -79,7 +79,7 @@ def check_not_locked(store_dir: Path) -> None:
     store_dir = Path(store_dir)
     if not (store_dir / "CURRENT").exists():
         raise StoreError(f"{store_dir}: no kg store here; run 'kg build' first or pass --store")
-    store = open_store(store_dir)  # raises StoreError naming the other writer
+    store = open_store(store_dir, served_ok=True)  # raises StoreError naming the other writer (another kg serve is fine)
     del store
 
 

@@ -49,6 +49,7 @@ def main() -> None:
     nq = args.workdir / "kg.nq"
     export(store, str(nq), "nq")
     rows.append(("kg export --format nq", time.perf_counter() - t))
+    print(f"{rows[-1][0]}: {rows[-1][1]:.1f} s", flush=True)
     if "push" not in args.skip:
         with virtuoso.start(args.workdir / "v-push", memory_mib=args.memory_mib) as v:
             t = time.perf_counter()
@@ -56,17 +57,20 @@ def main() -> None:
                  workers=args.workers, chunk_triples=args.chunk_triples, progress=False)
             rows.append((f"kg push to Virtuoso ({args.workers} workers, {args.chunk_triples:,} triples a request)",
                          time.perf_counter() - t))
+            print(f"{rows[-1][0]}: {rows[-1][1]:.1f} s", flush=True)
             assert v.count() == quads, (v.count(), quads)
     if "virtuoso-bulk" not in args.skip:
         with virtuoso.start(args.workdir / "v-bulk", memory_mib=args.memory_mib, dirs=(str(args.workdir),)) as v:
             t = time.perf_counter()
             loaded = v.bulk_load(nq)
             rows.append(("Virtuoso bulk loader (ld_dir, rdf_loader_run, checkpoint)", time.perf_counter() - t))
+            print(f"{rows[-1][0]}: {rows[-1][1]:.1f} s", flush=True)
             assert loaded == quads, (loaded, quads)
     if "tdb2" not in args.skip:
         t = time.perf_counter()
         jena.tdbloader(args.workdir / "tdb2", nq, heap="4g")
         rows.append(("Jena tdb2.tdbloader", time.perf_counter() - t))
+        print(f"{rows[-1][0]}: {rows[-1][1]:.1f} s", flush=True)
     print(f"\n### Into outside engines: {quads:,} quads ({args.store})\n")
     print(f"Virtuoso {virtuoso.version()}; {jena.version()}\n")
     print("| path | seconds | quads/s |\n| --- | ---: | ---: |")

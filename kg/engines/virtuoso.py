@@ -177,8 +177,8 @@ class Virtuoso:
         path = Path(path).resolve()
         quote = lambda s: "'" + str(s).replace("'", "''") + "'"  # noqa: E731
         self.isql(f"ld_dir({quote(path.parent)}, {quote(path.name)}, {quote(graph)}); rdf_loader_run(); checkpoint;")
-        errors = self.isql(f"SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_file LIKE {quote('%' + path.name)} "
-                           "AND ll_error IS NOT NULL;")
+        errors = self.isql(f"SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_file = {quote(path)} "
+                           "AND ll_error IS NOT NULL;")  # isql's exec= mangles '%': no LIKE here
         if path.name in errors:
             raise EngineError(f"Virtuoso's bulk loader failed on {path}: {errors.strip()[-400:]}")
         return self.count()

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= demo-store
 
-.PHONY: demo test bench venv browser clean docs
+.PHONY: demo test bench venv browser engines clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,21 @@ browser:
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	fi
 
-## Run the whole test suite: unit tests, doctests, CLI, HTTP server, browser and notebooks.
-test: venv browser
+## Debian's Virtuoso 7.2 (dba password preseeded through debconf, the packaged server not started) and
+## Apache Jena 4.5 on OpenJDK 17, for the tests of the scale-out engines (test_virtuoso, test_tdb2).
+engines:
+	@if [ ! -x /usr/bin/virtuoso-t ] || [ ! -f /usr/share/java/jena-cmds.jar ] || ! command -v java >/dev/null; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    printf '%s\n' 'virtuoso-opensource-7 virtuoso-opensource-7/dba-password password dba' \
+	                  'virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password dba' \
+	        | $$SUDO debconf-set-selections && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	        virtuoso-opensource libapache-jena-java openjdk-17-jre-headless >/dev/null; \
+	fi
+
+## Run the whole test suite: unit tests, doctests, CLI, HTTP server, browser, engines and notebooks.
+test: venv browser engines
 	$(BIN)/python -m pytest
 
 ## The benchmarks: 10,000 briefings + every code set, named queries, views and the HTTP server.
@@ -59,6 +72,8 @@ bench: venv browser
 	$(BIN)/python bench/stats_bench.py --store bench-work/store --writable bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/interop_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/parse_linear.py | tee -a bench/RESULTS.md
+	$(MAKE) engines
+	$(BIN)/python bench/engines_bench.py --store bench-work/store --workdir bench-work/engines | tee -a bench/RESULTS.md
 
 ## docs/ontology.html from ontology/kg.ttl (pyLODE); tests/test_ontology_docs.py fails while it is stale.
 docs: venv

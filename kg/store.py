@@ -91,7 +91,7 @@ def store_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("KG_STORE") or DEFAULT_STORE)
 
 
-def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False) -> ox.Store:
+def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False, served_ok: bool = False) -> ox.Store:
     """Open (or create) the store in directory ``path``.
 
     Parameters
@@ -101,6 +101,9 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
     read_only : bool
         Open an existing store for reading only. Several readers may share a
         store; it must exist.
+    served_ok : bool
+        Open it for writing even while ``kg serve`` serves it (only for
+        ``kg serve``'s own check that no writer holds it; it writes nothing).
 
     Raises
     ------
@@ -126,6 +129,10 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
             return ox.Store.read_only(str(path))
         except OSError as err:
             raise StoreError(f"{path}: cannot open the store read-only: {err}") from err
+    served = 0 if served_ok else serving(path)
+    if served:
+        raise StoreError(f"{path}: 'kg serve' (pid {served}) is serving this store, and writing under a running "
+                         "server breaks its answers; stop the server first, or build into another --store")
     try:
         return ox.Store(str(path))
     except OSError as err:
@@ -339,3 +346,57 @@ def triple_count(store: ox.Store) -> int:
     """
     q = internal_query("store/triple-count")
     return int(next(iter(store.query(q, use_default_graph_as_union=True)))["n"].value)
+
+
+SERVE_LOCK = "kg-serve.lock"
+"""The file in a store directory that each running ``kg serve`` holds a shared lock on (see :func:`hold_for_serving`)."""
+
+
+def hold_for_serving(path: str | os.PathLike):
+    """Mark the store at ``path`` as served until the returned file is closed (a shared ``flock``, gone with the
+    process however it ends). :func:`open_store` refuses to open it for writing meanwhile.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = tempfile.mkdtemp()
+    >>> held = hold_for_serving(path)
+    >>> serving(path) == os.getpid()
+    True
+    >>> held.close(); serving(path)
+    0
+    """
+    import fcntl
+
+    f = open(Path(path) / SERVE_LOCK, "a+")
+    fcntl.flock(f, fcntl.LOCK_SH)
+    f.seek(0)
+    f.truncate()
+    f.write(str(os.getpid()))
+    f.flush()
+    return f
+
+
+def serving(path: str | os.PathLike) -> int:
+    """The pid of a ``kg serve`` that serves the store at ``path``, or 0 (nobody holds its serve lock).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> serving(tempfile.mkdtemp())
+    0
+    """
+    import fcntl
+
+    lock = Path(path) / SERVE_LOCK
+    if not lock.exists():
+        return 0
+    with open(lock, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            text = f.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return 0

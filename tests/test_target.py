@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import urllib.parse
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -96,8 +97,10 @@ def _json_opener(store: ox.Store, sent: list):
         headers = {"Content-Type": "application/sparql-results+json"}
 
     def opener(req, timeout):
-        sent.append(req.data.decode())
-        results = store.query(req.data.decode(), use_default_graph_as_union=True)
+        (field, text), = urllib.parse.parse_qsl(req.data.decode())  # sent URL-encoded: query=...
+        assert field == "query"
+        sent.append(text)
+        results = store.query(text, use_default_graph_as_union=True)
         return Answer(results.serialize(format=ox.QueryResultsFormat.JSON))
 
     return opener

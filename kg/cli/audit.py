@@ -104,8 +104,10 @@ def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: P
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit 1 when a finding of this severity or worse is found.")
 @release_option
+@endpoint_option
 @store_option
-def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, store_dir: Path) -> None:
+def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, endpoint: str | None,
+          store_dir: Path) -> None:
     """Check claim lines against the loaded rules (NCCI, MUE, add-on, MPFS, ICD-10-CM).
 
     \b
@@ -114,13 +116,12 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, s
     """
     from kg.check import SEVERITY_RANK, check_claims, worst
     from kg.claims import FORMATS, from_args, read_claims
-    from kg.store import open_store
 
     if bool(codes) == bool(claims):
         raise click.UsageError("give either CODES or --claims FILE")
     lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
     skipped: list[str] = []
-    target = with_releases(open_store(store_dir, read_only=True), releases)
+    target = with_releases(query_target(endpoint, store_dir), releases)
     findings = check_claims(target, lines, context=context, skipped=skipped)
     for note in skipped:
         click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)

@@ -12,10 +12,18 @@ from kg.cli.options import endpoint_option, param_values, query_target, release_
 
 
 @click.command()
-def queries() -> None:
+@click.option("--links", is_flag=True, help="Print each query's full SPARQL Protocol URL (example parameters bound).")
+@click.option("--base", default="http://127.0.0.1:7878", show_default=True, help="With --links: the server's address.")
+def queries(links: bool = False, base: str = "http://127.0.0.1:7878") -> None:
     """List the named queries and what each answers."""
     from kg.query import named_queries
 
+    if links:
+        from kg.serve import query_links
+
+        for name, url in query_links(base.rstrip("/")):
+            click.echo(f"{name}\t{url}")
+        return
     for q in named_queries().values():
         params = " ".join(f"--param {p.name}=…" + ("?" if p.optional else "") for p in q.params)
         click.echo(f"{q.name}  {params}".rstrip())
@@ -133,7 +141,8 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
 
     Put a reverse proxy in front of it for access control (see the README).
     """
-    from kg.serve import query_links, start
+    from kg.serve import start
+    from kg.serve.links import short_links
 
     # SIGTERM (kill, systemd, a test harness) must stop the server too, not orphan it; so the
     # handler is in place before anything can be waiting for what this prints.
@@ -145,9 +154,9 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
         click.echo(f"graph store:  {server.store_url}" + ("" if read_write else "  (read-only)"))
         if read_write:
             click.echo(f"update:       {server.update_url}")
-        click.echo("named queries (open, or paste into the UI):")
-        for name, url in query_links(server.base):
-            click.echo(f"  {name}: {url}")
+        click.echo("named queries (open in a browser; 'kg queries --links' prints their SPARQL Protocol URLs):")
+        for name, url in short_links(server.base):
+            click.echo(f"  {name:<20} {url}")
         click.echo("Ctrl-C stops the server.")
         server.process.wait()
     except KeyboardInterrupt:
@@ -158,19 +167,39 @@ def serve(bind: str, read_write: bool, timeout_s: int | None, store_dir: Path) -
 
 @click.command()
 @click.option("--endpoint", required=True, envvar="KG_ENDPOINT", help="The remote SPARQL query endpoint.")
-@click.option("--graph-store", help="The Graph Store Protocol URL (default for Oxigraph: <endpoint base>/store).")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds per request.")
+@click.option("--graph-store", help="The Graph Store Protocol URL (default for Oxigraph: <endpoint base>/store; "
+              "Virtuoso: http://HOST:8890/sparql-graph-crud-auth).")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds per request (retries included).")
 @click.option("--retries", default=3, show_default=True, help="Retries with backoff on transient failures.")
+@click.option("--workers", default=4, show_default=True, help="Requests in flight at once.")
+@click.option("--chunk-triples", default=50_000, show_default=True, help="Triples per request (a graph with blank "
+              "nodes goes whole).")
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
+              help="The resume journal (default: one per store and graph store under ~/.cache/kg/push).")
 @store_option
-def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, store_dir: Path) -> None:
-    """Upload every named graph to a remote store (one PUT per graph, so pushing again is idempotent)."""
+def push(endpoint: str, graph_store: str | None, timeout: float, retries: int, workers: int, chunk_triples: int,
+         journal: Path | None, store_dir: Path) -> None:
+    """Upload every named graph to a remote store: chunked, in parallel, resumable.
+
+    Each graph is replaced (PUT, then POST for its further chunks), so pushing
+    again never duplicates. Run again after an interruption, it skips the
+    graphs already whole there and pushes the others again.
+    """
+    import hashlib
+
     from kg.remote import Endpoint
     from kg.remote import push as push_graphs
     from kg.store import open_store
 
     target = Endpoint(endpoint, graph_store=graph_store, timeout=timeout, retries=retries)
-    pushed = push_graphs(open_store(store_dir, read_only=True), target)
-    click.echo(f"pushed {len(pushed)} graphs, {sum(n for _, n in pushed)} triples to {target.graph_store}")
+    if journal is None:
+        key = hashlib.sha256(f"{store_dir.resolve()}\n{target.graph_store}".encode()).hexdigest()[:24]
+        journal = Path.home() / ".cache" / "kg" / "push" / f"{key}.journal"
+    store = open_store(store_dir, read_only=True)
+    pushed = push_graphs(store, target, journal=journal, workers=workers, chunk_triples=chunk_triples)
+    whole = sum(1 for _ in store.named_graphs()) - len(pushed)
+    click.echo(f"pushed {len(pushed)} graphs, {sum(n for _, n in pushed)} triples to {target.graph_store}"
+               + (f"; {whole} graphs were whole there already" if whole else ""))
 
 
 COMMANDS = (queries, query, export, serve, push)

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.errors import RemoteError
+from kg.remote.dialect import DIALECTS, detect, read_back, rewrite
 from kg.remote.transport import check_url, http_open, origin, redact
 from kg.target import NativeResults, with_prefixes
 
@@ -145,6 +146,9 @@ class Endpoint:
     headers : dict
         Sent with every request to the endpoint's origin, never elsewhere
         (default: :func:`auth_headers` of the environment).
+    dialect : str, optional
+        One of :data:`kg.remote.dialect.DIALECTS`; by default told by the
+        first answer's ``Server`` header.
 
     Examples
     --------
@@ -164,9 +168,13 @@ class Endpoint:
     backoff: float = 0.5
     headers: dict[str, str] = field(default_factory=auth_headers, repr=False)
     opener: Callable = field(default=http_open, repr=False)
+    dialect: str | None = None
+    server: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_url(self.url)
+        if self.dialect is not None and self.dialect not in DIALECTS:
+            raise RemoteError(f"unknown SPARQL dialect {self.dialect!r}; one of {', '.join(DIALECTS)}")
         if self.graph_store is None and self.url.rstrip("/").endswith("/query"):
             self.graph_store = self.url.rstrip("/")[: -len("query")] + "store"
         if self.graph_store is not None:
@@ -226,6 +234,7 @@ class Endpoint:
                 with self.opener(req, timeout=remaining) as response:
                     headers_in = getattr(response, "headers", None)
                     media_type = (headers_in.get("Content-Type") or "") if headers_in is not None else ""
+                    self.server = headers_in.get("Server") if headers_in is not None else None
                     return response.read(), media_type.split(";")[0].strip().lower()
             except urllib.error.HTTPError as err:
                 if err.code in _REDIRECT_STATUS and hops < MAX_REDIRECTS:
@@ -280,6 +289,11 @@ class Endpoint:
     def query(self, sparql: str) -> NativeResults:
         """POST a query (kg's prefixes need no declaration); return pyoxigraph results.
 
+        The query is sent URL-encoded (``query=...``, SPARQL 1.1 Protocol
+        section 2.1.2), the one form every server reads: Virtuoso 7.2 never
+        answers a query POSTed directly as ``application/sparql-query``
+        (the request hangs until the client gives up).
+
         A SELECT gives :class:`pyoxigraph.QuerySolutions`, an ASK a
         :class:`pyoxigraph.QueryBoolean`, a CONSTRUCT a list of triples.
 
@@ -297,11 +311,18 @@ class Endpoint:
         >>> bool(ep.query("ASK { ?s ?p ?o }"))
         True
         """
-        body, media_type = self.request(
-            "POST", self.url, with_prefixes(sparql).encode("utf-8"),
-            {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": ACCEPT},
-        )
-        return read_answer(body, media_type, source=redact(self.url))
+        text = with_prefixes(sparql)
+        body, media_type = self._post_query(rewrite(self.dialect or "sparql11", text))
+        if self.dialect is None:  # the first answer tells the server (kg.remote.dialect)
+            self.dialect = detect(self.server)
+            if self.dialect != "sparql11":
+                body, media_type = self._post_query(rewrite(self.dialect, text))
+        return read_answer(read_back(self.dialect, body, media_type), media_type, source=redact(self.url))
+
+    def _post_query(self, text: str) -> tuple[bytes, str]:
+        form = urllib.parse.urlencode({"query": text}).encode("ascii")
+        return self.request("POST", self.url, form,
+                            {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
 
     def put_graph(self, graph: str, ntriples: bytes) -> None:
         """Replace named graph ``graph`` with the given N-Triples (Graph Store Protocol ``PUT``).
@@ -315,11 +336,27 @@ class Endpoint:
         >>> sent[0].get_method(), sent[0].full_url
         ('PUT', 'http://h:7878/store?graph=https%3A%2F%2Fw3id.org%2Fcodekg%2Fbriefing%2F77013.txt')
         """
+        self.request("PUT", self._graph_url(graph), ntriples, {"Content-Type": "application/n-triples"})
+
+    def post_graph(self, graph: str, ntriples: bytes) -> None:
+        """Add the given N-Triples to named graph ``graph`` (Graph Store Protocol ``POST``).
+
+        Examples
+        --------
+        >>> import io
+        >>> sent = []
+        >>> ep = Endpoint("http://h:7878/query", headers={}, opener=lambda req, timeout: sent.append(req) or io.BytesIO())
+        >>> ep.post_graph("http://g", b"")
+        >>> sent[0].get_method()
+        'POST'
+        """
+        self.request("POST", self._graph_url(graph), ntriples, {"Content-Type": "application/n-triples"})
+
+    def _graph_url(self, graph: str) -> str:
         if not self.graph_store:
             raise RemoteError("no Graph Store Protocol URL: pass --graph-store")
         sep = "&" if "?" in self.graph_store else "?"
-        url = f"{self.graph_store}{sep}graph={urllib.parse.quote(graph, safe='')}"
-        self.request("PUT", url, ntriples, {"Content-Type": "application/n-triples"})
+        return f"{self.graph_store}{sep}graph={urllib.parse.quote(graph, safe='')}"
 
 
 def read_answer(body: bytes, media_type: str = "", *, source: str = "<answer>") -> NativeResults:
@@ -372,28 +409,4 @@ def read_answer(body: bytes, media_type: str = "", *, source: str = "<answer>") 
         f"{source}: the answer ({media_type or 'no media type'}) is not SPARQL results or RDF: {body[:200]!r}")
 
 
-def push(store: ox.Store, endpoint: Endpoint, *, progress: bool | None = None) -> list[tuple[str, int]]:
-    """Upload every named graph of ``store`` to ``endpoint``, one PUT per graph.
-
-    Returns the graphs pushed and their sizes. Pushing again replaces each
-    graph, so the remote store never holds duplicates.
-
-    Examples
-    --------
-    >>> import io
-    >>> store = ox.Store()
-    >>> store.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o"), ox.NamedNode("http://g")))
-    >>> sent = []
-    >>> ep = Endpoint("http://h:7878/query", headers={}, opener=lambda req, timeout: sent.append(req.data) or io.BytesIO())
-    >>> push(store, ep, progress=False), sent
-    ([('http://g', 1)], [b'<http://s> <http://p> "o" .\\n'])
-    """
-    from tqdm import tqdm
-
-    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-    pushed = []
-    for iri in tqdm(graphs, desc="kg push", unit="graph", disable=None if progress is None else not progress, leave=False):
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri)) or b""
-        endpoint.put_graph(iri, data)
-        pushed.append((iri, data.count(b"\n")))
-    return pushed
+from kg.remote.push import push  # noqa: E402 - the push needs Endpoint and read_answer above

@@ -37,6 +37,9 @@ __all__ = ["DEFAULT_TIME_LIMIT_S", "Server", "free_port", "oxigraph_binary", "qu
 DEFAULT_TIME_LIMIT_S = 30
 """Seconds a query may run when ``kg serve`` is given no ``--timeout-s``."""
 
+DEFAULT_MEMORY_MIB = 4096
+"""Each Oxigraph server's memory cap, by default (see :func:`start`)."""
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -76,7 +79,7 @@ def check_not_locked(store_dir: Path) -> None:
     store_dir = Path(store_dir)
     if not (store_dir / "CURRENT").exists():
         raise StoreError(f"{store_dir}: no kg store here; run 'kg build' first or pass --store")
-    store = open_store(store_dir)  # raises StoreError naming the other writer
+    store = open_store(store_dir, served_ok=True)  # raises StoreError naming the other writer (another kg serve is fine)
     del store
 
 
@@ -113,6 +116,7 @@ class Server:
     read_write: bool
     time_limit: float
     process: Running = field(default_factory=Running)
+    held: object = None  # the store's serve lock (kg.store.hold_for_serving): no kg build writes under the server
 
     @property
     def base(self) -> str:
@@ -138,6 +142,8 @@ class Server:
         self.guard.shutdown()
         self.guard.server_close()
         self.backends.close()
+        if self.held is not None:
+            self.held.close()
         self.process.returncode = 0
         self.process.stopped.set()
 
@@ -148,11 +154,25 @@ class Server:
         self.stop()
 
 
-def _spawn(cmd: list[str], wait: float, stdout=None) -> tuple[subprocess.Popen, int]:
-    """Start one Oxigraph server on a free loopback port; return it once it answers."""
+def _memory_limit(mib: int | None):
+    """A ``preexec_fn`` that caps the child's data segment (heap and anonymous memory) at ``mib`` MiB."""
+    if not mib:
+        return None
+
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (mib * 2 ** 20, mib * 2 ** 20))
+
+    return limit
+
+
+def _spawn(cmd: list[str], wait: float, stdout=None, memory_mib: int | None = None) -> tuple[subprocess.Popen, int]:
+    """Start one Oxigraph server on a free loopback port (its memory capped); return it once it answers."""
     port = free_port()
     full = [*cmd, "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(full, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               preexec_fn=_memory_limit(memory_mib))
     deadline = time.monotonic() + wait
     while True:
         if process.poll() is not None:
@@ -178,6 +198,7 @@ def start(
     stdout=None,
     workers: int = 4,
     max_answer_mib: int = 256,
+    memory_mib: int | None = DEFAULT_MEMORY_MIB,
 ) -> Server:
     """Start the guard on ``bind`` and Oxigraph servers over ``store_dir`` behind it; return once it answers.
 
@@ -198,6 +219,10 @@ def start(
         a time; a query that waits for one longer than the limit gets 503).
     max_answer_mib : int
         A larger answer is stopped and refused (HTTP 507).
+    memory_mib : int, optional
+        Each Oxigraph server's memory cap (``RLIMIT_DATA``): a query that
+        needs more (a Cartesian product sorted in memory) ends that server
+        alone, answered HTTP 502, and a fresh one takes its place.
 
     Examples
     --------
@@ -221,7 +246,15 @@ def start(
         check_not_locked(store_dir)
         cmd = [oxigraph_binary(), "serve-read-only", "--location", str(store_dir), "--union-default-graph"]
     time_limit = float(timeout_s or DEFAULT_TIME_LIMIT_S)
-    backends = Backends(lambda: _spawn(cmd, wait, stdout), max(1, workers))
+    from kg.store import hold_for_serving
+
+    held = None if read_write else hold_for_serving(store_dir)  # read-write: Oxigraph holds the store's lock
+    try:
+        backends = Backends(lambda: _spawn(cmd, wait, stdout, memory_mib), max(1, workers))
+    except BaseException:
+        if held is not None:
+            held.close()
+        raise
     port_n = int(port)
     try:
         guard = Guard((host, port_n), backends, read_write=read_write, time_limit=time_limit,
@@ -229,12 +262,14 @@ def start(
                       allowed_hosts=_allowed_hosts(host, port_n) if host in LOOPBACK else None)
     except OSError as err:
         backends.close()
+        if held is not None:
+            held.close()
         raise StoreError(f"--bind {bind!r}: cannot listen there: {err.strerror or err}") from None
     port_n = guard.server_address[1]
     if host in LOOPBACK:
         guard.allowed_hosts = _allowed_hosts(host, port_n)
     threading.Thread(target=guard.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-    return Server(guard, backends, host, port_n, read_write, time_limit)
+    return Server(guard, backends, host, port_n, read_write, time_limit, held=held)
 
 
 def _allowed_hosts(host: str, port: int) -> set[str]:

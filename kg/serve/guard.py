@@ -289,6 +289,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(length)) if length else b""
         if self.command in ("GET", "HEAD") and path in ("/", "/index.html"):
             return self._reply(200, ui_page(), "text/html; charset=utf-8")
+        if self.command in ("GET", "HEAD") and path.startswith("/q/"):  # a named query's result page (kg.serve.links)
+            from kg.serve.links import page, parse
+
+            name, params = parse(self.path)
+            host, port = self.server.server_address[:2]
+            status, html_page = page(f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/query",
+                                     name, params, timeout=self.server.time_limit + 5)
+            return self._reply(status, html_page, "text/html; charset=utf-8")
         writes = self.command not in ("GET", "HEAD", "POST") or (self.command == "POST" and path not in _QUERY_PATHS)
         texts, updates = self._sparql(body)
         if not self.server.read_write and (writes or updates):

@@ -1,0 +1,106 @@
+"""What a remote SPARQL server does differently from the embedded store, and how kg's queries adapt.
+
+kg's queries read the *union of kg's graphs* as the default graph (the
+embedded store is opened that way). Servers differ:
+
+``sparql11`` (Oxigraph ``--union-default-graph``, Jena with
+``tdb2:unionDefaultGraph``, GraphDB, Neptune)
+    queries go as they are.
+``virtuoso`` (OpenLink Virtuoso 7.2)
+    Three differences are bridged: a bare ``true`` or ``false`` in a
+    pattern matches nothing there (it is sent as ``"true"^^xsd:boolean``);
+    booleans come back as ``"1"``/``"0"`` (read back as ``true``/``false``);
+    and a transitive path (``p*``, ``p+``) whose start is bound only by a
+    ``VALUES`` row fails ("transitive start not given"), so the row's value
+    is written in as the start. Not bridged (see the README): the default
+    graph holds Virtuoso's own graphs too (``virtrdf#``, ``ldp#``), so
+    ``stats`` counts them (the ``define input:default-graph-exclude``
+    pragma would hide them but breaks every ``GRAPH <iri>`` pattern of the
+    same query); a zero-length path step (``p*`` matching its start) is
+    missed; ``MIN`` of strings follows Virtuoso's collation.
+
+The dialect is told by the ``Server`` header of the first answer
+(:func:`detect`), so nothing needs configuring.
+
+Examples
+--------
+>>> detect("Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu")
+'virtuoso'
+>>> detect("oxigraph/0.5.3"), detect(None)
+('sparql11', 'sparql11')
+>>> print(rewrite("virtuoso", "ASK { ?c kg:billable true }"))
+ASK { ?c kg:billable "true"^^<http://www.w3.org/2001/XMLSchema#boolean> }
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+__all__ = ["DIALECTS", "detect", "read_back", "rewrite"]
+
+DIALECTS = {
+    "sparql11": "queries go as they are",
+    "virtuoso": "boolean constants and answers, and transitive paths from a VALUES row, bridged",
+}
+"""Every dialect kg knows, and what it means for the queries sent."""
+
+_SERVER_PREFIX = {"virtuoso/": "virtuoso"}
+_TOKENS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+                     r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'" r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*'
+                     r'|(?<![\w:?$^@"])(true|false)(?![\w:-])', re.DOTALL)
+_VALUES_ROW = re.compile(r"VALUES\s*\(([?$\w\s]+)\)\s*\{\s*\(((?:\s*<[^<>\s]*>)+)\s*\)\s*\}", re.IGNORECASE)
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def detect(server: str | None) -> str:
+    """The dialect of a server, from its ``Server`` header (``sparql11`` when unknown).
+
+    Examples
+    --------
+    >>> detect("Virtuoso/07.20.3229"), detect("Apache Jena Fuseki (4.5.0)")
+    ('virtuoso', 'sparql11')
+    """
+    text = (server or "").strip().lower()
+    return next((d for prefix, d in _SERVER_PREFIX.items() if text.startswith(prefix)), "sparql11")
+
+
+def rewrite(dialect: str, sparql: str) -> str:
+    """``sparql`` as the server of ``dialect`` must receive it.
+
+    Examples
+    --------
+    >>> rewrite("sparql11", "ASK { ?c kg:billable true }")
+    'ASK { ?c kg:billable true }'
+    >>> print(rewrite("virtuoso", "ASK { ?c kg:billable true . FILTER(?x != 'true') }"))
+    ASK { ?c kg:billable "true"^^<http://www.w3.org/2001/XMLSchema#boolean> . FILTER(?x != 'true') }
+    >>> print(rewrite("virtuoso", "SELECT ?on { VALUES (?code) { (<http://c>) } ?code skos:broader* ?on }"))
+    SELECT ?on { VALUES (?code) { (<http://c>) } <http://c> skos:broader* ?on }
+    """
+    if dialect != "virtuoso":
+        return sparql
+    sparql = _TOKENS.sub(lambda m: f'"{m.group(1)}"^^<{_BOOLEAN}>' if m.group(1) else m.group(0), sparql)
+    for names, iris in _VALUES_ROW.findall(sparql):
+        for name, iri in zip(names.split(), re.findall(r"<[^<>\s]*>", iris)):
+            sparql = re.sub(rf"(?<![\w<]){re.escape(name)}(?=\s+[\w:]*:[\w-]*[*+]\s)", iri, sparql)
+    return sparql
+
+
+def read_back(dialect: str, body: bytes, media_type: str) -> bytes:
+    """A server's answer with its dialect's quirks undone (Virtuoso's ``"1"``/``"0"`` booleans, in JSON results).
+
+    Examples
+    --------
+    >>> answer = b'{"head": {"vars": ["b"]}, "results": {"bindings": [{"b": {"type": "typed-literal", '
+    >>> answer += b'"datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}'
+    >>> b'"value": "true"' in read_back("virtuoso", answer, "application/sparql-results+json")
+    True
+    """
+    if dialect != "virtuoso" or media_type != "application/sparql-results+json" or _BOOLEAN.encode() not in body:
+        return body
+    data = json.loads(body)
+    for row in data.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("datatype") == _BOOLEAN and term.get("value") in ("0", "1"):
+                term["value"] = "true" if term["value"] == "1" else "false"
+    return json.dumps(data).encode("utf-8")

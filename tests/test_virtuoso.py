@@ -1,0 +1,130 @@
+"""Virtuoso 7.2 (Debian's virtuoso-opensource) as the remote store: kg push, then the same answers as embedded.
+
+A private Virtuoso runs on loopback for this module, over a database folder of its own (kg.engines.virtuoso).
+If Virtuoso is not installed, these tests fail with the reason (make test installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kg.claims import from_args
+from kg.remote import Endpoint
+from kg.remote.push import remote_sizes
+from kg.store import open_store
+from tests.engines import build_engine_store, claim_generator, parity
+
+
+def _kg(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=900,
+                          check=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def engine_store_dir(tmp_path_factory, shared_data):
+    return build_engine_store(tmp_path_factory.mktemp("engines") / "store", shared_data)
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    from kg.engines.virtuoso import start
+
+    server = start(tmp_path_factory.mktemp("virtuoso"), memory_mib=384)  # EngineError says what to install
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def pushed(virtuoso, engine_store_dir, tmp_path_factory):
+    """The audited store pushed to Virtuoso with kg push (small chunks, so the big graphs take several)."""
+    journal = tmp_path_factory.mktemp("push") / "push.journal"
+    r = _kg("push", "--endpoint", virtuoso.sparql_url, "--graph-store", virtuoso.graph_store_url,
+            "--chunk-triples", "20000", "--journal", str(journal), "--store", str(engine_store_dir))
+    assert r.returncode == 0, r.stderr[-2000:]
+    return Endpoint(virtuoso.sparql_url, headers={}, timeout=120)
+
+
+def test_virtuoso_answers_the_first_query_after_a_push_at_once(pushed):
+    # Virtuoso 7.2 never answers a query POSTed as application/sparql-query: kg sends it URL-encoded
+    quick = Endpoint(pushed.url, headers={}, timeout=10, retries=0)
+    t = time.monotonic()
+    assert bool(quick.query("ASK { ?s a kg:Briefing }"))
+    assert time.monotonic() - t < 10
+    assert quick.dialect == "virtuoso"
+
+
+def test_virtuoso_holds_every_graph_whole(pushed, engine_store_dir):
+    store = open_store(engine_store_dir, read_only=True)
+    local = {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
+    assert remote_sizes(pushed) == local
+
+
+# Where Virtuoso 7.2 answers differently and kg.remote.dialect does not (yet) bridge it: these may differ, any other
+# named query must not. (excludes1-pair differs on a store with ICD-10-CM, which this test store leaves out; stats
+# always differs.) The README's "Serving and scaling out" lists them.
+VIRTUOSO_DIFFERS = {
+    "stats": "Virtuoso's default graph holds its own graphs (virtrdf#, ldp#): more triples and named graphs",
+    "excludes1-pair": "Virtuoso's p* misses the zero-length step (the code itself as the note's carrier)",
+    "ncci-edits": "MIN(?label) follows Virtuoso's collation where a code has two labels",
+}
+
+
+def test_virtuoso_named_queries_match_the_embedded_store(pushed, engine_store_dir):
+    embedded = open_store(engine_store_dir, read_only=True)
+    differ = parity(embedded, pushed)
+    assert set(differ) <= set(VIRTUOSO_DIFFERS), differ
+    assert "stats" in differ  # Virtuoso's own graphs: if this is ever bridged, move stats out of VIRTUOSO_DIFFERS
+    assert sum(1 for n in parity.counts.values() if n) >= 20  # the example parameters find rows
+
+
+def test_virtuoso_audit_check_and_show_match_with_endpoint(pushed, engine_store_dir, shared_data, tmp_path):
+    store = ["--store", str(engine_store_dir)]
+    endpoint = ["--endpoint", pushed.url]
+    for args in (["audit", "--format", "json", "--no-write", "--fail-on", "never"],
+                 ["show", "77013", "--format", "json"], ["show", "G0439", "--format", "json"]):
+        here, there = _kg(*args, *store), _kg(*args, *endpoint)
+        assert here.returncode == there.returncode == 0, there.stderr[-2000:]
+        assert json.loads(here.stdout) == json.loads(there.stdout), args
+    lines = claim_generator()(300, 7, shared_data) + from_args(["77013", "77012", "76942-59"], dos="2024-08-01", claim_id="radiology")
+    claims = tmp_path / "claims.csv"
+    claims.write_text("claim_id,line,code,modifiers,units,dx,pos,dos\n" + "".join(
+        f"{ln.claim_id},{ln.line},{ln.code},{' '.join(ln.modifiers)},{ln.units},{' '.join(ln.dx)},{ln.pos},{ln.dos}\n"
+        for ln in lines))
+    args = ["check", "--claims", str(claims), "--format", "json", "--fail-on", "never"]
+    here, there = _kg(*args, *store), _kg(*args, *endpoint)
+    assert here.returncode == there.returncode == 0, there.stderr[-2000:]
+    found = json.loads(here.stdout)
+    assert {f["kind"] for f in found} >= {"unknown-code"}
+    assert found == json.loads(there.stdout)
+
+
+def test_virtuoso_push_killed_half_way_then_run_again_ends_whole(virtuoso, engine_store_dir, tmp_path):
+    """kg push killed (SIGKILL) after some graphs went in; run again with its journal: every graph whole."""
+    journal = tmp_path / "push.journal"
+    gsp = ["--endpoint", virtuoso.sparql_url, "--graph-store", virtuoso.graph_store_url, "--journal", str(journal),
+           "--store", str(engine_store_dir), "--chunk-triples", "5000", "--workers", "2"]
+    first = subprocess.Popen([sys.executable, "-m", "kg", "push", *gsp], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while (not journal.exists() or journal.read_text().count("done ") < 3) and first.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert first.returncode == -signal.SIGKILL, "the push ended before it was killed: nothing was interrupted"
+    events = journal.read_text().splitlines()
+    started = {ln.split()[1] for ln in events if ln.startswith("started")}
+    finished = {ln.split()[1] for ln in events if ln.startswith("done")}
+    assert started - finished, "no graph was half-way when the push was killed"
+    again = _kg("push", *gsp)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "were whole there already" in again.stdout
+    store = open_store(engine_store_dir, read_only=True)
+    local = {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
+    assert remote_sizes(Endpoint(virtuoso.sparql_url, headers={})) == local

@@ -15,11 +15,13 @@ import pyoxigraph as ox
 
 from kg.cms import MPFS_PROPERTIES
 from kg.codesets.terms import procedure_iri
-from kg.vocab import PREFIXES
+from kg.vocab import PREFIXES, code_iri
 
 __all__ = [
     "INTERNAL_QUERIES",
     "Official",
+    "codeset_graphs",
+    "excludes1_index",
     "fee_modifiers",
     "internal_sparql",
     "loaded_releases",
@@ -162,6 +164,73 @@ def loaded_releases(store) -> list[dict[str, str | None]]:
     []
     """
     return run_internal(store, "audit-loaded")
+
+
+def codeset_graphs(store, name: str, loaded: list[dict[str, str | None]] | None = None) -> list[str]:
+    """The graph IRIs of the loaded releases of code set ``name`` (``icd10cm``, ``mpfs``, ...).
+
+    The one place that says which graphs hold a code set's release (``loaded``: :func:`loaded_releases`,
+    when the caller has it already).
+
+    Examples
+    --------
+    >>> codeset_graphs(ox.Store(), "icd10cm")
+    []
+    >>> codeset_graphs(None, "mpfs", [{"g": "https://w3id.org/codekg/codeset/mpfs", "system": "CPT"}])
+    ['https://w3id.org/codekg/codeset/mpfs']
+    """
+    rows = loaded_releases(store) if loaded is None else loaded
+    return [r["g"] for r in rows if r["g"].rsplit("/", 1)[-1] == name]
+
+
+def excludes1_index(store, graph: str, codes: Iterable[str] | None = None
+                    ) -> tuple[dict[str, list[tuple[str, str, str]]], dict[str, frozenset[str]]] | None:
+    """The ICD-10-CM Excludes1 edges (``kg:excludes1``) that apply to ``codes``, from release ``graph``.
+
+    Returns ``(notes, ancestors)``: ``notes[code]`` is ``(named, text, carrier)`` for each note on the code
+    or on a code, block or chapter above it, the nearest carrier first; ``ancestors[code]`` the code and
+    every concept above it. A note on a carrier applies to every code below it, and a note naming a
+    category names every code below that (``skos:broader*``). ``None`` when the release holds no notes.
+
+    Examples
+    --------
+    >>> from kg.codesets.icd10cm import load_icd10cm
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "icd10cm_tabular_2027.xml"
+    >>> _ = path.write_text("<ICD10CM.tabular><version>2027</version><chapter><name>4</name><desc>Endocrine</desc>"
+    ...     "<section id='E08-E13'><desc>Diabetes</desc><diag><name>E10</name><desc>Type 1 diabetes</desc>"
+    ...     "<excludes1><note>type 2 diabetes mellitus (E11.-)</note></excludes1>"
+    ...     "<diag><name>E10.9</name><desc>Type 1 without complications</desc></diag></diag>"
+    ...     "<diag><name>E11</name><desc>Type 2 diabetes</desc><diag><name>E11.9</name><desc>Type 2 without"
+    ...     " complications</desc></diag></diag></section></chapter></ICD10CM.tabular>")
+    >>> store = ox.Store()
+    >>> _ = load_icd10cm(store, path, progress=False)
+    >>> notes, ancestors = excludes1_index(store, codeset_graphs(store, "icd10cm")[0], ["E10.9", "E11.9"])
+    >>> notes["E10.9"], sorted(ancestors["E11.9"])
+    ([('E11', 'type 2 diabetes mellitus (E11.-)', 'E10')], ['4', 'E08-E13', 'E11', 'E11.9'])
+    """
+    if not run_internal(store, "check-has-notes", g=graph):
+        return None
+    extra = {} if codes is None else {"c": sorted({code_iri("ICD10CM", c) for c in codes})}
+    if extra.get("c") == []:
+        return {}, {}
+    parents: dict[str, dict[str, str | None]] = {}
+    for r in run_internal(store, "check-ancestors", g=graph, **extra):
+        parents.setdefault(r["code"], {})[r["up"]] = r["parent"]
+    depth: dict[str, dict[str, int]] = {}
+    for code, ups in parents.items():  # walk up from the code: its nearest carrier first
+        order, at = {}, code
+        while at is not None and at in ups and at not in order:
+            order[at] = len(order)
+            at = ups[at]
+        depth[code] = order
+    notes: dict[str, list[tuple[str, str, str]]] = {}
+    for r in run_internal(store, "check-excludes1", g=graph, **extra):
+        notes.setdefault(r["code"], []).append((r["named"], r["note"], r["carrier"]))
+    for code, found in notes.items():
+        near = depth.get(code, {})
+        found.sort(key=lambda n: near.get(n[2], len(near)))
+    return notes, {code: frozenset(ups) for code, ups in parents.items()}
 
 
 def ptp_context(graph: str, release: str | None, context: str | None) -> str:

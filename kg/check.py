@@ -53,6 +53,7 @@ from kg.codesets.terms import procedure_iri
 from kg.icd_notes import codes as icd_codes
 from kg.icd_notes import excludes1_between
 from kg.official import (
+    addon_edits,
     codeset_graphs,
     excludes1_index,
     fee_modifiers,
@@ -208,12 +209,7 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
                      for r in run_internal(store, "check-mue", **bind(procs))
                      if (r["service"] or "Practitioner").lower() == _MUE_SERVICE.get(context, context)}
     if "ncci-addon" in releases:
-        primaries: dict[str, tuple[str, set[str]]] = {}
-        for r in run_internal(store, "check-addon", **({"a": procs} if codes is not None else {})):
-            entry = primaries.setdefault(r["a"].rsplit("/", 1)[-1], (r["type"] or "", set()))
-            if r["p"]:
-                entry[1].add(r["p"].rsplit("/", 1)[-1])
-        rules.addons = {a: (t, frozenset(p)) for a, (t, p) in primaries.items()}
+        rules.addons = addon_edits(store, codes)
     if codes is not None and rules.procedures is not None and set(codes) - rules.procedures:
         rules._all_procedures = [r["c"].rsplit("/", 1)[-1] for r in run_internal(store, "check-notations")]
     return rules

@@ -20,6 +20,7 @@ from kg.vocab import PREFIXES, code_iri
 __all__ = [
     "INTERNAL_QUERIES",
     "Official",
+    "addon_edits",
     "codeset_graphs",
     "excludes1_index",
     "fee_modifiers",
@@ -143,6 +144,8 @@ class Official:
     priced: dict[str, set[str]] | None = None  # code -> modifiers with an MPFS row of their own
     ncci: dict[tuple[str, str], str] | None = None  # (column 1, column 2) -> modifier indicator of the edit in force
     ncci_release: str = ""  # the PTP release the edits come from
+    addons: dict[str, tuple[str, frozenset[str]]] | None = None  # add-on -> (edit type, listed primaries)
+    addon_release: str = ""  # the NCCI add-on release they come from
 
 
 def loaded_releases(store) -> list[dict[str, str | None]]:
@@ -364,7 +367,8 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
     >>> facts.ncci, facts.ncci_release, facts.fee_schedule, facts.labels
     ({('20982', '77013'): '0'}, '2024Q3', None, {})
     """
-    loaded = {r["g"].rsplit("/", 1)[-1] for r in loaded_releases(store)}
+    releases = {r["g"].rsplit("/", 1)[-1]: r["release"] or "" for r in loaded_releases(store)}
+    loaded = set(releases)
     labels: dict[str, dict[str, list[str]]] = {}
     rows = run_internal(store, "audit-labels")
     rows.sort(key=lambda r: _LABEL_ORDER.get(r["p"], 0))  # stable: the engine's order within one property
@@ -392,7 +396,36 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
                 fees.setdefault(r["code"], {})[field] = r["v"]
     priced = fee_modifiers(store) if fees is not None else None
     ncci, release = ptp_edits(store, context, codes)
-    return Official(labels=labels, billable=billable, fee_schedule=fees, priced=priced, ncci=ncci, ncci_release=release)
+    addons = addon_edits(store) if "ncci-addon" in loaded else None
+    return Official(labels=labels, billable=billable, fee_schedule=fees, priced=priced, ncci=ncci, ncci_release=release,
+                    addons=addons, addon_release=releases.get("ncci-addon", ""))
+
+
+def addon_edits(store, codes: Iterable[str] | None = None) -> dict[str, tuple[str, frozenset[str]]]:
+    """NCCI add-on code edits: ``{add-on: (edit type, listed primaries)}`` (no primaries: CMS's ``CCCCC``).
+
+    With ``codes``, only those add-on codes (kg check reads a claim's).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.codesets import CODESETS
+    >>> path = Path(tempfile.mkdtemp()) / "ncci_addon_code_edits_2024-06.csv"
+    >>> _ = path.write_text("primary_code,add_on_code,aoc_edit_type\\nCCCCC,0054T,2\\n22551,22552,1\\n")
+    >>> store = ox.Store()
+    >>> _ = CODESETS["ncci-addon"].load(store, path, progress=False)
+    >>> sorted(addon_edits(store).items())
+    [('0054T', ('2', frozenset())), ('22552', ('1', frozenset({'22551'})))]
+    """
+    extra = {} if codes is None else {"a": sorted({procedure_iri(c) for c in codes})}
+    if extra.get("a") == []:
+        return {}
+    primaries: dict[str, tuple[str, set[str]]] = {}
+    for r in run_internal(store, "check-addon", **extra):
+        entry = primaries.setdefault(r["a"].rsplit("/", 1)[-1], (r["type"] or "", set()))
+        if r["p"]:
+            entry[1].add(r["p"].rsplit("/", 1)[-1])
+    return {a: (t, frozenset(p)) for a, (t, p) in primaries.items()}
 
 
 def _records(results) -> list[dict[str, str | None]]:

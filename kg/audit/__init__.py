@@ -26,6 +26,14 @@ is skipped, never guessed. Kinds of finding:
     the row names no NCCI-associated modifier that would bypass it. Codes a
     briefing calls alternatives, mutually exclusive or included are
     consistent with an edit and never a finding.
+``add-on-conflict``
+    A briefing's ``addOnTo`` statement (add-on -> primary) that the NCCI
+    add-on code edits do not support: a primary CMS does not list for that
+    add-on (``error`` for edit type 1, paid only with a listed primary;
+    ``warning`` for type 3, where the contractor may accept others), a code
+    CMS does not list as an add-on at all (``warning``), or a primary named
+    for an add-on CMS lists with "any primary" (``CCCCC``, or edit type 2:
+    no list), which the briefing restricts (``info``).
 
 Every CMS value is decoded by :data:`kg.cms.RULES`.
 
@@ -41,6 +49,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
@@ -53,7 +62,6 @@ from kg.cms import (
 from kg.model import RELATIONS
 from kg.official import Official, official
 from kg.official import run_internal as _run
-from kg.results import csv_cell
 from kg.similarity import compare_label
 from kg.suggest import suggest
 
@@ -69,6 +77,9 @@ __all__ = [
     "mentions",
     "official",
     "read_findings",
+    "to_csv",
+    "to_json",
+    "to_table",
     "worst",
     "write_findings",
 ]
@@ -80,6 +91,7 @@ SEVERITY = {
     "ncci-conflict": "error",
     "label-mismatch": "warning",
     "not-in-fee-schedule": "warning",
+    "add-on-conflict": "error",
 }
 """Each kind of finding and its severity (``error`` > ``warning``)."""
 
@@ -295,6 +307,8 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
         out.extend(_check_code(m, facts, memo))
         if m.relation == "hasModifier":
             out.extend(_check_modifier(m, facts))
+        if m.relation == "addOnTo" and facts.addons is not None:
+            out.extend(_check_addon(m, facts))
         if (m.relation in _REPORTED_TOGETHER and facts.ncci is not None
                 and (m.document, frozenset(m.ends)) not in apart):
             out.extend(_check_ncci(m, facts))
@@ -395,6 +409,36 @@ def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:
     return out
 
 
+def _check_addon(m: _Mention, facts: Official) -> list[Finding]:
+    addon, primary = m.ends  # kg:addOnTo runs add-on -> primary
+    entry = facts.addons.get(addon)
+    source = f"NCCI add-on code edits {facts.addon_release}".rstrip()
+    if entry is None:
+        return [_finding(
+            "add-on-conflict", m, f"the briefing has {addon} add-on to {primary}, but {addon} is not an add-on code "
+            f"in the {source}", severity="warning", official=f"{source}: {addon} absent", procedure=m.subject,
+            suggestion=f"check whether {addon} is an add-on code; if not, state the relation another way",
+        )]
+    kind, primaries = entry
+    rule = decode("aoc_edit_type", kind) or decode("aoc_edit_type", "1")
+    edit = f"{source}: {addon} aoc_edit_type={kind or '?'}"
+    if kind == "2" or not primaries:
+        return [_finding(
+            "add-on-conflict", m, f"the briefing has {addon} add-on to {primary} only, but CMS lists {addon} with any "
+            f"primary (CCCCC; edit type {rule.value}: {rule.meaning})", severity="info", official=edit + " primary=CCCCC",
+            procedure=m.subject, suggestion=f"say that {addon} may be reported with any primary the contractor accepts",
+        )]
+    if primary in primaries:
+        return []
+    listed = ", ".join(sorted(primaries)[:8]) + (" ..." if len(primaries) > 8 else "")
+    return [_finding(
+        "add-on-conflict", m, f"the briefing has {addon} add-on to {primary}, but CMS does not list {primary} as a "
+        f"primary of {addon} (edit type {rule.value}: {rule.meaning}; listed: {listed})",
+        severity="error" if kind == "1" else "warning", official=f"{edit}, primaries {listed}", procedure=m.subject,
+        suggestion=f"name a listed primary of {addon} ({listed})",
+    )]
+
+
 def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
     a, b = m.ends
     for c1, c2 in ((a, b), (b, a)):
@@ -455,40 +499,3 @@ def worst(findings: Iterable[Finding]) -> int:
     (0, 1)
     """
     return max((SEVERITY_RANK[f.severity] for f in findings), default=0)
-
-
-
-def to_table(findings: list[Finding]) -> str:
-    """Findings as an aligned text table for the terminal."""
-    if not findings:
-        return "no findings"
-    cols = ("severity", "kind", "code", "system", "document", "line", "message")
-    rows = [[str(getattr(f, c)) for c in cols] for f in findings]
-    widths = [min(max(len(c), *(len(r[i]) for r in rows)), 60 if c != "message" else 200) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
-    lines.append(f"({len(findings)} finding{'s' if len(findings) != 1 else ''})")
-    return "\n".join(lines)
-
-
-def to_csv(findings: list[Finding]) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    fields = list(Finding.__dataclass_fields__)
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    for f in findings:
-        w.writerow({k: csv_cell(v) for k, v in f.as_dict().items()})
-    return buf.getvalue()
-
-
-def to_json(findings: list[Finding]) -> str:
-    import json
-
-    return json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1)
-
-
-FORMATS = {"table": to_table, "csv": to_csv, "json": to_json}
-"""``kg audit --format`` choices -> renderer."""

@@ -77,9 +77,7 @@ __all__ = [
     "mentions",
     "official",
     "read_findings",
-    "to_csv",
-    "to_json",
-    "to_table",
+    "to_csv", "to_json", "to_table",
     "worst",
     "write_findings",
 ]

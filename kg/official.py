@@ -214,26 +214,25 @@ def excludes1_index(store, graph: str, codes: Iterable[str] | None = None
     """
     if not run_internal(store, "check-has-notes", g=graph):
         return None
-    extra = {} if codes is None else {"c": sorted({code_iri("ICD10CM", c) for c in codes})}
-    if extra.get("c") == []:
-        return {}, {}
-    parents: dict[str, dict[str, str | None]] = {}
-    for r in run_internal(store, "check-ancestors", g=graph, **extra):
-        parents.setdefault(r["code"], {})[r["up"]] = r["parent"]
-    depth: dict[str, dict[str, int]] = {}
-    for code, ups in parents.items():  # walk up from the code: its nearest carrier first
-        order, at = {}, code
-        while at is not None and at in ups and at not in order:
-            order[at] = len(order)
-            at = ups[at]
-        depth[code] = order
+    # the whole release at once (8,800 notes, 98,000 parent links): far faster than walking the hierarchy
+    # in SPARQL for each of a batch's diagnoses
+    parent: dict[str, str] = {r["code"]: r["parent"] for r in run_internal(store, "check-parents", g=graph)}
+    by_carrier: dict[str, list[tuple[str, str, str]]] = {}
+    for r in run_internal(store, "check-excludes1", g=graph):
+        by_carrier.setdefault(r["carrier"], []).append((r["named"], r["note"], r["carrier"]))
+    wanted = set(parent) | set(parent.values()) if codes is None else set(codes)
     notes: dict[str, list[tuple[str, str, str]]] = {}
-    for r in run_internal(store, "check-excludes1", g=graph, **extra):
-        notes.setdefault(r["code"], []).append((r["named"], r["note"], r["carrier"]))
-    for code, found in notes.items():
-        near = depth.get(code, {})
-        found.sort(key=lambda n: near.get(n[2], len(near)))
-    return notes, {code: frozenset(ups) for code, ups in parents.items()}
+    ancestors: dict[str, frozenset[str]] = {}
+    for code in wanted:
+        chain, at = [], code
+        while at is not None and at not in chain:  # the code first, then up to its chapter
+            chain.append(at)
+            at = parent.get(at)
+        ancestors[code] = frozenset(chain)
+        found = [n for carrier in chain for n in by_carrier.get(carrier, ())]
+        if found:
+            notes[code] = found
+    return notes, ancestors
 
 
 def ptp_context(graph: str, release: str | None, context: str | None) -> str:

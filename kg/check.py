@@ -54,6 +54,9 @@ from kg.codesets.terms import procedure_iri
 from kg.icd_notes import codes as icd_codes
 from kg.icd_notes import excludes1_between
 from kg.official import (
+    addon_edits,
+    codeset_graphs,
+    excludes1_index,
     fee_modifiers,
     loaded_releases,
     ptp_edits,
@@ -99,6 +102,8 @@ class Rules:
     mue: dict[str, tuple[int, str]] | None = None  # code -> (units, adjudication indicator)
     addons: dict[str, tuple[str, frozenset[str]]] | None = None  # add-on -> (edit type, primaries)
     icd: dict[str, bool] | None = None  # ICD-10-CM code -> billable
+    excludes1: dict[str, list[tuple[str, str, str]]] | None = None  # code -> (named, note, carrier), nearest first
+    ancestors: dict[str, frozenset[str]] = field(default_factory=dict)  # code -> itself and every concept above
     modifiers: set[str] | None = None  # known modifiers
     _all_procedures: list[str] | None = None
 
@@ -117,6 +122,23 @@ class Rules:
                    ("unknown-code (procedures)", self.procedures, "no MPFS or HCPCS release"),
                    ("unknown-code (modifiers)", self.modifiers, "no modifier list")]
         return [f"{kinds}: {why} is loaded" for kinds, value, why in missing if value is None]
+
+    def remarks(self) -> list[str]:
+        """How a check was made, where the user should know: Excludes1 read from the packaged tabular XML
+        when the store's ICD-10-CM release holds no notes.
+
+        Examples
+        --------
+        >>> Rules(releases={"icd10cm": "2026"}, icd={}).remarks()[0][:60]
+        'excludes1: the ICD-10-CM release in the store holds no instr'
+        >>> Rules(releases={"icd10cm": "2026"}, icd={}, excludes1={}).remarks()
+        []
+        """
+        if self.icd is not None and self.excludes1 is None:
+            return ["excludes1: the ICD-10-CM release in the store holds no instructional notes (kg:excludes1); "
+                    "checked against the tabular XML packaged with simple-icd-10-cm instead (reload ICD-10-CM "
+                    "with 'kg codesets load' to check against the store)"]
+        return []
 
     def source(self, name: str, row: str) -> str:
         """``"name release: row"``, e.g. ``mpfs RVU24C: 77013 asst_surg=0``."""
@@ -171,6 +193,10 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
         rules.procedures = set(rules.fees or ()) | known[("hcpcs", "HCPCS")]
     if "icd10cm" in releases:
         rules.icd = {c: billable.get(c, True) for c in known[("icd10cm", "ICD10CM")]}
+        for graph in codeset_graphs(store, "icd10cm", loaded)[:1]:
+            index = excludes1_index(store, graph, dx)
+            if index is not None:
+                rules.excludes1, rules.ancestors = index
     if set(_MODIFIER_SETS) & set(releases):
         rules.modifiers = set().union(*(known[(s, "MOD")] for s in _MODIFIER_SETS))
     if ptp_graphs(store, context):
@@ -184,12 +210,7 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
                      for r in run_internal(store, "check-mue", **bind(procs))
                      if (r["service"] or "Practitioner").lower() == _MUE_SERVICE.get(context, context)}
     if "ncci-addon" in releases:
-        primaries: dict[str, tuple[str, set[str]]] = {}
-        for r in run_internal(store, "check-addon", **({"a": procs} if codes is not None else {})):
-            entry = primaries.setdefault(r["a"].rsplit("/", 1)[-1], (r["type"] or "", set()))
-            if r["p"]:
-                entry[1].add(r["p"].rsplit("/", 1)[-1])
-        rules.addons = {a: (t, frozenset(p)) for a, (t, p) in primaries.items()}
+        rules.addons = addon_edits(store, codes)
     if codes is not None and rules.procedures is not None and set(codes) - rules.procedures:
         rules._all_procedures = [r["c"].rsplit("/", 1)[-1] for r in run_internal(store, "check-notations")]
     return rules
@@ -375,11 +396,20 @@ def _dx(claim: list[ClaimLine], rules: Rules, add) -> None:
     for i, a in enumerate(codes):
         for b in codes[i + 1:]:
             for x, y in ((a, b), (b, a)):
-                hit = excludes1_between(x, y)
+                hit = _excludes1(rules, x, y)
                 if hit:
                     add(seen[b], b, "excludes1", "error", f"{y} with {x}: Excludes1 note on {hit[1]}: {hit[0]!r} "
                         "(not coded together)", rules.source("icd10cm", f"{hit[1]} excludes1 {hit[0]!r}"))
                     break
+
+
+def _excludes1(rules: Rules, a: str, b: str) -> tuple[str, str] | None:
+    """The Excludes1 note ``(text, carrier)`` on ``a`` or above it that names ``b`` or a concept above ``b``:
+    from the store's edges, or the packaged XML when the store holds no notes (:meth:`Rules.remarks`)."""
+    if rules.excludes1 is None:
+        return excludes1_between(a, b)
+    above = rules.ancestors.get(b, frozenset((b,)))
+    return next(((note, carrier) for named, note, carrier in rules.excludes1.get(a, ()) if named in above), None)
 
 
 def _icd_suggest(code: str) -> list[str]:
@@ -419,11 +449,12 @@ def check(store_or_rules, claims, *, context: str = "practitioner"):
     return found
 
 
-def check_claims(store, lines: list[ClaimLine], *, context: str = "practitioner", skipped: list[str] | None = None
-                 ) -> list[CheckFinding]:
+def check_claims(store, lines: list[ClaimLine], *, context: str = "practitioner", skipped: list[str] | None = None,
+                 remarks: list[str] | None = None) -> list[CheckFinding]:
     """Check claim lines against ``store``: the rules for their codes are read once, then every line is checked.
 
-    ``skipped``, if given, receives :meth:`Rules.skipped` (what could not be checked).
+    ``skipped``, if given, receives :meth:`Rules.skipped` (what could not be checked); ``remarks``
+    :meth:`Rules.remarks` (how a check was made, e.g. Excludes1 from the packaged XML).
 
     Examples
     --------
@@ -436,6 +467,8 @@ def check_claims(store, lines: list[ClaimLine], *, context: str = "practitioner"
                        diagnoses={d for ln in lines for d in ln.dx}, modifiers={m for ln in lines for m in ln.modifiers})
     if skipped is not None:
         skipped.extend(rules.skipped())
+    if remarks is not None:
+        remarks.extend(rules.remarks())
     return check_lines(lines, rules)
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pyoxigraph as ox
 import pytest
 
 from kg.audit import AUDIT_GRAPH, SEVERITY, Finding, audit, did_you_mean, write_findings
@@ -131,7 +132,7 @@ def test_audit_skips_code_sets_that_are_not_loaded(example_store):
 
 
 def test_every_kind_has_a_severity():
-    assert set(SEVERITY) == {"unknown-code", "label-mismatch", "non-billable", "not-in-fee-schedule",
+    assert set(SEVERITY) == {"unknown-code", "label-mismatch", "non-billable", "not-in-fee-schedule", "add-on-conflict",
                              "modifier-conflict", "ncci-conflict"}
     assert AUDIT_GRAPH == "https://w3id.org/codekg/audit"
 
@@ -207,3 +208,26 @@ def test_negated_relations_are_not_mentions():
             quads.append((e, n(str(KG.negated)), ox.Literal("true", datatype=n("http://www.w3.org/2001/XMLSchema#boolean"))))
     st.extend([ox.Quad(s, p, o, g) for s, p, o in quads])
     assert [(m.line, m.relation) for m in mentions(st) if m.relation != "subject"] == [(5, "separatelyReportableWith")]
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ("99291,99292,1", []),  # CMS lists 99291 as a primary of 99292: the briefing agrees
+    ("99290,99292,1", [("error", "does not list 99291 as a primary of 99292")]),
+    ("99290,99292,3", [("warning", "does not list 99291 as a primary of 99292")]),  # type 3: others may be accepted
+    ("CCCCC,99292,2", [("info", "any primary (CCCCC")]),  # the briefing restricts an any-primary add-on
+    ("22551,22552,1", [("warning", "99292 is not an add-on code")]),
+])
+def test_audit_compares_add_on_statements_with_the_ncci_add_on_edits(tmp_path, rows, expected):
+    from kg.build import build
+    from kg.codesets import CODESETS
+    from kg.examples import examples_dir
+
+    store = ox.Store()
+    build(store, examples_dir() / "99291.txt", progress=False)  # "99292 ... add-on to 99291"
+    path = tmp_path / "ncci_addon_code_edits_2024-06.csv"
+    path.write_text("primary_code,add_on_code,aoc_edit_type\n" + rows + "\n")
+    CODESETS["ncci-addon"].load(store, path, progress=False)
+    got = [f for f in audit(store) if f.kind == "add-on-conflict"]
+    assert [(f.severity, f.code) for f in got] == [(severity, "99292") for severity, _ in expected]
+    for f, (_, words) in zip(got, expected):
+        assert words in f.message and f.document == "99291.txt" and f.official.startswith("NCCI add-on code edits")

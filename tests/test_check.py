@@ -335,3 +335,58 @@ def test_readme_rule_table_is_the_code_table():
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     table = text.split("<!-- cms-rules:start -->\n", 1)[1].split("\n<!-- cms-rules:end -->", 1)[0]
     assert table == markdown_table()
+
+
+# --------------------------------------------------------------------------
+# Excludes1 from the store's kg:excludes1 edges (the packaged XML only when the store holds no notes)
+
+def _tabular(tmp_path, notes: str) -> Path:
+    path = tmp_path / "icd10cm_tabular_2027.xml"
+    path.write_text(
+        "<ICD10CM.tabular><version>2027</version><chapter><name>4</name><desc>Endocrine</desc>"
+        "<section id='E08-E13'><desc>Diabetes</desc>"
+        "<diag><name>E08</name><desc>Diabetes due to underlying condition</desc>"
+        "<diag><name>E08.65</name><desc>Diabetes due to underlying condition with hyperglycemia</desc></diag></diag>"
+        f"<diag><name>E10</name><desc>Type 1 diabetes</desc>{notes}"
+        "<diag><name>E10.9</name><desc>Type 1 without complications</desc></diag></diag>"
+        "<diag><name>E11</name><desc>Type 2 diabetes</desc>"
+        "<diag><name>E11.9</name><desc>Type 2 without complications</desc></diag></diag>"
+        "</section></chapter></ICD10CM.tabular>")
+    return path
+
+
+def _icd_store(path: Path) -> ox.Store:
+    from kg.codesets import load
+
+    st = ox.Store()
+    load(st, {"icd10cm": path}, progress=False)
+    return st
+
+
+def test_excludes1_comes_from_the_store_edges(tmp_path):
+    # a note the packaged FY2026 XML does not have: only the store's edges can find it
+    st = _icd_store(_tabular(tmp_path, "<excludes1><note>made-up type 2 note (E11.-)</note></excludes1>"))
+    rules = load_rules(st, codes=["99213"], diagnoses=["E10.9", "E11.9"])
+    assert rules.excludes1 is not None and rules.remarks() == []
+    found = check(rules, _claim("99213", dx=["E10.9", "E11.9"]))
+    hits = [f for f in found if f["kind"] == "excludes1"]
+    assert len(hits) == 1 and "made-up type 2 note (E11.-)" in hits[0]["message"] and "note on E10" in hits[0]["message"]
+    # the note is inherited down from E10 and names every code below E11; not the other way round, not E08
+    assert not [f for f in check(rules, _claim("99213", dx=["E10.9", "E08.65"])) if f["kind"] == "excludes1"]
+    # the packaged XML's E10 note on E08 is not in this release: the store's edges decide
+    assert not [f for f in check(st, _claim("99213", dx=["E10.9", "E08.65"])) if f["kind"] == "excludes1"]
+
+
+def test_excludes1_falls_back_to_the_xml_and_says_so(tmp_path):
+    st = _icd_store(_tabular(tmp_path, ""))
+    remarks: list[str] = []
+    found = check_claims(st, _claim("99213", dx=["E11.9", "E08.65"]), remarks=remarks)
+    assert remarks and "holds no instructional notes" in remarks[0]
+    # the packaged FY2026 tabular: E11 excludes diabetes mellitus due to underlying condition (E08.-)
+    assert [f.code for f in found if f.kind == "excludes1"] == ["E08.65"]
+
+
+def test_excludes1_on_the_full_release_uses_the_edges(store):
+    rules = load_rules(store, codes=["99213"], diagnoses=["E11.9", "E08.65", "I10", "O10.02"])
+    assert rules.excludes1 is not None and rules.remarks() == []
+    assert rules.excludes1["E11.9"][0][2] in ("E11.9", "E11")  # nearest carrier first

@@ -26,6 +26,14 @@ is skipped, never guessed. Kinds of finding:
     the row names no NCCI-associated modifier that would bypass it. Codes a
     briefing calls alternatives, mutually exclusive or included are
     consistent with an edit and never a finding.
+``add-on-conflict``
+    A briefing's ``addOnTo`` statement (add-on -> primary) that the NCCI
+    add-on code edits do not support: a primary CMS does not list for that
+    add-on (``error`` for edit type 1, paid only with a listed primary;
+    ``warning`` for type 3, where the contractor may accept others), a code
+    CMS does not list as an add-on at all (``warning``), or a primary named
+    for an add-on CMS lists with "any primary" (``CCCCC``, or edit type 2:
+    no list), which the briefing restricts (``info``).
 
 Every CMS value is decoded by :data:`kg.cms.RULES`.
 
@@ -41,6 +49,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
@@ -53,7 +62,6 @@ from kg.cms import (
 from kg.model import RELATIONS
 from kg.official import Official, official
 from kg.official import run_internal as _run
-from kg.results import csv_cell
 from kg.similarity import compare_label
 from kg.suggest import suggest
 
@@ -69,6 +77,7 @@ __all__ = [
     "mentions",
     "official",
     "read_findings",
+    "to_csv", "to_json", "to_table",
     "worst",
     "write_findings",
 ]
@@ -80,6 +89,7 @@ SEVERITY = {
     "ncci-conflict": "error",
     "label-mismatch": "warning",
     "not-in-fee-schedule": "warning",
+    "add-on-conflict": "error",
 }
 """Each kind of finding and its severity (``error`` > ``warning``)."""
 
@@ -149,33 +159,43 @@ def mentions(store) -> list[_Mention]:
     >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
     [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
     """
-    rows: dict[tuple, dict] = {}
+    nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (doc, code IRI) -> [(notation, scheme)]
+    for r in _run(store, "audit-code-nodes"):
+        nodes.setdefault((r["doc"], r["c"]), []).append((r["notation"], r["scheme"]))
+    rows: dict[tuple, tuple] = {}
     for r in _run(store, "audit-mentions"):
-        key = (r["doc"], r["edge"], r["rel"], r["sNotation"], r["oNotation"])
-        got = rows.setdefault(key, dict(r, mods=set()))
-        if r["withModifier"]:
-            got["mods"].add(r["withModifier"])
+        if r["neg"] is not None:
+            continue
+        doc, mod = r["doc"], r["withModifier"]
+        for s_notation, s_scheme in nodes.get((doc, r["s"]), ()):
+            for o_notation, o_scheme in nodes.get((doc, r["o"]), ()):
+                key = (doc, r["edge"], r["rel"], s_notation, o_notation)
+                got = rows.get(key)
+                if got is None:
+                    got = rows[key] = (r, s_scheme, o_scheme, set())
+                if mod:
+                    got[3].add(mod)
     out: list[_Mention] = []
-    for r in rows.values():
+    for (doc, _, rel, s, o), (r, s_scheme, o_scheme, mods) in rows.items():
         subject = r["subjectCode"]
-        s, o = r["sNotation"], r["oNotation"]
         # the row's code is the end that is not the briefing's subject
         if s == subject and o != subject:
-            code, scheme, other = o, r["oScheme"], s
+            code, scheme, other = o, o_scheme, s
         else:
-            code, scheme, other = s, r["sScheme"], o
+            code, scheme, other = s, s_scheme, o
         out.append(_Mention(
             code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
-            description=r["description"] or "", relation=r["rel"].rsplit("#", 1)[-1],
-            subject=subject, other=other, document=r["doc"], file=r["file"], line=int(r["line"]),
-            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(r["mods"])),
+            description=r["description"] or "", relation=rel.rsplit("#", 1)[-1],
+            subject=subject, other=other, document=doc, file=r["file"], line=int(r["line"]),
+            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
         ))
     for r in _run(store, "audit-subjects"):
         out.append(_Mention(
             code=r["code"], written=r["code"], system=r["scheme"].rsplit("#", 1)[-1], description="",
             relation="subject", subject=r["code"], other="", document=r["doc"], file=r["file"], line=int(r["line"]),
         ))
-    out.sort(key=lambda m: (m.file, m.line, m.relation))
+    # ties broken by the rest of the row, so the same store always gives the same order
+    out.sort(key=lambda m: (m.file, m.line, m.relation, m.code, m.other, m.ends, m.description, m.text))
     return out
 
 
@@ -274,6 +294,7 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
     """
     out: list[Finding] = []
     seen: set[tuple] = set()
+    memo = _Memo()
     # a pair the same briefing also calls included, mutually exclusive or alternatives agrees with an NCCI edit
     apart = {(m.document, frozenset(m.ends)) for m in mentions_ if m.relation in _NOT_TOGETHER}
     for m in mentions_:
@@ -281,15 +302,41 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        out.extend(_check_code(m, facts))
+        out.extend(_check_code(m, facts, memo))
         if m.relation == "hasModifier":
             out.extend(_check_modifier(m, facts))
+        if m.relation == "addOnTo" and facts.addons is not None:
+            out.extend(_check_addon(m, facts))
         if (m.relation in _REPORTED_TOGETHER and facts.ncci is not None
                 and (m.document, frozenset(m.ends)) not in apart):
             out.extend(_check_ncci(m, facts))
     return out
 
-def _check_code(m: _Mention, facts: Official) -> list[Finding]:
+class _Memo:
+    """Label comparisons and suggestions already made in one :func:`check` (both are pure, and a corpus
+    repeats the same code with the same description many times: 57,000 distinct of 166,000 at 10,000
+    briefings)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[tuple[str, tuple[str, ...]], object] = {}
+        self.suggestions: dict[tuple[str, str, str], list[str]] = {}
+
+    def compare(self, description: str, officials: list[str]):
+        key = (description, tuple(officials))
+        got = self.labels.get(key)
+        if got is None:
+            got = self.labels[key] = compare_label(description, *officials)
+        return got
+
+    def suggest(self, system: str, code: str, description: str, labels) -> list[str]:
+        key = (system, code, description)
+        got = self.suggestions.get(key)
+        if got is None:
+            got = self.suggestions[key] = [c for c, _, _ in suggest(system, code, description, labels)]
+        return got
+
+
+def _check_code(m: _Mention, facts: Official, memo: _Memo) -> list[Finding]:
     system = m.system
     if system in ("CPT", "HCPCS") and facts.fee_schedule is not None and m.code not in facts.fee_schedule:
         official_hcpcs = facts.labels.get("HCPCS", {})
@@ -305,7 +352,7 @@ def _check_code(m: _Mention, facts: Official) -> list[Finding]:
         return []
     if m.code not in table:
         # by the briefing's own description first (kg.suggest), by spelling when it gives none
-        suggestions = [c for c, _, _ in suggest(system, m.code, m.description, facts.labels)]
+        suggestions = memo.suggest(system, m.code, m.description, facts.labels)
         hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
         return [_finding(
             "unknown-code", m, f"{m.written} is not a {_SYSTEM_NAMES.get(system, system)} code{hint}",
@@ -314,7 +361,7 @@ def _check_code(m: _Mention, facts: Official) -> list[Finding]:
     out = []
     officials = table[m.code]
     if m.description and officials:
-        match = compare_label(m.description, *officials)
+        match = memo.compare(m.description, officials)
         if not match.fair:
             out.append(_finding(
                 "label-mismatch", m,
@@ -358,6 +405,36 @@ def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:
                         if rule.severity == "warning" else f"remove modifier {m.written} from the {m.subject} briefing"),
         ))
     return out
+
+
+def _check_addon(m: _Mention, facts: Official) -> list[Finding]:
+    addon, primary = m.ends  # kg:addOnTo runs add-on -> primary
+    entry = facts.addons.get(addon)
+    source = f"NCCI add-on code edits {facts.addon_release}".rstrip()
+    if entry is None:
+        return [_finding(
+            "add-on-conflict", m, f"the briefing has {addon} add-on to {primary}, but {addon} is not an add-on code "
+            f"in the {source}", severity="warning", official=f"{source}: {addon} absent", procedure=m.subject,
+            suggestion=f"check whether {addon} is an add-on code; if not, state the relation another way",
+        )]
+    kind, primaries = entry
+    rule = decode("aoc_edit_type", kind) or decode("aoc_edit_type", "1")
+    edit = f"{source}: {addon} aoc_edit_type={kind or '?'}"
+    if kind == "2" or not primaries:
+        return [_finding(
+            "add-on-conflict", m, f"the briefing has {addon} add-on to {primary} only, but CMS lists {addon} with any "
+            f"primary (CCCCC; edit type {rule.value}: {rule.meaning})", severity="info", official=edit + " primary=CCCCC",
+            procedure=m.subject, suggestion=f"say that {addon} may be reported with any primary the contractor accepts",
+        )]
+    if primary in primaries:
+        return []
+    listed = ", ".join(sorted(primaries)[:8]) + (" ..." if len(primaries) > 8 else "")
+    return [_finding(
+        "add-on-conflict", m, f"the briefing has {addon} add-on to {primary}, but CMS does not list {primary} as a "
+        f"primary of {addon} (edit type {rule.value}: {rule.meaning}; listed: {listed})",
+        severity="error" if kind == "1" else "warning", official=f"{edit}, primaries {listed}", procedure=m.subject,
+        suggestion=f"name a listed primary of {addon} ({listed})",
+    )]
 
 
 def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
@@ -420,40 +497,3 @@ def worst(findings: Iterable[Finding]) -> int:
     (0, 1)
     """
     return max((SEVERITY_RANK[f.severity] for f in findings), default=0)
-
-
-
-def to_table(findings: list[Finding]) -> str:
-    """Findings as an aligned text table for the terminal."""
-    if not findings:
-        return "no findings"
-    cols = ("severity", "kind", "code", "system", "document", "line", "message")
-    rows = [[str(getattr(f, c)) for c in cols] for f in findings]
-    widths = [min(max(len(c), *(len(r[i]) for r in rows)), 60 if c != "message" else 200) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
-    lines.append(f"({len(findings)} finding{'s' if len(findings) != 1 else ''})")
-    return "\n".join(lines)
-
-
-def to_csv(findings: list[Finding]) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    fields = list(Finding.__dataclass_fields__)
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    for f in findings:
-        w.writerow({k: csv_cell(v) for k, v in f.as_dict().items()})
-    return buf.getvalue()
-
-
-def to_json(findings: list[Finding]) -> str:
-    import json
-
-    return json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1)
-
-
-FORMATS = {"table": to_table, "csv": to_csv, "json": to_json}
-"""``kg audit --format`` choices -> renderer."""

@@ -121,10 +121,13 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, e
         raise click.UsageError("give either CODES or --claims FILE")
     lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
     skipped: list[str] = []
+    remarks: list[str] = []
     target = with_releases(query_target(endpoint, store_dir), releases)
-    findings = check_claims(target, lines, context=context, skipped=skipped)
+    findings = check_claims(target, lines, context=context, skipped=skipped, remarks=remarks)
     for note in skipped:
         click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
+    for note in remarks:
+        click.echo(f"kg: note: {note}", err=True)
     for err in errors:
         click.echo(f"kg: error: {err}", err=True)
     click.echo(FORMATS[fmt](findings).rstrip("\n"))

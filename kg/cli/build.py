@@ -143,7 +143,7 @@ def codesets_load(ncci_include_deleted: bool, drop_old: bool, progress: bool | N
     kg codesets load --no-icd10cm --cpt my_licensed_cpt.txt
     """
     from kg.pipeline import load_codesets
-    from kg.store import open_store
+    from kg.store import finish_writing, open_store
 
     sources: dict[str, Path | None] = {}
     for name, cs in CODESETS.items():

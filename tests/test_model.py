@@ -139,7 +139,11 @@ def test_stats_counts_every_relation_and_node_type():
     text = named_queries()["stats"].text
     values = re.findall(r"VALUES \?(\w+) \{([^}]*)\}", text)
     found = {var: {t.strip("<>").rsplit("#", 1)[1] for t in body.split()} for var, body in values}
-    assert found["p"] == set(BRIEFING_RELATIONS)
+    from kg.model import EDGE_KINDS, OFFICIAL_RELATIONS
+
+    layer_edges = {e.prop.rsplit("#", 1)[1] for e in EDGE_KINDS.values() if e.prop}
+    assert found["p"] == set(BRIEFING_RELATIONS) | set(OFFICIAL_RELATIONS) | layer_edges
+    assert {"excludes1", "ccsrCategory", "hcc", "hccTrumps", "broader"} <= found["p"]
     assert found["class"] == {t.owl_class for t in NODE_TYPES.values()} | {"Briefing", "AssertedRelation"}
     raw = (QUERY_DIR / "stats.rq").read_text()
     assert "VALUES ?p { }" in raw and "kg:monitors" not in raw, "the file itself restates no relation"

@@ -102,14 +102,21 @@ def registry_lists() -> dict[str, list[str]]:
     >>> registry_lists()["briefing-relations"][0]
     'https://w3id.org/codekg/ontology#relatedTo'
     >>> sorted(registry_lists())
-    ['briefing-relations', 'code-relations', 'node-classes']
+    ['briefing-relations', 'code-relations', 'node-classes', 'stats-relations']
+    >>> "https://w3id.org/codekg/ontology#excludes1" in registry_lists()["stats-relations"]
+    True
     """
-    from kg.model import BRIEFING_RELATIONS, CODE_RELATIONS, NODE_TYPES, RELATIONS
+    from kg.model import BRIEFING_RELATIONS, CODE_RELATIONS, EDGE_KINDS, NODE_TYPES, OFFICIAL_RELATIONS, RELATIONS
     from kg.vocab import KG
 
     ordered = [r for r in RELATIONS if r in BRIEFING_RELATIONS]
+    briefing = [str(KG[r]) for r in ordered]
+    official = [str(KG[r]) for r in RELATIONS if r in OFFICIAL_RELATIONS]
+    layers = [e.prop for e in EDGE_KINDS.values() if e.prop]
     return {
-        "briefing-relations": [str(KG[r]) for r in ordered],
+        "briefing-relations": briefing,
+        # what 'stats' counts: the briefing relations, then every official layer's edges (kg.model.LAYERS)
+        "stats-relations": list(dict.fromkeys(briefing + official + layers)),
         "code-relations": [str(KG[r]) for r in RELATIONS if r in CODE_RELATIONS],
         "node-classes": [str(KG.Briefing)] + [str(KG[t.owl_class]) for t in NODE_TYPES.values()]
         + [str(KG.AssertedRelation)],

@@ -218,8 +218,10 @@ def edge_rows(store: ox.Store) -> Iterator[dict]:
     >>> store = ox.Store()
     >>> a, b = ox.NamedNode("http://purl.bioontology.org/ontology/ICD10CM/E11"), ox.NamedNode(
     ...     "http://purl.bioontology.org/ontology/ICD10CM/E08")
-    >>> from kg.codesets.release import graph_iri
-    >>> store.add(ox.Quad(a, ox.NamedNode(str(KG.excludes1)), b, ox.NamedNode(graph_iri("icd10cm"))))
+    >>> g = ox.NamedNode("https://w3id.org/codekg/codeset/icd10cm/2026/0123456789ab")  # a current release graph
+    >>> rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    >>> store.add(ox.Quad(g, rdf_type, ox.NamedNode(str(KG.CodeSetRelease)), g))
+    >>> store.add(ox.Quad(a, ox.NamedNode(str(KG.excludes1)), b, g))
     >>> [(e["relation"], e["layer"], e["target"][-3:]) for e in edge_rows(store)]
     [('excludes1', 'official', 'E08')]
     """

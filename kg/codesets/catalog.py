@@ -339,7 +339,8 @@ def releases(store: ox.Store, *, everything: bool = False) -> list[dict[str, str
     for r in rows:
         r["name"] = codeset_name(r["graph"])
         r["state"] = "current" if r["state"] == str(CURRENT.value) else "superseded"
-    rows.sort(key=lambda r: (r["name"], r["valid_from"] or "9999", r["loaded"]))
+    # oldest first; load times are to the second, so within one second a superseded release is the older
+    rows.sort(key=lambda r: (r["name"], r["valid_from"] or "9999", r["loaded"], r["state"] == "current"))
     for a, b in zip(rows, rows[1:]):
         a["valid_to"] = ""
         if a["name"] == b["name"] and b["valid_from"]:

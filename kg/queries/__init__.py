@@ -57,7 +57,7 @@ def internal_queries() -> dict[str, Path]:
     Examples
     --------
     >>> [n for n in sorted(internal_queries()) if n.startswith("network/")][:2]
-    ['network/broader', 'network/edges']
+    ['network/broader', 'network/build-stamps']
     """
     return {p.relative_to(INTERNAL_DIR).with_suffix("").as_posix(): p for p in sorted(INTERNAL_DIR.rglob("*.rq"))}
 

@@ -1,18 +1,18 @@
 """The official layers as the store holds them: their graphs, their releases and their edges' words.
 
-:func:`layer_graphs` is the one place kg's network code turns a layer
-(:data:`kg.model.LAYERS`) into the named graphs that hold it, so the
-queries bind ``?g`` instead of scanning every graph for ``?g a
-kg:CodeSetRelease``. :class:`Releases` reads, once per walk, what each of
-those graphs is (label, release, context, file), and :func:`edge_words`
+:class:`Releases` is the one place kg's network code turns a layer
+(:data:`kg.model.LAYERS`) into the graphs of its code sets' current
+releases (:func:`in_layer` tells a graph's layer), so the queries bind
+``?g`` instead of scanning every graph. It reads, once per walk, what each
+of those graphs is (label, release, context, file), and :func:`edge_words`
 words an official edge from it, decoding CMS indicators with
 :mod:`kg.cms` (the one decoding table): ``NCCI: mutually exclusive
 procedures, modifier indicator 0 (not allowed) — practitioner 2024Q3``.
 
 Examples
 --------
->>> layer_graphs("ncci")
-['https://w3id.org/codekg/codeset/ncci-ptp', 'https://w3id.org/codekg/codeset/ncci-ptp-hospital']
+>>> in_layer("https://w3id.org/codekg/codeset/ncci-ptp-hospital/2024Q3/0123456789ab", "ncci")
+True
 >>> ncci_words("0", "Mutually exclusive procedures", "practitioner", "2024Q3")
 'NCCI: mutually exclusive procedures, modifier indicator 0 (not allowed) — practitioner 2024Q3'
 """
@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -32,7 +31,7 @@ from kg.model import LAYERS, RELATIONS
 from kg.query import internal_query, run_sparql, with_values
 from kg.target import QueryTarget
 
-__all__ = ["Releases", "check_layers", "codeset_graphs", "edge_words", "in_layer", "is_codeset_graph", "layer_graphs", "ncci_words", "rows"]
+__all__ = ["Releases", "check_layers", "edge_words", "in_layer", "is_codeset_graph", "ncci_words", "rows"]
 
 
 def rows(target: QueryTarget, name: str, values: dict[str, Iterable[str]] | None = None) -> list:
@@ -40,26 +39,13 @@ def rows(target: QueryTarget, name: str, values: dict[str, Iterable[str]] | None
 
     Examples
     --------
-    >>> rows(ox.Store(), "walk-mue", {"n": ["https://w3id.org/codekg/cpt/77013"], "g": layer_graphs("mue")})
+    >>> rows(ox.Store(), "walk-mue", {"n": ["https://w3id.org/codekg/cpt/77013"], "g": [graph_iri("ncci-mue")]})
     []
     """
     text = internal_query(f"network/{name}")
     if values:
         text = with_values(text, {ox.Variable(v): [ox.NamedNode(i) for i in iris] for v, iris in values.items()})
     return run_sparql(target, text, source=f"kg/queries/internal/network/{name}.rq").rows
-
-
-def layer_graphs(layer: str) -> list[str]:
-    """The named graphs that hold ``layer``'s edges: its code sets' graphs (none for ``briefing``).
-
-    Examples
-    --------
-    >>> layer_graphs("hierarchy")
-    ['https://w3id.org/codekg/codeset/icd10cm', 'https://w3id.org/codekg/codeset/nucc']
-    >>> layer_graphs("briefing")
-    []
-    """
-    return [graph_iri(name) for name in LAYERS[layer].codesets]
 
 
 def in_layer(g: str, layer: str) -> bool:
@@ -80,7 +66,7 @@ def is_codeset_graph(g: str) -> bool:
 
     Examples
     --------
-    >>> is_codeset_graph(layer_graphs("ccsr")[0]), is_codeset_graph("https://w3id.org/codekg/briefing/77013")
+    >>> is_codeset_graph(graph_iri("ccsr")), is_codeset_graph("https://w3id.org/codekg/briefing/77013")
     (True, False)
     """
     return g.startswith(CODESET)
@@ -108,20 +94,6 @@ def check_layers(layers: Iterable[str] | None) -> tuple[str, ...]:
     if unknown:
         raise KGError(f"unknown layer {unknown[0]!r}; choose from {', '.join(LAYERS)}")
     return chosen
-
-
-@lru_cache(maxsize=1)
-def codeset_graphs() -> tuple[str, ...]:
-    """The graph of every code set kg can load (:data:`kg.codesets.CODESETS`), whether loaded or not.
-
-    Examples
-    --------
-    >>> layer_graphs("ccsr")[0] in codeset_graphs()
-    True
-    """
-    from kg.codesets import CODESETS
-
-    return tuple(graph_iri(name) for name in CODESETS)
 
 
 class Releases:

@@ -53,7 +53,7 @@ import pyoxigraph as ox
 from kg.bulk import BulkWriter
 from kg.errors import BriefingParseError, KGError
 from kg.knowledge import add_on_codes
-from kg.parse import Unread, parse_bytes
+from kg.parse import MalformedRow, Unread, parse_bytes
 from kg.relations import AddOnKnowledge
 from kg.stats import record_graphs
 from kg.store import Paths, ontology_dir, scan
@@ -89,9 +89,11 @@ class BuildReport:
     rows_reported: int = 0
     """Table rows of the documents parsed in this build: read, skipped (``N/A``), reported (not read)."""
     rows_reported_by: dict[str, int] = field(default_factory=dict)
-    """The reported rows by reason (:attr:`kg.parse.Unread.kind`: ``no code``, ``unknown table`` ...)."""
+    """The reported rows by reason (:attr:`kg.parse.Unread.kind`: ``no code``, ``unknown table`` ...; and
+    ``malformed code`` for the rows kept as written, :class:`kg.parse.MalformedRow`)."""
     unread: list[str] = field(default_factory=list)
-    """One warning per document with table lines not read: ``path:line: ...``, naming every line."""
+    """One warning per document and reason with table lines not read (``path:line: ...``, naming every line),
+    and one per row kept as written because its code is malformed."""
     quads_written: int = 0
     seconds: float = 0.0
 
@@ -221,6 +223,22 @@ def _unread_warnings(path: str, unread: tuple[Unread, ...]) -> list[str]:
             f"{group[0].reason}" for group in by_kind.values()]
 
 
+MALFORMED = "malformed code"
+"""The build summary's reason for the rows kept as written because their code is malformed."""
+
+
+def _malformed_warnings(path: str, malformed: tuple[MalformedRow, ...]) -> list[str]:
+    """One warning per row kept as written, naming the file and line and what is wrong with its code.
+
+    Examples
+    --------
+    >>> print(*_malformed_warnings("77013.txt", (MalformedRow("diagnosis", "47382", "RFA", "", 5,
+    ...                                                       "'47382' is not an ICD-10-CM code (C22.0)"),)))
+    77013.txt:5: diagnosis table row kept as written, not as a code: '47382' is not an ICD-10-CM code (C22.0)
+    """
+    return [f"{path}:{m.line}: {m.table} table row kept as written, not as a code: {m.reason}" for m in malformed]
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """One document, parsed and turned into N-Quads (without its marker), or its error."""
@@ -231,6 +249,7 @@ class _Prepared:
     error: BriefingParseError | None = None
     rows: tuple[int, int, int] = (0, 0, 0)
     unread: tuple[Unread, ...] = ()
+    malformed: tuple[MalformedRow, ...] = ()
 
 
 def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
@@ -246,7 +265,8 @@ def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
         return _Prepared(path, error=err)
     g, triples = briefing_triples(b, addons)
     triples = [t for t in triples if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
-    return _Prepared(path, nquads(g, triples), len(triples), rows=tuple(b.row_counts), unread=b.unread_rows)
+    return _Prepared(path, nquads(g, triples), len(triples), rows=tuple(b.row_counts), unread=b.unread_rows,
+                     malformed=b.malformed)
 
 
 _WORKER_ADDONS = None  # in a worker process: the build's add-on codes, set once by the pool's initializer
@@ -428,6 +448,9 @@ def build(
                 report.unread.extend(_unread_warnings(doc.path, doc.unread))
                 for u in doc.unread:
                     report.rows_reported_by[u.kind] = report.rows_reported_by.get(u.kind, 0) + 1
+            if doc.malformed:
+                report.unread.extend(_malformed_warnings(doc.path, doc.malformed))
+                report.rows_reported_by[MALFORMED] = report.rows_reported_by.get(MALFORMED, 0) + len(doc.malformed)
             name = unicodedata.normalize("NFC", Path(doc.path).name)
             iri = briefing_iri(name)
             marker = _marker(iri, digests[doc.path], sources[doc.path])

@@ -10,7 +10,10 @@ Every asserted edge is written twice:
   any usage note.
 
 The qualified node's IRI is the document IRI plus ``#L<line>``, so it is
-stable across rebuilds and can be cited. A code that several briefings
+stable across rebuilds and can be cited. A row whose code is malformed
+(:class:`kg.parse.MalformedRow`) is a ``kg:MalformedMention`` node there
+instead, with the code as written (``kg:writtenAs``), its table, line and text:
+no code node and no edge is made of it. A code that several briefings
 mention is one node: each document's graph says ``kg:mentionedIn`` itself,
 and the union default graph holds them all.
 
@@ -39,7 +42,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.model import CODE_SYSTEMS, GENERIC, RELATIONS
 from kg.model.codes import BRIEFING_SYSTEMS
-from kg.parse import Briefing, Row, code_system
+from kg.parse import Briefing, MalformedRow, Row, code_system
 from kg.relations import AddOnKnowledge, Statement, generic, primary, read_row
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, briefing_iri, class_iri, code_iri, scheme_iri
 
@@ -106,7 +109,7 @@ _K = {name: str(KG[name]) for name in (
     "serviceType", "siteOfServiceText", "siteOfService", "SiteOfService", "Payer", "mentionedIn",
     "coveredByPayer", "hasModifier", "performedBy", "AssertedRelation", "subjectCode", "relation",
     "objectCode", "writtenAs", "description", "sourceText", "phrase", "rule", "usageNote", "annotation", "negated",
-    "cue", "scope", "condition", "withModifier")}
+    "cue", "scope", "condition", "withModifier", "MalformedMention", "table")}
 _CLASS_IRI = {name: class_iri(system.node_type) for name, system in CODE_SYSTEMS.items()}
 
 
@@ -193,6 +196,8 @@ def briefing_triples(b: Briefing, addons: AddOnKnowledge | None = None) -> tuple
             statements = read_row(row.note, table=table, subject=b.code, row=row.code, subject_title=b.title,
                                   row_description=row.description, addons=addons)
             _statements(add, doc, row, b, subject, target, table, statements)
+    for m in b.malformed:
+        _malformed(add, doc, m)
     return doc, out
 
 
@@ -357,4 +362,31 @@ def _edge(add, doc: str, row: Row, s: str, p: str, o: str, c: Statement | None, 
     elif row.note:
         add((q, K["usageNote"], Lit(row.note)))
     for header, value in row.extra:
+        add((q, K["annotation"], Lit(f"{header}: {value}")))
+
+
+def _malformed(add, doc: str, m: MalformedRow) -> None:
+    """A row whose code is malformed, as a ``kg:MalformedMention`` node: the row's text, and no code or edge.
+
+    >>> from kg.parse import parse_text
+    >>> b = parse_text("CPT 77013: x\\n| Modifier | Description | When to Use |\\n|---|---|---|\\nQ# | Odd | Never. |\\n")
+    >>> out = []
+    >>> _malformed(out.append, "https://w3id.org/codekg/briefing/x.txt", b.malformed[0])
+    >>> [(p.rsplit("#", 1)[1], o[0]) for _, p, o in out if isinstance(o, Lit)]
+    [('writtenAs', 'Q#'), ('table', 'modifier'), ('line', '4'), ('description', 'Odd'), ('usageNote', 'Never.')]
+    >>> {s for s, _, _ in out}, [o for _, p, o in out if p.endswith("#wasDerivedFrom")]
+    ({'https://w3id.org/codekg/briefing/x.txt#L4'}, ['https://w3id.org/codekg/briefing/x.txt'])
+    """
+    K = _K
+    q = f"{doc}#L{m.line}"  # the row's own node, as an asserted relation's would be
+    add((q, _TYPE, K["MalformedMention"]))
+    add((q, K["writtenAs"], Lit(m.written)))
+    add((q, K["table"], Lit(m.table)))
+    add((q, _DERIVED, doc))
+    add((q, K["line"], Lit(str(m.line), _INTEGER)))
+    if m.description:
+        add((q, K["description"], Lit(m.description)))
+    if m.note:  # as an asserted relation of the same table keeps it
+        add((q, K["sourceText" if m.table in ("diagnosis", "procedure") else "usageNote"], Lit(m.note)))
+    for header, value in m.extra:
         add((q, K["annotation"], Lit(f"{header}: {value}")))

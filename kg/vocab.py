@@ -58,6 +58,7 @@ class KG(DefinedNamespace):
     SiteOfService: URIRef
     Briefing: URIRef
     AssertedRelation: URIRef
+    MalformedMention: URIRef
     CodeSetRelease: URIRef
     SupersededRelease: URIRef
     NCCIEdit: URIRef
@@ -111,6 +112,7 @@ class KG(DefinedNamespace):
     cue: URIRef
     scope: URIRef
     condition: URIRef
+    table: URIRef
 
     # code systems (skos:ConceptScheme individuals)
     CPT: URIRef

@@ -6,7 +6,10 @@ diagnosis and related procedure row) is checked against the code sets that
 is skipped, never guessed. Kinds of finding:
 
 ``unknown-code``
-    The code is not in its official set (with did-you-mean suggestions).
+    The code is not in its official set (with did-you-mean suggestions), or is
+    malformed: a row kept as written because its code has no shape of its
+    table's code system (``kg:MalformedMention``), reported whether or not a
+    code set is loaded, since no code is written like that.
 ``label-mismatch``
     The briefing's description is not a fair paraphrase of the official
     label (:mod:`kg.similarity`).
@@ -51,6 +54,7 @@ from dataclasses import asdict, dataclass
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
+from kg.audit.mentions import _Mention, mentions
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
     NCCI_ANATOMIC_MODIFIERS,
@@ -60,6 +64,7 @@ from kg.cms import (
     modifier_rules,
 )
 from kg.model import RELATIONS
+from kg.model.codes import BRIEFING_SYSTEMS, code_candidates
 from kg.official import Official, official
 from kg.official import run_internal as _run
 from kg.similarity import compare_label
@@ -125,78 +130,6 @@ class Finding:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Mention:
-    code: str
-    written: str
-    system: str
-    description: str
-    relation: str
-    subject: str  # the briefing's own code
-    other: str  # for code<->code rows, the code at the other end
-    document: str
-    file: str
-    line: int
-    text: str = ""  # the row's free text
-    ends: tuple[str, str] = ("", "")  # the relation's subject and object codes
-    with_modifiers: tuple[str, ...] = ()  # modifiers the asserted relation names (kg:withModifier)
-
-
-def mentions(store) -> list[_Mention]:
-    """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject.
-
-    Relations a briefing negates (``kg:negated true``) are not mentions of a relation.
-
-    Examples
-    --------
-    >>> import pyoxigraph as ox
-    >>> from kg.examples import examples_dir
-    >>> from kg.build import build
-    >>> store = ox.Store()
-    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
-    >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
-    [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
-    """
-    nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (doc, code IRI) -> [(notation, scheme)]
-    for r in _run(store, "audit-code-nodes"):
-        nodes.setdefault((r["doc"], r["c"]), []).append((r["notation"], r["scheme"]))
-    rows: dict[tuple, tuple] = {}
-    for r in _run(store, "audit-mentions"):
-        if r["neg"] is not None:
-            continue
-        doc, mod = r["doc"], r["withModifier"]
-        for s_notation, s_scheme in nodes.get((doc, r["s"]), ()):
-            for o_notation, o_scheme in nodes.get((doc, r["o"]), ()):
-                key = (doc, r["edge"], r["rel"], s_notation, o_notation)
-                got = rows.get(key)
-                if got is None:
-                    got = rows[key] = (r, s_scheme, o_scheme, set())
-                if mod:
-                    got[3].add(mod)
-    out: list[_Mention] = []
-    for (doc, _, rel, s, o), (r, s_scheme, o_scheme, mods) in rows.items():
-        subject = r["subjectCode"]
-        # the row's code is the end that is not the briefing's subject
-        if s == subject and o != subject:
-            code, scheme, other = o, o_scheme, s
-        else:
-            code, scheme, other = s, s_scheme, o
-        out.append(_Mention(
-            code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
-            description=r["description"] or "", relation=rel.rsplit("#", 1)[-1],
-            subject=subject, other=other, document=doc, file=r["file"], line=int(r["line"]),
-            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
-        ))
-    for r in _run(store, "audit-subjects"):
-        out.append(_Mention(
-            code=r["code"], written=r["code"], system=r["scheme"].rsplit("#", 1)[-1], description="",
-            relation="subject", subject=r["code"], other="", document=r["doc"], file=r["file"], line=int(r["line"]),
-        ))
-    # ties broken by the rest of the row, so the same store always gives the same order
-    out.sort(key=lambda m: (m.file, m.line, m.relation, m.code, m.other, m.ends, m.description, m.text))
-    return out
 
 
 def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> list[str]:
@@ -302,6 +235,9 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
+        if m.relation == "malformed":
+            out.extend(_check_malformed(m, facts, memo))
+            continue
         out.extend(_check_code(m, facts, memo))
         if m.relation == "hasModifier":
             out.extend(_check_modifier(m, facts))
@@ -378,6 +314,19 @@ def _check_code(m: _Mention, facts: Official, memo: _Memo) -> list[Finding]:
             suggestion=", ".join(sorted(c for c in facts.billable if c.startswith(m.code) and facts.billable[c])[:5]),
         ))
     return out
+
+
+def _check_malformed(m: _Mention, facts: Official, memo: _Memo) -> list[Finding]:
+    systems = BRIEFING_SYSTEMS[m.table]  # a procedure row's code may have meant CPT or HCPCS
+    found = [c for s in systems if s in facts.labels for c in memo.suggest(s, m.code, m.description, facts.labels)]
+    suggestions = list(dict.fromkeys(found))[:3]
+    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+    name = "/".join(_SYSTEM_NAMES[s] for s in systems)
+    shaped = [_SYSTEM_NAMES[s] for s, _ in code_candidates(m.code) if s not in systems]  # 47382 among diagnoses
+    why = f"shaped like a {' or '.join(dict.fromkeys(shaped))} code" if shaped else f"no {name} code has that form"
+    return [Finding("unknown-code", SEVERITY["unknown-code"], m.written, name, m.file, m.line,
+                    f"{m.written} is not a {name} code: malformed, {why} ({m.table} table){hint}",
+                    briefing=m.description, suggestion=", ".join(suggestions))]
 
 
 def _check_modifier(m: _Mention, facts: Official) -> list[Finding]:

@@ -68,7 +68,8 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
         n = node(f"{AUDIT_GRAPH}/{key}")
         systems = {"ICD-10-CM": "ICD10CM", "modifier": "MOD"}
         system = systems.get(f.system, f.system)
-        candidates = [c for s, c in code_candidates(f.code) if s == system] or [f.code]
+        # a malformed code (C2#.0) is no code: the finding names it as written, and points at no code node
+        candidates = [c for s, c in code_candidates(f.code) if s == system]
 
         def add(p, o) -> None:
             out.append(ox.Quad(n, node(str(p)), o, g))
@@ -77,7 +78,7 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
         add(KG.findingKind, ox.Literal(f.kind))
         add(KG.severity, ox.Literal(f.severity))
         add(KG.writtenAs, ox.Literal(f.code))
-        if system in ("CPT", "HCPCS", "ICD10CM", "NUCC", "MOD"):
+        if system in ("CPT", "HCPCS", "ICD10CM", "NUCC", "MOD") and candidates:
             add(KG.aboutCode, node(code_iri(system, candidates[0])))
         add("http://www.w3.org/ns/prov#wasDerivedFrom", node(briefing_iri(f.document)))
         add(KG.line, ox.Literal(str(f.line), datatype=XSD_INTEGER))

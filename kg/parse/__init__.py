@@ -47,13 +47,14 @@ from kg.errors import BriefingParseError
 from kg.model.codes import BRIEFING_SYSTEMS, CODE_SYSTEMS, code_candidates, normalize_code
 from kg.parse.mentions import _PAYER_RE, PAYERS, _payer_lists, _payers, _sites
 from kg.parse.reader import _FIELD, _HEADINGS, _TITLE, _Parser
-from kg.parse.records import Briefing, Mention, Row, RowCounts, Text, Unread
+from kg.parse.records import Briefing, MalformedRow, Mention, Row, RowCounts, Text, Unread
 from kg.parse.tables import (_CODE_SHAPES, _SEPARATOR, NOT_AVAILABLE, TABLE_KINDS, _cells, _diagnosis_code,
                              _is_absent, _is_separator, _Layout, _layout, _TableKind, code_system)
 from kg.parse.text import _CLEAN, _CONTROL, _DASHES, _INVISIBLE, _SPACES, _clean, _key
 
 __all__ = [
     "Briefing",
+    "MalformedRow",
     "Mention",
     "Row",
     "RowCounts",

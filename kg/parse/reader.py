@@ -5,9 +5,10 @@ under a missing header, read when it fits a table read before (same cells,
 a code of its kind where its code is: a blank line inside a table does not
 end it) or its code's shape says which table it is, else the first line of a
 table kg does not know, whose lines are reported (``Briefing.unread_rows``).
-``N/A`` rows are counted in ``Briefing.skipped_rows``. No table line is
-dropped without a word. the first
-``CPT 77013: ...`` line is the heading; known headings open the sections whose
+``N/A`` rows are counted in ``Briefing.skipped_rows``. A row whose code cell
+has no shape of its table's code system is kept as written
+(``Briefing.malformed``), not read as a code. No table line is dropped without
+a word. The first ``CPT 77013: ...`` line is the heading; known headings open the sections whose
 paragraphs become the summary, overview and clinical context; ``Service type:``
 and ``Site of service:`` lines are fields. Errors name the file and line.
 
@@ -32,7 +33,7 @@ import re
 from kg.errors import BriefingParseError
 from kg.model.codes import BRIEFING_SYSTEMS, normalize_code
 from kg.parse.mentions import _payers, _sites
-from kg.parse.records import Briefing, Row, Text, Unread
+from kg.parse.records import Briefing, MalformedRow, Row, Text, Unread
 from kg.parse.tables import (
     NOT_AVAILABLE,
     TABLE_KINDS,
@@ -77,6 +78,9 @@ _TITLE = re.compile(
 )
 _ROW_OF = {"modifiers": "modifier", "taxonomies": "taxonomy", "diagnoses": "diagnosis", "procedures": "procedure"}
 """What a row of each table kind is called in messages."""
+_EXPECTED = {"MOD": "a two-character modifier (26, TC)", "NUCC": "a 10-character NUCC code (207L00000X)",
+             "ICD10CM": "an ICD-10-CM code (C22.0)", "CPT": "a CPT or HCPCS code (77013, G0288)"}
+"""What a code of a table's first system looks like, for the reason a malformed code is given."""
 _FIELD = re.compile(r"^\s*(service type|typical sites? of service|site of service|place of service)\s*:\s*(.*)$", re.I)
 
 
@@ -95,6 +99,7 @@ class _Parser:
         self.layouts: dict[int, dict[tuple[str, int], tuple[_Layout, int]]] = {}
         self.skipped: list[int] = []
         self.unread: list[Unread] = []
+        self.malformed: list[MalformedRow] = []
 
     def error(self, line: int, message: str) -> BriefingParseError:
         return BriefingParseError(self.path, line, message)
@@ -240,11 +245,21 @@ class _Parser:
                 self.unread.append(Unread(j + 1, stripped, err.message, "misfit row"))
                 j += 1
                 continue
-            rows.append(row)
+            if isinstance(row, MalformedRow):
+                if strict:  # under a header: the row is the table's, only its code is wrong
+                    self.malformed.append(row)
+                else:  # under a layout read off the first row: perhaps a row of another table
+                    self.unread.append(Unread(j + 1, stripped, row.reason, "misfit row"))
+            else:
+                rows.append(row)
             j += 1
         return j
 
-    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row:
+    def row(self, layout: _Layout, cells: list[str], number: int, header_line: int | None) -> Row | MalformedRow:
+        """The row on line ``number``; a :class:`MalformedRow` when its code has no shape of its table's systems.
+
+        A row with the wrong number of cells is an error: which cell is which is not known.
+        """
         kind = layout.kind
         if len(cells) != layout.width:
             where = f"the header on line {header_line}" if header_line else "the rows above it (its header is missing)"
@@ -260,19 +275,14 @@ class _Parser:
         if not code:
             raise self.error(number, f"{_ROW_OF[kind.name]} table row has an empty code cell")
         system = code_system(code, kind.systems)
+        description = cells[layout.description].strip() if layout.description is not None else ""
+        note = cells[layout.note].strip() if layout.note is not None else ""
+        extra = tuple((h, cells[i].strip()) for i, h in layout.extra if cells[i].strip())
         if system is None:
-            expected = {"MOD": "a two-character modifier (26, TC)", "NUCC": "a 10-character NUCC code (207L00000X)",
-                        "ICD10CM": "an ICD-10-CM code (C22.0)", "CPT": "a CPT or HCPCS code (77013, G0288)"}
-            raise self.error(number, f"{written!r} is not {expected[kind.systems[0]]}")
-        return Row(
-            code=code,
-            written=written.strip(),
-            system=system,
-            description=cells[layout.description].strip() if layout.description is not None else "",
-            note=cells[layout.note].strip() if layout.note is not None else "",
-            line=number,
-            extra=tuple((h, cells[i].strip()) for i, h in layout.extra if cells[i].strip()),
-        )
+            return MalformedRow(_ROW_OF[kind.name], written.strip(), description, note, number,
+                                f"{written!r} is not {_EXPECTED[kind.systems[0]]}", extra)
+        return Row(code=code, written=written.strip(), system=system, description=description, note=note,
+                   line=number, extra=extra)
 
     def build(self, paragraphs: dict[str, list[tuple[int, str]]]) -> Briefing:
         m, number, line = self.fields["heading"]  # type: ignore[misc]
@@ -312,4 +322,5 @@ class _Parser:
             unknown_tables=tuple(self.unknown),
             skipped_rows=tuple(self.skipped),
             unread_rows=tuple(self.unread),
+            malformed=tuple(self.malformed),
         )

@@ -73,6 +73,36 @@ class Row:
 
 
 @dataclass(frozen=True)
+class MalformedRow:
+    """A table row whose code cell has no shape of its table's code system: kept with the code as written.
+
+    No code is made of it (an IRI minted from ``C2#.0`` would be a code that cannot exist); the row is
+    kept so nothing is lost, and ``kg audit`` reports it as ``unknown-code`` with did-you-mean. ``table``
+    names the table (a key of :data:`kg.model.codes.BRIEFING_SYSTEMS`: ``diagnosis``, ``procedure``,
+    ``modifier``, ``taxonomy``); ``reason`` is what is wrong with the code, as the parser says it.
+
+    Examples
+    --------
+    >>> from kg.parse import parse_text
+    >>> b = parse_text("CPT 77013: CT guidance\\n| ICD-10 Code | Description | Clinical Relevance |\\n|---|---|---|\\n"
+    ...                "C2#.0 | Liver cell carcinoma | Primary. |\\n", "77013.txt")
+    >>> m = b.malformed[0]
+    >>> m.table, m.written, m.line, m.description, b.diagnoses
+    ('diagnosis', 'C2#.0', 4, 'Liver cell carcinoma', ())
+    >>> m.reason
+    "'C2#.0' is not an ICD-10-CM code (C22.0)"
+    """
+
+    table: str
+    written: str
+    description: str
+    note: str
+    line: int
+    reason: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Unread:
     """A table line kg did not read into a row, and why: it is reported, never dropped without a word.
 
@@ -92,7 +122,8 @@ class Unread:
 
 
 class RowCounts(NamedTuple):
-    """How many table rows of a document were read, skipped (``N/A`` rows) and reported (:class:`Unread`).
+    """How many table rows of a document were read, skipped (``N/A`` rows) and reported (:class:`Unread`, and
+    :class:`MalformedRow`: kept as written, but not read as a code).
 
     Every table line of a document after its header and separator is exactly one of the three.
 
@@ -142,10 +173,12 @@ class Briefing:
     """The lines of the ``N/A`` rows: rows saying a table has nothing there."""
     unread_rows: tuple[Unread, ...] = ()
     """The table lines that were not read into a row (a table kg does not know, a row that fits no table)."""
+    malformed: tuple[MalformedRow, ...] = ()
+    """The rows whose code cell is not shaped like a code of their table: kept as written, not as codes."""
 
     @property
     def row_counts(self) -> RowCounts:
-        """Table rows read, skipped (``N/A``) and reported (:attr:`unread_rows`).
+        """Table rows read, skipped (``N/A``) and reported (:attr:`unread_rows` and :attr:`malformed`).
 
         Examples
         --------
@@ -155,7 +188,7 @@ class Briefing:
         RowCounts(read=29, skipped=0, reported=0)
         """
         read = len(self.modifiers) + len(self.taxonomies) + len(self.diagnoses) + len(self.procedures)
-        return RowCounts(read, len(self.skipped_rows), len(self.unread_rows))
+        return RowCounts(read, len(self.skipped_rows), len(self.unread_rows) + len(self.malformed))
 
     @property
     def name(self) -> str:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from kg.errors import BriefingParseError
 from kg.examples import examples_dir
-from kg.parse import Briefing, Mention, Row, Text, code_system, parse_bytes, parse_file, parse_text
+from kg.parse import (BRIEFING_SYSTEMS, Briefing, MalformedRow, Mention, Row, Text, _diagnosis_code, code_system,
+                      normalize_code, parse_bytes, parse_file, parse_text)
 
 DATA = Path(__file__).resolve().parent / "data" / "parser"
 REAL = examples_dir() / "77013.txt"
@@ -296,7 +297,6 @@ MALFORMED = [
     ("latin1.txt", 4, ["not UTF-8 text", "0xe9", "re-save the file as UTF-8"]),
     ("too_few_cells.txt", 8, ["procedure table row has 2 cells, expected 3", "'|' inside a cell must be written '\\|'"]),
     ("no_subject.txt", 1, ["no subject code", "CPT 77013: CT guidance for ablation"]),
-    ("invalid_code.txt", 5, ["'47382' is not an ICD-10-CM code (C22.0)"]),
     ("invalid_subject.txt", 1, ["'77O13' is not a CPT or HCPCS code"]),
     ("orphan_separator.txt", 3, ["table separator row without a header row above it"]),
 ]
@@ -337,16 +337,51 @@ def test_missing_file(tmp_path):
     ("", 1, "no subject code"),
     ("CPT 77013: x\nfine\nbell \x07 here\n", 3, "control character U+0007"),
     ("CPT 77013: x\r\n\r\nlone surrogate \ud800\r\n", 3, "control character U+D800"),
-    ("CPT 77013: x\n| CPT Code | Description | Relationship |\n|---|---|---|\n7\u0664350 | Arabic-Indic digit | y |\n",
-     4, "is not a CPT or HCPCS code"),
-    ("CPT 77013: x\n| ICD-10 Code | Description | Clinical Relevance |\n|---|---|---|\nC22.\uff10 | fullwidth zero | y |\n",
-     4, "is not an ICD-10-CM code"),
 ])
 def test_parse_text_errors(text, line, fragment):
     with pytest.raises(BriefingParseError) as info:
         parse_text(text, "inline.txt")
     assert (info.value.path, info.value.line) == ("inline.txt", line)
     assert fragment in info.value.message
+
+
+def test_a_malformed_code_costs_nothing_but_its_code_the_row_is_kept_as_written():
+    """invalid_code.txt has a CPT code in its diagnosis table: the row is kept with its text and line, the
+    document still reads, and the reason is the message the parser used to fail the document with."""
+    path = DATA / "invalid_code.txt"
+    b = parse_file(path)
+    assert b.diagnoses == (dx("C22.0", "Liver cell carcinoma", "Primary indication for ablation.", 4),)
+    assert b.malformed == (MalformedRow(
+        table="diagnosis", written="47382", description="Percutaneous radiofrequency ablation of liver tumor",
+        note="A CPT code in the diagnosis table.", line=5, reason="'47382' is not an ICD-10-CM code (C22.0)"),)
+    assert tuple(b.row_counts) == (1, 0, 1)  # kept, and reported: not read as a code
+    assert b.unread_rows == () and b.procedures == ()
+    assert parse_bytes(path.read_bytes(), str(path)) == b
+
+
+@pytest.mark.parametrize("text, table, written, fragment", [
+    ("CPT 77013: x\n| CPT Code | Description | Relationship |\n|---|---|---|\n7\u0664350 | Arabic-Indic digit | y |\n",
+     "procedure", "7\u0664350", "is not a CPT or HCPCS code"),
+    ("CPT 77013: x\n| ICD-10 Code | Description | Clinical Relevance |\n|---|---|---|\nC22.\uff10 | fullwidth zero | y |\n",
+     "diagnosis", "C22.\uff10", "is not an ICD-10-CM code"),
+    ("CPT 77013: x\n| Modifier | Description | When to Use |\n|---|---|---|\n| Q# | Odd | Never. |\n",
+     "modifier", "Q#", "is not a two-character modifier"),
+    ("CPT 77013: x\n| Taxonomy Code | Specialty | Notes |\n|---|---|---|\n| 207X0000 | Orthopaedic Surgery | x |\n",
+     "taxonomy", "207X0000", "is not a 10-character NUCC code"),
+])
+def test_malformed_codes_of_every_table_are_kept_as_written(text, table, written, fragment):
+    b = parse_text(text, "inline.txt")
+    assert b.modifiers + b.taxonomies + b.diagnoses + b.procedures == ()
+    [m] = b.malformed
+    assert (m.table, m.written, m.line) == (table, written, 4) and fragment in m.reason
+
+
+def test_a_malformed_code_under_a_missing_header_is_reported_not_guessed():
+    """Rows read under a layout guessed from the first row may belong to another table: reported, as before."""
+    b = parse_text("CPT 77013: x\nC22.0 | Liver cell carcinoma | Primary.\nC2#.0 | Liver | Again.\n", "inline.txt")
+    assert [r.code for r in b.diagnoses] == ["C22.0"] and b.malformed == ()
+    assert [(u.line, u.kind) for u in b.unread_rows] == [(3, "misfit row")]
+    assert "'C2#.0' is not an ICD-10-CM code" in b.unread_rows[0].reason
 
 
 def test_fixture_bytes_are_protected_from_git_eol_conversion():
@@ -431,6 +466,9 @@ def check_parse(parse, data, n_lines: int) -> None:
     for row in b.modifiers + b.taxonomies + b.diagnoses + b.procedures:
         assert 1 <= row.line <= n_lines
         assert row.code.isascii() and row.code == row.code.strip()
+    for m in b.malformed:  # kept as written: a line of the document, never a code
+        assert 1 <= m.line <= n_lines and m.written and m.reason
+        assert code_system(_diagnosis_code(normalize_code(m.written)), BRIEFING_SYSTEMS[m.table]) is None
 
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -318,7 +318,12 @@ def _check_code(m: _Mention, facts: Official, memo: _Memo) -> list[Finding]:
 
 def _check_malformed(m: _Mention, facts: Official, memo: _Memo) -> list[Finding]:
     systems = BRIEFING_SYSTEMS[m.table]  # a procedure row's code may have meant CPT or HCPCS
-    found = [c for s in systems if s in facts.labels for c in memo.suggest(s, m.code, m.description, facts.labels)]
+    found = []
+    for s in systems:
+        if s in facts.labels:
+            found += memo.suggest(s, m.code, m.description, facts.labels)
+        elif s == "CPT" and facts.fee_schedule is not None:  # no CPT descriptors: the codes the MPFS lists
+            found += did_you_mean(m.code, facts.fee_schedule)
     suggestions = list(dict.fromkeys(found))[:3]
     hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
     name = "/".join(_SYSTEM_NAMES[s] for s in systems)

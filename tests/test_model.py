@@ -126,6 +126,18 @@ def test_notation_patterns_come_from_the_code_systems(shapes):
     assert listed == {s.scheme for s in CODE_SYSTEMS.values() if s.scheme and s.name != "POS"}
 
 
+def test_the_tables_a_malformed_mention_may_be_in_are_the_briefing_tables_of_the_registry(shapes):
+    from kg.model.codes import BRIEFING_SYSTEMS
+    from kg.parse import TABLE_KINDS
+    from kg.parse.reader import _ROW_OF
+
+    tables = next(p for p in shapes.objects(KGSH.MalformedMentionShape, SH.property)
+                  if shapes.value(p, SH.path) == KG.table and shapes.value(p, SH["in"]) is not None)
+    listed = {str(t) for t in Collection(shapes, shapes.value(tables, SH["in"]))}
+    assert listed == set(BRIEFING_SYSTEMS) == {_ROW_OF[k.name] for k in TABLE_KINDS}  # what the parser writes
+    assert all(k.systems == BRIEFING_SYSTEMS[_ROW_OF[k.name]] for k in TABLE_KINDS)
+
+
 def test_registry_examples_have_their_shapes():
     for s in CODE_SYSTEMS.values():
         for example in s.examples:

@@ -10,6 +10,8 @@ read is reported with its file and line.
 * ``N/A`` or empty code cells: absent data when the row says there is nothing, otherwise the row is
   reported with its line and skipped; the document still builds.
 * ``kg build`` warns with file and line, and sums up the rows reported by reason.
+* A code of the wrong form (``C2#.0``, ``77O13``) costs only the code: its row is kept as written and
+  ``kg audit`` reports it (``tests/test_malformed_codes.py``).
 """
 
 from __future__ import annotations

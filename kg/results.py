@@ -95,7 +95,7 @@ class Results:
             if not isinstance(native, ox.QuerySolutions):
                 return cls(["subject", "predicate", "object"], [], triples=list(native))
             variables = [v.value for v in native.variables]
-            rows = [tuple(s[v] for v in variables) for s in native]
+            rows = [tuple(s) for s in native]  # a solution iterates its values in the order of the variables
         except (OSError, ValueError, TypeError, SyntaxError) as err:  # evaluation errors surface while iterating
             raise QueryError(f"{source}: query failed: {err}") from err
         return cls(variables, rows)

@@ -17,8 +17,16 @@ dataset description profile uses it)::
     <G> a void:Dataset ; void:triples n .            every named graph
     <G> void:classPartition [...] ; void:propertyPartition [...] ;
         dcterms:title "..." ; pav:version "..." .   graphs that are no briefing (code-set releases ...)
+    <B> kg:sourceFile "..." ; dcterms:identifier "77013" ; dcterms:title "..." .   the catalog 'documents' reads
+    <void/review/77013.txt#L41> prov:wasDerivedFrom <B> ; kg:sourceFile "..." ; kg:line 41 ;
+        kg:subjectCode <C1> ; kg:objectCode <C2> ; kg:rule "..." ; kg:phrase "..." ; kg:sourceText "..." .
+    <C1> skos:notation "77013" .                     the rows 'needs-review' reads: one per kg:relatedTo statement
 
 The classes and relations counted are the registry's (:func:`kg.queries.registry_lists`).
+The listings ``documents`` and ``needs-review`` read the catalog and the kept rows by whole
+scans of this one graph, joined by hash: a fraction of a second at 10,000 briefings, where
+listing them from the briefing graphs takes a lookup per row (``kg query ... --recount`` does,
+and so does a store that keeps no current statistics; a test compares the two).
 Only the changed graphs are recounted, so a rebuilt or removed briefing
 costs its own graph; the distinct counts of the union (a code typed in many
 briefings is one code) are recounted over the type and relation triples
@@ -50,7 +58,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from kg.queries import internal_query_filled, registry_lists
+from kg.queries import internal_query, internal_query_filled, registry_lists
 from kg.vocab import BASE, BRIEFING, KG
 
 __all__ = ["FORMAT", "VOID_GRAPH", "digest", "is_current", "kept_quads", "record_graphs"]
@@ -58,7 +66,7 @@ __all__ = ["FORMAT", "VOID_GRAPH", "digest", "is_current", "kept_quads", "record
 VOID_GRAPH = BASE + "void"
 """The graph of the dataset description; its IRI is also the description's ``void:Dataset`` node."""
 
-FORMAT = "codekg-void-3"
+FORMAT = "codekg-void-4"
 """The layout of :data:`VOID_GRAPH`; a new layout changes :func:`digest`, so old descriptions are recounted."""
 
 _VOID = "http://rdfs.org/ns/void#"
@@ -78,6 +86,13 @@ _SOURCE_FILE = ox.NamedNode(str(KG.sourceFile))
 _IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 _RELEASE = ox.NamedNode(str(KG.release))
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+_NOTATION = ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation")
+_LINE, _SUBJECT, _OBJECT = (ox.NamedNode(str(t)) for t in (KG.line, KG.subjectCode, KG.objectCode))
+_ROW_FIELDS = ((ox.NamedNode(str(KG.rule)), "rule"), (ox.NamedNode(str(KG.phrase)), "phrase"),
+               (ox.NamedNode(str(KG.sourceText)), "text"))
+REVIEW = VOID_GRAPH + "/review/"
+"""Where the kept rows of ``needs-review`` are named: ``REVIEW + '77013.txt#L41'`` for the statement ``<briefing/77013.txt#L41>``."""
 _INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _V = ox.NamedNode(VOID_GRAPH)
 _VALUES_G = "VALUES ?g { }"
@@ -128,8 +143,9 @@ def is_current(store: ox.Store) -> bool:
     """
     if next(store.quads_for_pattern(_V, _SHA, ox.Literal(digest()), _V), None) is None:
         return False
-    listed = {q.object.value for q in store.quads_for_pattern(_V, _SUBSET, None, _V)}
-    return listed == {g.value for g in store.named_graphs()} - {VOID_GRAPH}
+    # counted in SPARQL rather than compared as sets of names: reading 10,000 graph names costs a tenth of a second
+    counts = next(iter(store.query(internal_query("stats/listed-graphs"))))
+    return int(counts["gone"].value) == 0 and counts["listed"].value == counts["graphs"].value
 
 
 def _forget(store: ox.Store, subject: ox.NamedNode) -> list[ox.Quad]:
@@ -204,6 +220,55 @@ def record_graphs(store: ox.Store, graphs: Iterable[str]) -> None:
         _record(store, set(graphs))
 
 
+def _review_row(g: ox.NamedNode, edge: ox.NamedNode | ox.BlankNode) -> ox.NamedNode:
+    """The node of :data:`VOID_GRAPH` that keeps the ``needs-review`` row of statement ``edge`` of graph ``g``.
+
+    Named after the statement (``<briefing/77013.txt#L41>`` is kept as ``<void/review/77013.txt#L41>``), so the
+    same store is described by the same quads however it was built, and never the statement's own IRI: the
+    union of the graphs must not see a statement's triples twice.
+    """
+    if isinstance(edge, ox.NamedNode) and edge.value.startswith(BRIEFING):
+        return ox.NamedNode(REVIEW + edge.value[len(BRIEFING):])
+    return ox.NamedNode(REVIEW + hashlib.sha256(f"{g.value} {edge}".encode()).hexdigest()[:32])
+
+
+def _review_rows(store: ox.Store, briefings: list[str]) -> tuple[set[ox.Quad], set[ox.Quad]]:
+    """The kept ``needs-review`` rows of ``briefings``: the rows' quads, and the notations of the codes they name."""
+    rows: set[ox.Quad] = set()
+    notations: set[ox.Quad] = set()
+    for s in _per_graph(store, "briefing-review", briefings):
+        g = s["g"]
+        r = _review_row(g, s["edge"])
+        rows.update((ox.Quad(r, _DERIVED, g, _V), ox.Quad(r, _SOURCE_FILE, s["file"], _V), ox.Quad(r, _LINE, s["line"], _V),
+                     ox.Quad(r, _SUBJECT, s["s"], _V), ox.Quad(r, _OBJECT, s["o"], _V)))
+        rows.update(ox.Quad(r, p, s[v], _V) for p, v in _ROW_FIELDS if s[v] is not None)
+        notations.update((ox.Quad(s["s"], _NOTATION, s["subject"], _V), ox.Quad(s["o"], _NOTATION, s["object"], _V)))
+    return rows, notations
+
+
+def _forget_rows(store: ox.Store, graphs: Iterable[str]) -> tuple[list[ox.Quad], set[ox.Term]]:
+    """The quads of the kept ``needs-review`` rows of ``graphs``, and the codes those rows name."""
+    out: list[ox.Quad] = []
+    codes = set()
+    for iri in graphs:
+        for link in store.quads_for_pattern(None, _DERIVED, ox.NamedNode(iri), _V):
+            for q in store.quads_for_pattern(link.subject, None, None, _V):
+                out.append(q)
+                if q.predicate in (_SUBJECT, _OBJECT):
+                    codes.add(q.object)
+    return out, codes
+
+
+def _orphans(store: ox.Store, codes: set, gone: set, kept: set[ox.Quad]) -> list[ox.Quad]:
+    """The notations of ``codes`` that no row names once the rows ``gone`` are removed and ``kept`` are written."""
+    named = {q.object for q in kept if q.predicate in (_SUBJECT, _OBJECT)}
+    out = []
+    for code in codes - named:
+        if not any(q.subject not in gone for p in (_SUBJECT, _OBJECT) for q in store.quads_for_pattern(None, p, code, _V)):
+            out.extend(store.quads_for_pattern(code, _NOTATION, None, _V))
+    return out
+
+
 def _record(store: ox.Store, graphs: set[str]) -> None:
     fresh = next(store.quads_for_pattern(_V, _SHA, ox.Literal(digest()), _V), None) is not None
     kept = kept_quads(store) if fresh else {}
@@ -215,6 +280,7 @@ def _record(store: ox.Store, graphs: set[str]) -> None:
     for iri in changed & set(kept):
         old += _forget(store, ox.NamedNode(iri))
         old.append(ox.Quad(_V, _SUBSET, ox.NamedNode(iri), _V))
+    old_rows, old_codes = _forget_rows(store, sorted(changed & set(kept))) if fresh else ([], set())
     todo = sorted(changed & existing)
     counts = {iri: 0 for iri in todo}
     counts.update((s["g"].value, int(s["n"].value)) for s in _per_graph(store, "graph-quads", todo))
@@ -228,7 +294,10 @@ def _record(store: ox.Store, graphs: set[str]) -> None:
         catalog.update(ox.Quad(g, p, s[v], _V) for p, v in ((_SOURCE_FILE, "file"), (_IDENTIFIER, "code"), (_TITLE, "title")))
         if int(s["edges"].value):
             parts[g.value] = [("class", str(KG.AssertedRelation), int(s["edges"].value))]
-    new += catalog
+    rows, notations = _review_rows(store, [iri for iri in todo if iri.startswith(BRIEFING)])
+    old += old_rows
+    old += _orphans(store, old_codes, {q.subject for q in old_rows}, rows)
+    new += catalog | rows | notations
     for iri, n in counts.items():
         new += _describe(store, iri, n, parts.get(iri, []))
     total = sum(n for iri, n in kept.items() if iri not in changed) + sum(counts.values())

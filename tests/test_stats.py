@@ -13,8 +13,8 @@ import pytest
 from kg.build import build
 from kg.codesets import load
 from kg.examples import examples_dir
-from kg.query import run
-from kg.stats import VOID_GRAPH, is_current, kept_quads
+from kg.query import bind, get, run, run_sparql
+from kg.stats import VOID_GRAPH, is_current, kept_quads, record_graphs
 from kg.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,12 +28,22 @@ def _assert_kept_equals_recount(store) -> dict:
     assert is_current(store), "the writers left the statistics stale"
     kept, counted = _rows(store), _rows(store, recount=True)
     assert kept == counted
-    listed = run(store, "documents")
-    assert listed.rows and listed.rows == run(store, "documents", recount=True).rows
+    for listing in ("documents", "needs-review"):  # the listings kept with the statistics, row for row
+        listed = run(store, listing)
+        assert listed.rows and listed.rows == run(store, listing, recount=True).rows, listing
     per_graph = {s["g"].value: int(s["n"].value) for s in store.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != <%s>) } GROUP BY ?g" % VOID_GRAPH)}
     assert kept_quads(store) == per_graph
     return kept
+
+
+def _assert_described_as_if_recounted(store) -> None:
+    """The statistics graph, kept up to date graph by graph, holds exactly what describing the store afresh writes
+    (catalog, needs-review rows and the notations they name included: nothing stale is left behind)."""
+    kept = set(store.quads_for_pattern(None, None, None, ox.NamedNode(VOID_GRAPH)))
+    store.remove_graph(ox.NamedNode(VOID_GRAPH))
+    record_graphs(store, [])
+    assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(VOID_GRAPH))) == kept
 
 
 @pytest.fixture
@@ -56,6 +66,19 @@ def test_stats_equal_a_recount_through_build_rebuild_removal_and_load(tmp_path, 
     report = build(store, [briefings], progress=False)
     assert report.updated == ["77013.txt"]
     _assert_kept_equals_recount(store)
+    _assert_described_as_if_recounted(store)
+
+    # a row kg could not type is rewritten: its kept needs-review row follows, and nothing of the old one stays
+    review = run(store, "needs-review").records()
+    doc = briefings / review[0]["file"]
+    text = doc.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if review[0]["text"] and review[0]["text"] in line)
+    doc.write_text(text.replace(row, row.replace(review[0]["text"], "Add-on code; report with the primary code")),
+                   encoding="utf-8")
+    assert build(store, [briefings], progress=False).updated == [review[0]["file"]]
+    _assert_kept_equals_recount(store)
+    _assert_described_as_if_recounted(store)
+    assert run(store, "needs-review").records() != review
 
     # a briefing deleted from the folder is removed from the store, and from the statistics
     (briefings / "76942.txt").unlink()
@@ -63,6 +86,7 @@ def test_stats_equal_a_recount_through_build_rebuild_removal_and_load(tmp_path, 
     after = _assert_kept_equals_recount(store)
     assert after[("nodes", "Briefing")] == first[("nodes", "Briefing")] - 1
     assert "https://w3id.org/codekg/briefing/76942.txt" not in kept_quads(store)
+    _assert_described_as_if_recounted(store)
 
     # a code-set release loaded, then replaced by another
     load(store, {"nucc": shared_data / "nucc_taxonomy_251.csv", "pos": shared_data / "place_of_service_codes_cms.csv"},
@@ -124,6 +148,19 @@ def test_a_store_opened_right_after_an_audit_answers_correctly(tmp_path, audited
         (f["code"], f["kind"]) for f in findings)
     store = open_store(store_dir, read_only=True)
     _assert_kept_equals_recount(store)
+    # the listing joins scans of the audit graph; it gives the rows the query with a lookup per finding gave
+    lookups = (REPO / "tests" / "data" / "audit-findings-lookups.rq").read_text(encoding="utf-8")
+    assert run(store, "audit-findings").rows == run_sparql(store, lookups).rows
+    kind = findings[0]["kind"]
+    only = run(store, "audit-findings", kind=kind)
+    assert only.rows and {r["kind"] for r in only.records()} == {kind}
+    assert only.rows == run_sparql(store, lookups, substitutions=bind(get("audit-findings"), {"kind": kind})).rows
+    # and a one-hop query, read-only from the CLI right after the audit wrote, answers what the store holds
+    del store
+    hop = kg("query", "monitors", "-p", "code=77013", "--format", "json")
+    assert hop.returncode == 0, hop.stderr
+    pairs = {(b["relation"]["value"], b["other"]["value"]) for b in json.loads(hop.stdout)["results"]["bindings"]}
+    assert ("monitors", "49405") in pairs
 
 
 def test_export_void_writes_the_kept_description(tmp_path, shared_data):

@@ -170,7 +170,8 @@
         typeof r._drawArrows !== "function" || !net.canvas) return;
     var PAD = 40, TAU = 2 * Math.PI, LABEL_PX = 7, ARROW_PX = 4, LABELS = 600, DASHED = 600;
     var font = options.nodes.font;
-    var frame = null;  // what this frame draws: set by _drawEdges, the first of the three
+    var frame = null;  // what this frame draws, found by the first of the three draws; net.kgFrame for the tests
+    net.body.emitter.on("initRedraw", function () { frame = null; });
     function area() {
       var c = net.canvas.frame.canvas;
       var a = net.canvas.DOMtoCanvas({ x: -PAD, y: -PAD });
@@ -202,7 +203,7 @@
         var part = e.options.smooth && e.options.smooth.enabled ? [f.x, f.y, t.x, t.y] : clip(f, t, box);
         if (part) { edges.push(e); parts.push(part); }
       }
-      frame = { scale: scale, box: box, edges: edges, parts: parts, full: full };
+      frame = net.kgFrame = { scale: scale, box: box, edges: edges, parts: parts, full: full, nodes: 0, labels: 0, arrows: 0 };
       return frame;
     }
     function via(e) {  // a curved (parallel) edge's control point, as vis-network computes it
@@ -211,7 +212,7 @@
       return e.edgeType._getViaCoordinates();
     }
     r._drawEdges = function (ctx) {
-      var f = begin(), groups = {}, keys = [];
+      var f = frame || begin(), groups = {}, keys = [];
       var detailed = f.scale * 10 >= ARROW_PX, dashed = detailed && f.edges.length <= DASHED;
       f.edges.forEach(function (e, i) {
         var o = e.options, dashes = dashed ? (o.dashes === true ? [5, 5] : o.dashes || null) : null;
@@ -243,6 +244,7 @@
       if (f.scale * 10 < ARROW_PX) return;
       f.edges.forEach(function (e) {
         if (!e.options.arrows.to.enabled) return;
+        f.arrows++;
         var c = e.options.color.color;
         if (!byColour[c]) { byColour[c] = []; keys.push(c); }
         byColour[c].push(e);
@@ -288,7 +290,6 @@
     }
     r._drawNodes = function (ctx, alwaysShow) {
       var f = frame || begin();
-      frame = null;  // the next frame looks again
       var all = net.body.nodes, ids = net.body.nodeIndices, box = f.box, groups = {}, keys = [], full = [], shown = [];
       var least = 1.5 / f.scale;  // keep a node visible however far out
       for (var i = 0; i < ids.length; i++) {
@@ -301,6 +302,7 @@
         groups[key].items.push(n);
         shown.push(n);
       }
+      var drawnNodes = shown.length;
       keys.forEach(function (key) {
         var g = groups[key];
         ctx.beginPath();
@@ -313,9 +315,10 @@
         var drawn = n.draw(ctx);
         if (drawn && drawn.drawExternalLabel) later.push(drawn.drawExternalLabel);
       });
-      var size = font.size;
+      var size = font.size, labelled = 0;
       if (size * f.scale >= LABEL_PX && shown.length) {
-        if (shown.length > LABELS) shown = shown.sort(function (a, b) { return degree[b.id] - degree[a.id]; }).slice(0, LABELS);
+        if (shown.length > LABELS) shown = shown.slice().sort(function (a, b) { return degree[b.id] - degree[a.id]; }).slice(0, LABELS);
+        labelled = shown.length;
         later.push(function () {
           ctx.font = size + "px " + font.face;
           ctx.textAlign = "center";
@@ -328,6 +331,8 @@
           shown.forEach(function (n) { ctx.fillText(n.options.label, n.x, n.y + n.options.size + 2); });
         });
       }
+      f.nodes = drawnNodes;
+      f.labels = labelled;
       return { drawExternalLabels: function () { later.forEach(function (draw) { draw(); }); } };
     };
   }

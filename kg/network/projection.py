@@ -254,7 +254,9 @@ def cached_project(target: ox.Store | QueryTarget, cache_dir: str | os.PathLike 
         G.graph["cached"] = False
         return G
     state = fingerprint(target)[:24]
-    opts = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in options.items())).encode()).hexdigest()[:12]
+    # an option left at None is project's default: `kg hubs` (layers=None) and `kg view --all` (no options) share a file
+    given = {k: v for k, v in options.items() if v is not None}
+    opts = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in given.items())).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"projection-{state}-{opts}.pickle"
     if path.is_file():
         with open(path, "rb") as fh:

@@ -14,7 +14,8 @@ through the CLI end to end (wall and CPU seconds; CLI start-up measured alone to
 in-process, and the old path as the baseline: the whole-store projection by SPARQL (what every one of
 these commands did before) plus the call on it.
 
-    python bench/network_bench.py --store DIR --targets [--code 77013] [--explain 77013 77012]
+    python bench/network_bench.py --store DIR --targets [--code 77013] [--explain 77013 77012] [--no-baseline]
+        [--chromium /usr/bin/chromium]     # and the 10,000-node views in Chromium, in the same run
 
 With ``--around CODE``, it times instead, in one run on the same store, the neighbourhood of CODE
 read straight from the store (:func:`kg.network.local.around`, what ``kg view CODE`` and
@@ -161,8 +162,10 @@ def _cli(args: list[str], env: dict) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
-    """Every target of the issue, CLI end to end and in-process, with the whole-store projection as baseline."""
+def targets_table(store_dir: str, code: str, pairs: list[list[str]], *, baseline: bool = True,
+                  chromium: str | None = None) -> None:
+    """Every target of the issue, CLI end to end and in-process, with the whole-store projection as baseline
+    (unless not ``baseline``), and with ``chromium`` the large-view figures of bench/view_bench.py too."""
     import os
 
     from kg.network import cached_project, explain, hubs, neighbours, project, similar
@@ -179,8 +182,16 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
            (f"kg view {code} --depth 2", 3, ["view", code, "--depth", "2", "-o", str(work / "v2.html"), *s]),
            *[(f"kg explain {' '.join(p)}", 2, ["explain", *p, *s]) for p in pairs],
            (f"kg neighbours {code}", 1, ["neighbours", code, *s]),
-           (f"kg similar {code}", 3, ["similar", code, *s])]
-    measured = {name: (target, *_cli(args, env)) for name, target, args in cli}
+           (f"kg similar {code}", 3, ["similar", code, *s]),
+           ("kg view --all (capped, cached projection)", None, ["view", "--all", "-o", str(work / "all.html"), *s])]
+    measured = {}
+    for name, target, args in cli:
+        measured[name] = (target, *_cli(args, env))
+        print(f"  {name}: {measured[name][1]:.2f} s wall, {measured[name][2]:.2f} s CPU", flush=True)
+    if not baseline:  # the CLI figures alone: no in-process repeat, no old path
+        _print_targets(store_dir, measured, {}, {}, None)
+        _chromium(chromium)
+        return
     store = open_store(store_dir, read_only=True)
     inproc = {}
 
@@ -197,10 +208,10 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
         timed(f"kg explain {' '.join(p)}", lambda p=p: explain(store, p[0], p[1], hierarchies="--hierarchies" in p))
     timed(f"kg neighbours {code}", lambda: neighbours(store, code))
     timed(f"kg similar {code}", lambda: similar(store, code))
+    base: dict[str, str] = {}
     t, c = time.perf_counter(), time.process_time()
     G = project(_SparqlOnly(store))
     base_project = (time.perf_counter() - t, time.process_time() - c)
-    base = {}
 
     def on_graph(name, fn):
         t = time.perf_counter()
@@ -218,7 +229,23 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
         on_graph(f"kg explain {' '.join(p)}", lambda p=p: explain(G, p[0], p[1]))
     on_graph(f"kg neighbours {code}", lambda: neighbours(G, code))
     on_graph(f"kg similar {code}", lambda: similar(G, code))
-    print(f"## views and analytics on {store_dir} (one run; load average {os.getloadavg()[0]:.1f})")
+    _print_targets(store_dir, measured, inproc, base, base_project)
+    _chromium(chromium)
+
+
+def _chromium(chromium: str | None) -> None:
+    if chromium is None:
+        return
+    sys.path.insert(0, str(Path(__file__).parent))
+    from view_bench import measure, report
+
+    report(measure([10_000], 30.0, chromium, baseline=False), 30.0)
+
+
+def _print_targets(store_dir, measured, inproc, base, base_project) -> None:
+    import os
+
+    print(f"## views and analytics on {store_dir} (one run; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print("")
     print("| command | target | CLI wall | CLI CPU | CLI peak RSS | in-process wall | in-process CPU "
           "| baseline: whole-store SPARQL projection + call |")
@@ -227,8 +254,9 @@ def targets_table(store_dir: str, code: str, pairs: list[list[str]]) -> None:
         w, c = inproc.get(name, (None, None))
         print(f"| {name} | {'' if target is None else f'≤ {target} s'} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MB "
               f"| {'' if w is None else f'{w:.2f} s'} | {'' if c is None else f'{c:.2f} s'} | {base.get(name, '')} |")
-    print(f"\nbaseline projection alone (SPARQL path): {base_project[0]:.1f} s wall, {base_project[1]:.1f} s CPU; "
-          f"in-process peak RSS {_rss_mb():.0f} MB")
+    if base_project is not None:
+        print(f"\nbaseline projection alone (SPARQL path): {base_project[0]:.1f} s wall, {base_project[1]:.1f} s CPU")
+    print(f"in-process peak RSS {_rss_mb():.0f} MB; kg hubs first-time peak RSS target <= 600 MB (CLI column)")
 
 
 def _child(args: list[str]) -> dict:
@@ -250,9 +278,12 @@ def main() -> None:
                     help="With --around or --targets: also explain A B (repeatable with --targets).")
     ap.add_argument("--targets", action="store_true", help="Report every target of the views issue, with baselines.")
     ap.add_argument("--code", default="77013", help="With --targets: the code to view, list and compare.")
+    ap.add_argument("--no-baseline", action="store_true", help="With --targets: the CLI figures only (no in-process repeat, no old whole-store SPARQL path).")
+    ap.add_argument("--chromium", metavar="PATH", help="With --targets: also the 10,000-node views in this Chromium.")
     args = ap.parse_args()
     if args.targets:
-        targets_table(args.store, args.code, args.explain or [["77013", "77012"], ["C22.0", "76942", "--hierarchies"]])
+        targets_table(args.store, args.code, args.explain or [["77013", "77012"], ["C22.0", "76942", "--hierarchies"]],
+                      baseline=not args.no_baseline, chromium=args.chromium)
         return
     if args.around:
         around_table(args.store, args.around, args.explain[0] if args.explain else None)

@@ -125,6 +125,8 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 6), help="Hops around CODE.")
 @click.option("--all", "whole", is_flag=True, help="The whole briefing graph.")
 @click.option("--hierarchies", is_flag=True, help="With --all: also the code-set hierarchies (ICD-10-CM, NUCC).")
+@click.option("--max-nodes", type=click.IntRange(1, None), default=None, metavar="N",
+              help="With --all: draw at most N codes, the best connected (default 5,000; at most 20,000).")
 @click.option("--hierarchy", is_flag=True, help="With CODE: its code-set hierarchy, ancestors and descendants (capped).")
 @click.option("--query", "query_name", metavar="NAME", help="The subgraph a named query returns (see 'kg queries').")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter.")
@@ -136,19 +138,20 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
               show_default=True, help="The HTML file to write.")
 @endpoint_option
 @store_option
-def view(code, depth, whole, hierarchies, hierarchy, query_name, params, sparql, audit, layers, physics, output,
-         endpoint, store_dir) -> None:
+def view(code, depth, whole, hierarchies, max_nodes, hierarchy, query_name, params, sparql, audit, layers, physics,
+         output, endpoint, store_dir) -> None:
     """Write an interactive, self-contained HTML view of the graph.
 
     \b
     kg view 77013 --depth 2 -o 77013.html     # the codes around a code
     kg view 77013 --layers briefing,ncci      # only briefing rows and NCCI edits
-    kg view --all -o all.html                 # every briefing
+    kg view --all -o all.html                 # every briefing (the best-connected 5,000 codes)
     kg view --query monitors -p code=77013    # what a named query returns
     kg view --sparql my.rq                    # what your CONSTRUCT or SELECT returns
     kg view --audit -o audit.html             # the audit findings on the graph
     kg view C22 --hierarchy -o c22.html       # a code's code-set hierarchy
     """
+    from kg.network.projection import cache_dir_for
     from kg.view import view as make_view
 
     modes = [code is not None, whole, query_name is not None, sparql is not None, audit]
@@ -159,11 +162,14 @@ def view(code, depth, whole, hierarchies, hierarchy, query_name, params, sparql,
     page = make_view(
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
         sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,
-        source=getattr(sparql, "name", "<stdin>"), hierarchy=hierarchy, layers=layers,
+        source=getattr(sparql, "name", "<stdin>"), hierarchy=hierarchy, layers=layers, max_nodes=max_nodes,
+        cache_dir=None if endpoint or not whole else cache_dir_for(store_dir),
     )
     page.save(output)
     click.echo(f"wrote {output}: {page.node_count} nodes, {page.edge_count} edges"
                + ("" if page.physics else " (fixed layout, physics off)"), err=True)
+    if "best-connected" in page.title:
+        click.echo(f"{page.title.split(': ', 1)[1]}", err=True)
 
 
 COMMANDS = (explain, neighbours, hubs, similar, view)

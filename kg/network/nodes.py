@@ -104,7 +104,10 @@ _TYPE_NODES = [(ox.NamedNode(iri), name) for iri, name in _TYPES.items()]
 
 
 def _node_info_local(store: ox.Store, attrs: dict[str, dict[str, str]]) -> None:
-    codesets = [ox.NamedNode(g) for g in current_graphs(store).values()]
+    # only the code-set graphs that hold any preferred label: an NCCI or MPFS release has none, and each graph
+    # asked costs every node a lookup
+    codesets = [g for g in (ox.NamedNode(g) for g in current_graphs(store).values())
+                if next(store.quads_for_pattern(None, _P["pref"], None, g), None) is not None]
     for n, a in attrs.items():
         node = ox.NamedNode(n)
         for cls, name in _TYPE_NODES:

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -120,13 +121,15 @@ def project(target: ox.Store | QueryTarget, *, relations: Iterable[str] | None =
                 labels[key].add(words)
                 layer_of[key] = layer
     G = nx.MultiDiGraph(layers=list(chosen))
-    for (s, rel, o), srcs in sources.items():
-        attrs = {"relation": rel, "layer": layer_of[(s, rel, o)], "sources": sorted(srcs)}
-        if labels.get((s, rel, o)):
-            attrs["label"] = "; ".join(sorted(labels[(s, rel, o)]))
-        G.add_edge(s, o, key=rel, **attrs)
-    for n, a in node_info(target, G.nodes).items():
-        G.nodes[n].update(a)
+
+    def edge(key, srcs):
+        attrs = {"relation": key[1], "layer": layer_of[key], "sources": sorted(srcs)}
+        if key in labels:
+            attrs["label"] = "; ".join(sorted(labels[key]))
+        return key[0], key[2], key[1], attrs
+
+    G.add_edges_from(edge(key, srcs) for key, srcs in sources.items())  # in bulk: a third of add_edge's time
+    nx.set_node_attributes(G, node_info(target, G.nodes))
     return G
 
 
@@ -222,6 +225,18 @@ def cache_dir_for(store_dir: str | os.PathLike) -> Path:
     return Path(override) if override else store_dir.parent / f"{store_dir.name}.kg-cache"
 
 
+def _load(fh) -> nx.MultiDiGraph:
+    """The pickled graph, with the cyclic garbage collector off while its million objects are made (2.5x quicker:
+    otherwise each few hundred new containers start a collection pass over all the ones before)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(fh)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def cached_project(target: ox.Store | QueryTarget, cache_dir: str | os.PathLike | None, **options) -> nx.MultiDiGraph:
     """:func:`project`, kept in ``cache_dir`` under the store's :func:`fingerprint` and the options.
 
@@ -239,11 +254,13 @@ def cached_project(target: ox.Store | QueryTarget, cache_dir: str | os.PathLike 
         G.graph["cached"] = False
         return G
     state = fingerprint(target)[:24]
-    opts = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in options.items())).encode()).hexdigest()[:12]
+    # an option left at None is project's default: `kg hubs` (layers=None) and `kg view --all` (no options) share a file
+    given = {k: v for k, v in options.items() if v is not None}
+    opts = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in given.items())).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"projection-{state}-{opts}.pickle"
     if path.is_file():
         with open(path, "rb") as fh:
-            G = pickle.load(fh)
+            G = _load(fh)
         G.graph["cached"] = True
         return G
     G = project(target, **options)

@@ -17,8 +17,11 @@ Layouts are computed in Python, not in the browser: a force-directed layout
 (Pivot MDS, refined with a grid-approximated Fruchterman-Reingold) that
 scales to tens of thousands of nodes, or a layered one for code-set
 hierarchies. Above :data:`PHYSICS_THRESHOLD` nodes the page keeps those fixed
-positions and vis-network's physics stays off; above :data:`MAX_NODES` no
-page is written and the error suggests a narrower view.
+positions and vis-network's physics stays off, and the page draws itself by
+level of detail (only what is on screen, batched by style; arrow heads and
+labels once they are big enough to read). :func:`view_graph` writes no page
+above :data:`MAX_NODES`; :func:`all_view` caps the whole graph to its
+best-connected codes instead (:data:`kg.view.select.ALL_VIEW_NODES`).
 
 The package has three parts, importing one way:
 

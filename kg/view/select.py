@@ -22,13 +22,14 @@ import pyoxigraph as ox
 from kg.audit import AUDIT_GRAPH, read_findings
 from kg.errors import KGError
 from kg.model import EDGE_KINDS, LAYERS, RELATIONS
-from kg.network import project
+from kg.network import cached_project, project
 from kg.network.local import ancestors, around, ncci_rules
 from kg.query import bind, compact, get, named_queries, run, run_sparql
+from kg.view.data import ATTRIBUTE_TYPES
 from kg.view.page import View, _tail, view_graph
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
 
-__all__ = ["all_view", "audit_view", "ego_view", "query_view", "view"]
+__all__ = ["ALL_VIEW_EDGES", "ALL_VIEW_NODES", "all_view", "audit_view", "ego_view", "query_view", "view"]
 
 _HUB_RELATIONS = frozenset(r.name for r in RELATIONS.values() if r.range in ("payer", "site"))
 """Relations to payers and sites of service, which join nearly every procedure to every other."""
@@ -72,29 +73,96 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
                       findings=read_findings(store), physics=physics, focus=[centre])
 
 
-def all_view(store, hierarchies: bool = False, *, physics: bool | None = None) -> View:
+ALL_VIEW_NODES = 5_000
+"""``kg view --all`` draws at most this many codes by default (``--max-nodes`` raises it up to :data:`MAX_NODES`)."""
+
+ALL_VIEW_EDGES = 25_000
+"""And at most this many edges among them."""
+
+
+def all_view(store, hierarchies: bool = False, *, physics: bool | None = None, max_nodes: int = ALL_VIEW_NODES,
+             max_edges: int = ALL_VIEW_EDGES, cache_dir=None) -> View:
     """The whole briefing graph; with ``hierarchies``, also the code sets' ``broader`` edges above its codes.
 
-    The hierarchies are drawn only above the codes the briefings mention
-    (:func:`kg.network.local.ancestors`), not whole: ICD-10-CM alone would be
-    about 99,000 nodes.
+    A graph of more than ``max_nodes`` codes (or ``max_edges`` edges) is
+    drawn capped, never refused: the best-connected codes (by code-to-code
+    edges, then notation) as long as both limits hold, and the title says how
+    many of how many are drawn. A capped view lists each code's modifiers,
+    specialties, payers and sites in its details panel rather than drawing
+    them. The hierarchies are drawn only above the codes drawn
+    (:func:`kg.network.local.ancestors`), never whole: ICD-10-CM alone would
+    be about 99,000 nodes. The projection is read through
+    :func:`kg.network.cached_project` when ``cache_dir`` is given.
+
+    Raises
+    ------
+    KGError
+        If ``max_nodes`` is not between 1 and :data:`kg.view.page.MAX_NODES`.
 
     Examples
     --------
     >>> import tempfile
+    >>> from kg.build import build
     >>> from kg.store import open_store
+    >>> from kg.examples import examples_dir
     >>> all_view(open_store(tempfile.mkdtemp())).node_count
     0
+    >>> store = open_store(tempfile.mkdtemp())
+    >>> _ = build(store, [examples_dir()], progress=False)
+    >>> v = all_view(store, max_nodes=3)
+    >>> v.title, v.node_count
+    ('All briefings: the 3 best-connected of 80 codes (raise with --max-nodes)', 3)
     """
-    G = project(store)
-    if hierarchies:  # only the part of each hierarchy above the codes the briefings mention
+    from kg.view.page import MAX_NODES
+
+    if not 1 <= max_nodes <= MAX_NODES:
+        raise KGError(f"max_nodes must be between 1 and {MAX_NODES:,}, not {max_nodes:,}")
+    G = cached_project(store, cache_dir) if cache_dir is not None else project(store)
+    codes = [n for n, t in G.nodes(data="type") if t not in ATTRIBUTE_TYPES]
+    title = "All briefings"
+    if len(codes) > max_nodes or G.number_of_edges() > max_edges:
+        G, drawn = _best_connected(G, codes, max_nodes, max_edges)
+        title += f": the {drawn:,} best-connected of {len(codes):,} codes (raise with --max-nodes)"
+    if hierarchies:  # only the part of each hierarchy above the codes drawn
         H = ancestors(store, list(G.nodes))
         for n, d in H.nodes(data=True):
             if n not in G:
                 G.add_node(n, **d)
         G.add_edges_from(H.edges(keys=True, data=True))
-    title = "All briefings" + (" with code-set hierarchies" if hierarchies else "")
+        title = title.replace("All briefings", "All briefings with code-set hierarchies", 1)
     return view_graph(G, title=title, findings=read_findings(store), physics=physics)
+
+
+def _best_connected(G: nx.MultiDiGraph, codes: list[str], max_nodes: int, max_edges: int) -> tuple[nx.MultiDiGraph, int]:
+    """The codes of ``G`` with most code-to-code edges (then by notation), added while at most ``max_nodes`` codes
+    and ``max_edges`` edges among them; each keeps its attribute nodes' names as ``attributes`` lines."""
+    from kg.view.data import _ATTRIBUTE_HEADINGS, _name
+
+    is_code = set(codes)
+
+    def degree(n) -> int:
+        return sum(len(keys) for m, keys in G.succ[n].items() if m in is_code) + \
+            sum(len(keys) for m, keys in G.pred[n].items() if m in is_code)
+
+    order = sorted(codes, key=lambda n: (-degree(n), G.nodes[n].get("notation", n), n))
+    kept: set[str] = set()
+    edges = 0
+    for n in order:
+        if len(kept) >= max_nodes:
+            break
+        new = sum(len(keys) for m, keys in G.succ[n].items() if m in kept) + \
+            sum(len(keys) for m, keys in G.pred[n].items() if m in kept) + len(G.succ[n].get(n, ()))
+        if edges + new > max_edges:
+            continue  # a code that would bring too many edges; a less connected one may still fit
+        kept.add(n)
+        edges += new
+    H = G.subgraph(kept).copy()
+    for n in kept:
+        lines = [(_ATTRIBUTE_HEADINGS[G.nodes[m].get("type")], _name(G.nodes[m], m))
+                 for m in G.succ[n] if m not in is_code and G.nodes[m].get("type") in _ATTRIBUTE_HEADINGS]
+        if lines:
+            H.nodes[n]["attributes"] = list(H.nodes[n].get("attributes") or []) + sorted(lines)
+    return H, len(kept)
 
 
 def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool | None = None, **params) -> View:
@@ -257,6 +325,8 @@ def view(
     source: str = "<sparql>",
     hierarchy: bool = False,
     layers=None,
+    max_nodes: int | None = None,
+    cache_dir=None,
 ) -> View:
     """One view of the store: around ``code``, ``all``, a ``query`` or ``sparql`` result, or the ``audit``.
 
@@ -265,7 +335,8 @@ def view(
     ``code``'s code-set hierarchy (:func:`kg.view.hierarchy.hierarchy_view`).
     ``store`` may also be a networkx graph, such as one that
     :func:`kg.network.neighbours` or :func:`kg.network.project` returns:
-    it is drawn as it is (:func:`kg.view.page.view_graph`).
+    it is drawn as it is (:func:`kg.view.page.view_graph`). ``max_nodes``
+    and ``cache_dir`` go to :func:`all_view`.
 
     Examples
     --------
@@ -300,12 +371,14 @@ def view(
         raise KGError("hierarchies go with the whole-graph view (kg view --all --hierarchies)")
     if params and query is None:
         raise KGError("parameters work with a named query only (kg view --query NAME -p code=...)")
+    if max_nodes is not None and not all:
+        raise KGError("max_nodes goes with the whole-graph view (kg view --all --max-nodes N)")
     if layers is not None and code is None:
         raise KGError("layers go with a view around a code (kg view CODE --layers ncci,briefing)")
     if code is not None:
         return ego_view(store, code, depth, physics=physics, layers=layers)
     if all:
-        return all_view(store, hierarchies, physics=physics)
+        return all_view(store, hierarchies, physics=physics, max_nodes=max_nodes or ALL_VIEW_NODES, cache_dir=cache_dir)
     if query is not None:
         return query_view(store, query, physics=physics, **dict(params or {}))
     if sparql is not None:

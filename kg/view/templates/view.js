@@ -74,9 +74,9 @@
   var NODE_CHUNK = 1500, EDGE_CHUNK = 3000;
   var progressive = data.large && !data.physics;
   var nodeOrder = info, edgeOrder = data.edges, rank = null;
+  var degree = new Int32Array(info.length);
+  data.edges.forEach(function (e) { degree[e.from]++; degree[e.to]++; });
   if (progressive) {
-    var degree = new Int32Array(info.length);
-    data.edges.forEach(function (e) { degree[e.from]++; degree[e.to]++; });
     nodeOrder = info.slice().sort(function (a, b) { return degree[b.id] - degree[a.id] || a.id - b.id; });
     rank = new Int32Array(info.length);
     nodeOrder.forEach(function (n, i) { rank[n.id] = i; });
@@ -156,83 +156,184 @@
   window.kgSettled = !data.physics;  // and nothing moves any more
 
   /* vis-network 9.1.2 draws every edge and arrow head on every frame, even off
-     screen, and each node with several canvas state changes; in a large view
-     that makes a frame take most of a second. So a large view draws an overview
-     while it is zoomed out (below DETAIL_SCALE, where shapes, labels, dashes and
-     arrow heads are a pixel or two): nodes as dots and edges as lines, one
-     canvas path per colour. Zoomed in, vis-network draws as usual, skipping only
-     the edges that are off screen. Selected and hovered items and audit
-     findings are always drawn in full. */
-  function drawOverview(net) {
+     screen, and each node and label with many canvas state changes: tens of
+     microseconds an item, so a 10,000-node frame took most of a second. A large
+     view draws itself instead, level of detail by zoom: only what is on screen,
+     one canvas path per colour and style (nodes of one type, edges of one
+     relation, arrow heads of one colour), arrow heads once they are a few pixels
+     long (ARROW_PX), and labels once they are readable (LABEL_PX) and at most
+     LABELS of them (the best-connected first). Selected and hovered items and
+     audit findings are drawn by vis-network, in full. */
+  function drawLarge(net, degree) {
     var r = net.renderer;
     if (!r || typeof r._drawNodes !== "function" || typeof r._drawEdges !== "function" ||
         typeof r._drawArrows !== "function" || !net.canvas) return;
-    var DETAIL_SCALE = 0.3, PAD = 60, TAU = 2 * Math.PI;
-    var drawNodes = r._drawNodes;
+    var PAD = 40, TAU = 2 * Math.PI, LABEL_PX = 7, ARROW_PX = 4, LABELS = 600, DASHED = 600;
+    var font = options.nodes.font;
+    var frame = null;  // what this frame draws, found by the first of the three draws; net.kgFrame for the tests
+    net.body.emitter.on("initRedraw", function () { frame = null; });
     function area() {
       var c = net.canvas.frame.canvas;
       var a = net.canvas.DOMtoCanvas({ x: -PAD, y: -PAD });
       var b = net.canvas.DOMtoCanvas({ x: c.clientWidth + PAD, y: c.clientHeight + PAD });
       return { left: a.x, top: a.y, right: b.x, bottom: b.y };
     }
-    function detailed() { return net.body.view.scale >= DETAIL_SCALE; }
-    function eachEdge(draw) {
-      var all = net.body.edges, ids = net.body.edgeIndices, box = area();
+    function clip(f, t, box) {  // the part of the segment f-t inside the box (Liang-Barsky), or null
+      var dx = t.x - f.x, dy = t.y - f.y, lo = 0, hi = 1;
+      var p = [-dx, dx, -dy, dy], q = [f.x - box.left, box.right - f.x, f.y - box.top, box.bottom - f.y];
+      for (var k = 0; k < 4; k++) {
+        if (p[k] === 0) { if (q[k] < 0) return null; continue; }
+        var u = q[k] / p[k];
+        if (p[k] < 0) { if (u > hi) return null; if (u > lo) lo = u; }
+        else { if (u < lo) return null; if (u < hi) hi = u; }
+      }
+      return [f.x + lo * dx, f.y + lo * dy, f.x + hi * dx, f.y + hi * dy];
+    }
+    function begin() {
+      var scale = net.body.view.scale, box = area(), all = net.body.edges, ids = net.body.edgeIndices;
+      var edges = [], parts = [], full = [];
       for (var i = 0; i < ids.length; i++) {
         var e = all[ids[i]];
         if (e.connected !== true) continue;
         var f = e.from, t = e.to;
         if ((f.x > t.x ? f.x : t.x) < box.left || (f.x < t.x ? f.x : t.x) > box.right ||
             (f.y > t.y ? f.y : t.y) < box.top || (f.y < t.y ? f.y : t.y) > box.bottom) continue;
-        draw(e);
+        if (e.selected || e.hover) { full.push(e); continue; }
+        /* a straight edge is drawn only where it crosses the screen: a long dashed line is thousands of dashes */
+        var part = e.options.smooth && e.options.smooth.enabled ? [f.x, f.y, t.x, t.y] : clip(f, t, box);
+        if (part) { edges.push(e); parts.push(part); }
       }
+      frame = net.kgFrame = { scale: scale, box: box, edges: edges, parts: parts, full: full, nodes: 0, labels: 0, arrows: 0 };
+      return frame;
+    }
+    function via(e) {  // a curved (parallel) edge's control point, as vis-network computes it
+      var o = e.options.smooth;
+      if (!o || o.enabled !== true || !e.edgeType || typeof e.edgeType._getViaCoordinates !== "function") return null;
+      return e.edgeType._getViaCoordinates();
     }
     r._drawEdges = function (ctx) {
-      if (detailed()) { eachEdge(function (e) { e.draw(ctx); }); return; }
-      var byColour = {}, full = [];
-      eachEdge(function (e) {
-        if (e.selected || e.hover) { full.push(e); return; }
-        var c = e.options.color.color;
-        (byColour[c] || (byColour[c] = [])).push(e);
+      var f = frame || begin(), groups = {}, keys = [];
+      var detailed = f.scale * 10 >= ARROW_PX, dashed = detailed && f.edges.length <= DASHED;
+      f.edges.forEach(function (e, i) {
+        var o = e.options, dashes = dashed ? (o.dashes === true ? [5, 5] : o.dashes || null) : null;
+        var key = o.color.color + "|" + o.width + "|" + (dashes ? dashes.join(",") : "");
+        if (!groups[key]) { groups[key] = { color: o.color.color, width: o.width, dashes: dashes, items: [] }; keys.push(key); }
+        groups[key].items.push(i);
       });
-      ctx.lineWidth = 1 / net.body.view.scale;
-      ctx.globalAlpha = 0.6;
-      Object.keys(byColour).forEach(function (colour) {
+      /* hairlines while zoomed out: a wide stroke of one long path is slow to fill */
+      var hair = 1 / f.scale;
+      keys.forEach(function (key) {
+        var g = groups[key];
         ctx.beginPath();
-        byColour[colour].forEach(function (e) { ctx.moveTo(e.from.x, e.from.y); ctx.lineTo(e.to.x, e.to.y); });
-        ctx.strokeStyle = colour;
+        g.items.forEach(function (i) {
+          var e = f.edges[i], p = f.parts[i], v = detailed ? via(e) : null;
+          ctx.moveTo(p[0], p[1]);
+          if (v) ctx.quadraticCurveTo(v.x, v.y, p[2], p[3]); else ctx.lineTo(p[2], p[3]);
+        });
+        ctx.setLineDash(g.dashes || []);
+        ctx.lineWidth = Math.min(g.width, hair);
+        ctx.strokeStyle = g.color;
         ctx.stroke();
       });
-      ctx.globalAlpha = 1;
-      full.forEach(function (e) { e.draw(ctx); });
+      ctx.setLineDash([]);
+      f.full.forEach(function (e) { e.draw(ctx); });
     };
     r._drawArrows = function (ctx) {
-      if (detailed()) eachEdge(function (e) { e.drawArrows(ctx); });
-    };
-    r._drawNodes = function (ctx, alwaysShow) {
-      if (alwaysShow || detailed()) return drawNodes.call(r, ctx, alwaysShow);
-      var all = net.body.nodes, ids = net.body.nodeIndices, box = area(), byColour = {}, full = [];
-      for (var i = 0; i < ids.length; i++) {
-        var n = all[ids[i]], s = n.options.size, sh = n.shape;
-        sh.left = n.x - s; sh.top = n.y - s; sh.width = sh.height = 2 * s;  // what vis-network's hit tests read
-        if (n.selected || n.hover || n.options.borderWidth > 2) { full.push(n); continue; }
-        if (n.x + s < box.left || n.x - s > box.right || n.y + s < box.top || n.y - s > box.bottom) continue;
-        var c = n.options.color.background;
-        (byColour[c] || (byColour[c] = [])).push(n);
-      }
-      var least = 1.5 / net.body.view.scale;  // keep a dot visible however far out
-      Object.keys(byColour).forEach(function (colour) {
+      var f = frame || begin(), byColour = {}, keys = [];
+      f.full.forEach(function (e) { e.drawArrows(ctx); });
+      if (f.scale * 10 < ARROW_PX) return;
+      f.edges.forEach(function (e) {
+        if (!e.options.arrows.to.enabled) return;
+        f.arrows++;
+        var c = e.options.color.color;
+        if (!byColour[c]) { byColour[c] = []; keys.push(c); }
+        byColour[c].push(e);
+      });
+      keys.forEach(function (c) {
         ctx.beginPath();
-        byColour[colour].forEach(function (n) {
-          var rad = Math.max(n.options.size, least);
-          ctx.moveTo(n.x + rad, n.y);
-          ctx.arc(n.x, n.y, rad, 0, TAU);
+        byColour[c].forEach(function (e) {
+          var t = e.to, v = via(e) || e.from, dx = t.x - v.x, dy = t.y - v.y, d = Math.sqrt(dx * dx + dy * dy);
+          if (d < 1e-6) return;
+          dx /= d; dy /= d;
+          var len = 15 * e.options.arrows.to.scaleFactor + 3 * e.options.width, back = t.options.size + 1;
+          var x = t.x - dx * back, y = t.y - dy * back, bx = x - dx * len, by = y - dy * len, w = 0.3 * len;
+          ctx.moveTo(x, y); ctx.lineTo(bx - dy * w, by + dx * w); ctx.lineTo(bx + dy * w, by - dx * w);
         });
-        ctx.fillStyle = colour;
+        ctx.fillStyle = c;
         ctx.fill();
       });
-      full.forEach(function (n) { n.draw(ctx); });
-      return { drawExternalLabels: null };
+    };
+    /* vis-network's own shape paths, for a batch of one type; fill() closes each one (closePath on a long
+       path costs Chromium time in proportion to the path) */
+    var SHAPES = {
+      dot: function (ctx, x, y, s) { ctx.moveTo(x + s, y); ctx.arc(x, y, s, 0, TAU); },
+      square: function (ctx, x, y, s) { ctx.rect(x - s, y - s, 2 * s, 2 * s); },
+      diamond: function (ctx, x, y, s) { ctx.moveTo(x, y + s); ctx.lineTo(x + s, y); ctx.lineTo(x, y - s); ctx.lineTo(x - s, y); },
+      hexagon: function (ctx, x, y, s) {
+        ctx.moveTo(x + s, y);
+        for (var k = 1; k < 6; k++) ctx.lineTo(x + s * Math.cos(TAU * k / 6), y + s * Math.sin(TAU * k / 6));
+      },
+      star: function (ctx, x, y, s) {
+        s *= 0.82; y += 0.1 * s;
+        for (var k = 0; k < 10; k++) {
+          var q = k % 2 === 0 ? 1.3 * s : 0.5 * s;
+          ctx[k ? "lineTo" : "moveTo"](x + q * Math.sin(2 * k * Math.PI / 10), y - q * Math.cos(2 * k * Math.PI / 10));
+        }
+      },
+      triangle: function (ctx, x, y, s) { tri(ctx, x, y, s, 1); },
+      triangleDown: function (ctx, x, y, s) { tri(ctx, x, y, s, -1); }
+    };
+    function tri(ctx, x, y, s, up) {
+      s *= 1.15; y += up * 0.275 * s;
+      var a = 2 * s, h = a / 2, lo = Math.sqrt(3) / 6 * a, hi = Math.sqrt(a * a - h * h) - lo;
+      ctx.moveTo(x, y - up * hi); ctx.lineTo(x + h, y + up * lo); ctx.lineTo(x - h, y + up * lo);
+    }
+    r._drawNodes = function (ctx, alwaysShow) {
+      var f = frame || begin();
+      var all = net.body.nodes, ids = net.body.nodeIndices, box = f.box, groups = {}, keys = [], full = [], shown = [];
+      var least = 1.5 / f.scale;  // keep a node visible however far out
+      for (var i = 0; i < ids.length; i++) {
+        var n = all[ids[i]], s = n.options.size, sh = n.shape;
+        if (n.selected || n.hover || n.options.borderWidth > 2 || info[n.id].focus || !SHAPES[n.options.shape] || alwaysShow) { full.push(n); continue; }
+        sh.left = n.x - s; sh.top = n.y - s; sh.width = sh.height = 2 * s;  // what vis-network's hit tests read
+        if (n.x + s < box.left || n.x - s > box.right || n.y + s < box.top || n.y - s > box.bottom) continue;
+        var key = n.options.shape + "|" + n.options.color.background;
+        if (!groups[key]) { groups[key] = { shape: SHAPES[n.options.shape], color: n.options.color.background, items: [] }; keys.push(key); }
+        groups[key].items.push(n);
+        shown.push(n);
+      }
+      var drawnNodes = shown.length;
+      keys.forEach(function (key) {
+        var g = groups[key];
+        ctx.beginPath();
+        g.items.forEach(function (n) { g.shape(ctx, n.x, n.y, Math.max(n.options.size, least)); });
+        ctx.fillStyle = g.color;
+        ctx.fill();
+      });
+      var later = [];
+      full.forEach(function (n) {
+        var drawn = n.draw(ctx);
+        if (drawn && drawn.drawExternalLabel) later.push(drawn.drawExternalLabel);
+      });
+      var size = font.size, labelled = 0;
+      if (size * f.scale >= LABEL_PX && shown.length) {
+        if (shown.length > LABELS) shown = shown.slice().sort(function (a, b) { return degree[b.id] - degree[a.id]; }).slice(0, LABELS);
+        labelled = shown.length;
+        later.push(function () {
+          ctx.font = size + "px " + font.face;
+          ctx.textAlign = "center";
+          ctx.textBaseline = "top";
+          ctx.lineJoin = "round";
+          ctx.lineWidth = font.strokeWidth;
+          ctx.strokeStyle = font.strokeColor;
+          ctx.fillStyle = font.color;
+          shown.forEach(function (n) { ctx.strokeText(n.options.label, n.x, n.y + n.options.size + 2); });
+          shown.forEach(function (n) { ctx.fillText(n.options.label, n.x, n.y + n.options.size + 2); });
+        });
+      }
+      f.nodes = drawnNodes;
+      f.labels = labelled;
+      return { drawExternalLabels: function () { later.forEach(function (draw) { draw(); }); } };
     };
   }
 
@@ -295,7 +396,7 @@
                      scale: 0.95 * Math.min(w / (x1 - x0 + 50), h / (y1 - y0 + 50)) });
   }
 
-  if (data.large) drawOverview(network);
+  if (data.large) drawLarge(network, degree);
   timings.networkCreated = performance.now();
   quietly(function () { network.setData({ nodes: nodeView, edges: edgeView }); });
   timings.dataSet = performance.now();
@@ -394,7 +495,7 @@
   if (info.some(function (n) { return n.findings; })) notes.push("\u26A0 red ring: audit finding.");
   notes.push("Arrows point in the relation's direction.");
   notes.push(data.physics ? "Physics on: drag nodes to rearrange." : "Fixed layout computed by kg; physics off.");
-  if (data.large) notes.push("Zoom in for shapes, labels and arrows.");
+  if (data.large) notes.push("Zoom in for labels and arrows.");
   if (attributeTypes.length && !attributeTypes.every(function (t) { return t.shown; }))
     notes.push("Modifiers, specialties, payers and sites are listed in a code's details (click it).");
   document.getElementById("kg-notes").textContent = notes.join(" ");

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -122,7 +123,7 @@ def graph_kind(graph: str) -> str:
 
 
 def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = None,
-             progress: bool | None = False, shapes=None) -> ValidationReport:
+             progress: bool | None = False, shapes=None, graphs: Iterable[str] | None = None) -> ValidationReport:
     """Validate every graph of ``store`` against the kg shapes, each graph on its own (see the module docstring).
 
     Parameters
@@ -139,6 +140,8 @@ def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = 
         A progress bar on stderr (``None``: when it is a terminal).
     shapes : rdflib.Graph, optional
         The shapes; default :func:`kg.shapes.shapes_graph`.
+    graphs : iterable of str, optional
+        Validate only these graphs (IRIs; ``""`` is the default graph).
 
     Raises
     ------
@@ -171,6 +174,9 @@ def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = 
     others = sorted(named - set(briefings))
     if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         others.insert(0, "")
+    if graphs is not None:
+        wanted = set(graphs)
+        briefings, others = [g for g in briefings if g in wanted], [g for g in others if g in wanted]
     report = ValidationReport()
     disable = None if progress is None else not progress
     bar = tqdm(total=len(briefings) + len(others), desc="kg validate", unit="graph", disable=disable, leave=False)

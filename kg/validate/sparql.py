@@ -319,24 +319,37 @@ def check_graph(store: ox.Store, graph: str, checks: list[Check]) -> list[Violat
     []
     """
     default = data_graphs(store, graph)
+    subclasses: dict[str, list[ox.NamedNode]] = {}
     out: list[Violation] = []
     for c in checks:
-        rows = store.query(c.text(), prefixes=_PREFIXES, default_graph=default, substitutions=c.substitutions())
-        if c.select is None:
-            for r in rows:
-                value = r["value"] if "value" in rows.variables or ox.Variable("value") in rows.variables else None
-                out.append(Violation(graph, str(r["this"]), c.message, c.component, c.path,
-                                     None if value is None else str(value), c.severity, c.shape))
-            continue
-        focus = {r["this"] for r in rows}
-        if not focus:
-            continue
-        found = store.query(c.select, prefixes={**_PREFIXES, **dict(c.prefixes)}, default_graph=default)
-        names = {v.value for v in found.variables}
-        for r in found:
-            if r["this"] in focus:
-                value = r["value"] if "value" in names else None
-                out.append(Violation(graph, str(r["this"]), c.message, c.component,
-                                     r["path"].value if "path" in names and r["path"] is not None else None,
-                                     None if value is None else str(value), c.severity, c.shape))
+        if c.target not in subclasses:
+            rows = store.query(internal_query("validate/subclasses"), prefixes=_PREFIXES, default_graph=default,
+                               substitutions={ox.Variable("target"): ox.NamedNode(c.target)})
+            subclasses[c.target] = sorted({r["class"] for r in rows if isinstance(r["class"], ox.NamedNode)}, key=str)
+        for cls in subclasses[c.target]:
+            out += _run(store, graph, default, c, cls)
+    return out
+
+
+def _run(store: ox.Store, graph: str, default: list, c: Check, cls: ox.NamedNode) -> list[Violation]:
+    """The violations of check ``c`` among the nodes of type ``cls`` (the target class or a subclass of it)."""
+    subs = {**c.substitutions(), ox.Variable("target"): cls}
+    rows = store.query(c.text(), prefixes=_PREFIXES, default_graph=default, substitutions=subs)
+    if c.select is None:
+        has_value = ox.Variable("value") in rows.variables
+        return [Violation(graph, str(r["this"]), c.message, c.component, c.path,
+                          str(r["value"]) if has_value else None, c.severity, c.shape) for r in rows]
+    focus = {r["this"] for r in rows}
+    if not focus:
+        return []
+    found = store.query(c.select, prefixes={**_PREFIXES, **dict(c.prefixes)}, default_graph=default)
+    names = {v.value for v in found.variables}
+    out = []
+    for r in found:
+        if r["this"] in focus:
+            path = r["path"] if "path" in names else None
+            value = r["value"] if "value" in names else None
+            out.append(Violation(graph, str(r["this"]), c.message, c.component,  # a node shape's value: $this
+                                 None if path is None else path.value, str(r["this"] if value is None else value),
+                                 c.severity, c.shape))
     return out

@@ -344,12 +344,13 @@ def _run(store: ox.Store, graph: str, default: list, c: Check, cls: ox.NamedNode
         return []
     found = store.query(c.select, prefixes={**_PREFIXES, **dict(c.prefixes)}, default_graph=default)
     names = {v.value for v in found.variables}
-    out = []
+    out: dict[tuple, Violation] = {}  # one result per focus node, path and value, however many solutions say so
     for r in found:
         if r["this"] in focus:
             path = r["path"] if "path" in names else None
             value = r["value"] if "value" in names else None
-            out.append(Violation(graph, str(r["this"]), c.message, c.component,  # a node shape's value: $this
-                                 None if path is None else path.value, str(r["this"] if value is None else value),
-                                 c.severity, c.shape))
-    return out
+            v = Violation(graph, str(r["this"]), c.message, c.component,  # a node shape's value: $this
+                          None if path is None else path.value, str(r["this"] if value is None else value),
+                          c.severity, c.shape)
+            out.setdefault(v.key(), v)
+    return list(out.values())

@@ -232,3 +232,14 @@ def test_kg_validate_reports_graph_and_node_and_exits_1(faulty_store):
              and x["sourceConstraintComponent"].endswith("Datatype" + "ConstraintComponent")).items()
     r = kg("validate", "--engine", "sparql", "--store", str(path))
     assert r.returncode == 1 and "Conforms: False" in r.stdout and f"Graph: <{BRIEFING}47382.txt>" in r.stdout
+
+
+def test_validate_bench_smoke(example_store_dir):
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "validate_bench.py"
+    out = subprocess.run([sys.executable, str(bench), "--store", str(example_store_dir), "--sample", "3",
+                          "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| `kg validate") or "baseline" in line]
+    assert len(rows) == 3 and all("| 0 |" in r for r in rows[:2]) and "Conforms: True" in out.stdout, out.stdout

@@ -239,7 +239,7 @@ def test_validate_bench_smoke(example_store_dir):
 
     bench = Path(__file__).resolve().parents[1] / "bench" / "validate_bench.py"
     out = subprocess.run([sys.executable, str(bench), "--store", str(example_store_dir), "--sample", "3",
-                          "--workers", "2"], capture_output=True, text=True, timeout=600)
+                          "--workers", "2", "--with-sparql"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if line.startswith("| `kg validate") or "baseline" in line]
     assert len(rows) == 3 and all("| 0 |" in r for r in rows[:2]) and "Conforms: True" in out.stdout, out.stdout

@@ -89,11 +89,11 @@ def test_the_shapes_accept_every_code_of_the_loaded_releases(real_store):
 def test_a_planted_violation_in_a_code_set_graph_is_found_with_its_graph_and_node(real_store, codeset):
     graph = _release(real_store, codeset)
     bad = N("http://purl.bioontology.org/ontology/CPT/7701")  # four digits: no CPT code
-    lost = N("http://purl.bioontology.org/ontology/ICD10CM/Q99.9")  # no skos:inScheme
+    lost = N("http://purl.bioontology.org/ontology/ICD10CM/Z99.ZZZ9")  # no such code, and no skos:inScheme
     planted = _planted(real_store, graph, [
         (bad, RDF_TYPE, N(KG + "ProcedureCode")), (bad, N(SKOS + "notation"), ox.Literal("7701")),
         (bad, N(SKOS + "inScheme"), N(KG + "CPT")),
-        (lost, RDF_TYPE, N(KG + "DiagnosisCode")), (lost, N(SKOS + "notation"), ox.Literal("Q99.9")),
+        (lost, RDF_TYPE, N(KG + "DiagnosisCode")), (lost, N(SKOS + "notation"), ox.Literal("Z99.ZZZ9")),
     ])
     try:
         report = validate(real_store, graphs=[graph])

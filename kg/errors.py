@@ -132,3 +132,13 @@ class ClaimError(KGError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.line, self.message))
+
+
+class ShapesError(KGError):
+    """The SHACL shapes use something ``kg validate`` cannot check at scale (a constraint its SPARQL lacks).
+
+    Examples
+    --------
+    >>> str(ShapesError("shape kgsh:X: sh:or is a constraint kg's SPARQL translation does not support"))
+    "shape kgsh:X: sh:or is a constraint kg's SPARQL translation does not support"
+    """

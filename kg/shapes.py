@@ -8,6 +8,11 @@ the tables a malformed mention may be in.
 A relation or code system added to the registry is validated with no edit to
 the shapes file.
 
+:func:`validate` here copies the whole store into rdflib: fine for a few
+briefings, not for the code sets. ``kg validate`` uses :func:`kg.validate.validate`,
+which checks each graph on its own with these same shapes (pySHACL workers for
+the briefings, the shapes translated into SPARQL for every other graph).
+
 Examples
 --------
 >>> import tempfile

@@ -27,7 +27,7 @@ LAYERS = [
     ("target", ["kg.target", "kg.results", "kg.remote", "kg.query", "kg.release_view"]),
     # 5: what users ask of the graph
     ("use", ["kg.official", "kg.audit", "kg.claims", "kg.check", "kg.suggest", "kg.show", "kg.network",
-             "kg.evaluate", "kg.serve", "kg.diff", "kg.engines"]),
+             "kg.evaluate", "kg.serve", "kg.diff", "kg.engines", "kg.validate"]),
     # 6: views (the page knows no SPARQL)
     ("view", ["kg.view"]),
     # 7: the command line and the package's front door

@@ -136,14 +136,28 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, e
 
 
 @click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="The report: pySHACL's text layout, or JSON (kg.validate.FORMATS).")
+@click.option("--engine", type=click.Choice(["pyshacl", "sparql"]), default="pyshacl", show_default=True,
+              help="How the briefing graphs are checked (kg.validate.ENGINES); every other graph goes through "
+                   "the shapes' SPARQL translation.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes for pySHACL (default: one per core on a big store).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @store_option
-def validate(store_dir: Path) -> None:
-    """Check the store against the SHACL shapes in ontology/shapes.ttl."""
-    from kg.shapes import validate as validate_store
-    from kg.store import open_store
+def validate(fmt: str, engine: str, workers: int | None, progress: bool | None, store_dir: Path) -> None:
+    """Check every graph of the store, each on its own, against the SHACL shapes; exit 1 on a violation.
 
-    report = validate_store(open_store(store_dir, read_only=True))
-    click.echo(report.text.rstrip())
+    \b
+    kg validate
+    kg validate --format json --workers 2
+    """
+    from kg.store import open_store
+    from kg.validate import FORMATS
+    from kg.validate import validate as validate_store
+
+    report = validate_store(open_store(store_dir, read_only=True), engine=engine, workers=workers, progress=progress)
+    click.echo(FORMATS[fmt](report).rstrip("\n"))
     if not report.conforms:
         sys.exit(1)
 

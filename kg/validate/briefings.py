@@ -1,0 +1,140 @@
+"""The briefing graphs validated with pySHACL, graph by graph, in worker processes.
+
+The parent reads each briefing graph out of the store as N-Triples (pyoxigraph
+writes them, no Python object per triple) and hands batches to a pool of
+workers. Each worker parses the shapes once, and validates every graph on its
+own in an in-memory pyoxigraph store (pySHACL reads it through its oxigraph
+data graph) holding the graph and the ontology graph: the data graph
+:func:`kg.validate.sparql.data_graphs` names. At most a few batches are in
+flight, so memory stays bounded whatever the number of briefings.
+
+Examples
+--------
+>>> from kg.build import build
+>>> from kg.examples import examples_dir
+>>> store = ox.Store()
+>>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+>>> list(validate_graphs(store, ["https://w3id.org/codekg/briefing/77013.txt"], workers=1))
+[[]]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+
+from kg.validate.sparql import SH, Violation, data_graphs
+
+__all__ = ["BATCH", "validate_graphs"]
+
+BATCH = 64
+"""Briefing graphs per task handed to a worker."""
+
+_NT = ox.RdfFormat.N_TRIPLES
+_worker: dict = {}
+
+
+def _start(shapes_nt: bytes) -> None:
+    """Worker set-up: parse the shapes once and keep one pySHACL validator for every graph."""
+    import logging
+
+    import rdflib
+    from pyshacl import Validator
+    from pyshacl.graph_abstraction import DataGraph
+
+    logging.getLogger("pyshacl").setLevel(logging.ERROR)
+    shapes = rdflib.Graph().parse(data=shapes_nt.decode("utf-8"), format="nt")
+    options = {"inference": "none", "advanced": False, "allow_warnings": True, "inplace": True}
+    _worker["validator"] = Validator(DataGraph.from_rdflib(rdflib.Graph()), shacl_graph=shapes, options=options)
+    _worker["DataGraph"] = DataGraph
+
+
+def _validate(batch: list[tuple[str, bytes, bytes]]) -> list[list[Violation]]:
+    """The violations of each ``(graph IRI, its N-Triples, the ontology's N-Triples)`` of ``batch``."""
+    validator, data_graph = _worker["validator"], _worker["DataGraph"]
+    out = []
+    for graph, data, ontology in batch:
+        memory = ox.Store()
+        memory.load(data, format=_NT)
+        if ontology:
+            memory.load(ontology, format=_NT)
+        # One Validator for every graph: its parsed shapes are the costly part, and run() reads the data graph
+        # from these two attributes (pySHACL 0.40).
+        validator.data_graph = data_graph.from_oxigraph_store(memory)
+        validator._target_graph = None
+        _, report, _ = validator.run()
+        out.append(_violations(graph, report))
+    return out
+
+
+def _violations(graph: str, report) -> list[Violation]:
+    """The results of a pySHACL report graph as :class:`Violation` objects of ``graph``."""
+    from rdflib import BNode, URIRef
+
+    sh = lambda name: URIRef(SH + name)  # noqa: E731
+    out = []
+    for result in report.objects(None, sh("result")):
+        def one(name):
+            term = report.value(result, sh(name))
+            return None if term is None else term
+
+        focus, value, path = one("focusNode"), one("value"), one("resultPath")
+        shape = one("sourceShape")
+        out.append(Violation(graph, _nt(focus), str(one("resultMessage") or ""), str(one("sourceConstraintComponent")),
+                             None if path is None else str(path), None if value is None else _nt(value),
+                             str(one("resultSeverity")), "" if shape is None or isinstance(shape, BNode) else str(shape)))
+    return out
+
+
+def _nt(term) -> str:
+    """An rdflib term in N-Triples syntax, as pyoxigraph writes it (so both validators' keys compare)."""
+    from rdflib import Literal
+
+    if isinstance(term, Literal):
+        dt = ox.NamedNode(str(term.datatype)) if term.datatype else None
+        return str(ox.Literal(str(term), language=term.language or None, datatype=None if term.language else dt))
+    return term.n3()
+
+
+def validate_graphs(store: ox.Store, graphs: list[str], *, workers: int = 1, shapes=None) -> Iterator[list[Violation]]:
+    """The violations of each of ``graphs`` (briefing graph IRIs), in order, one list per graph.
+
+    ``workers`` > 1 runs a process pool of that size; 1 validates here.
+    ``shapes`` is an rdflib shapes graph (default :func:`kg.shapes.shapes_graph`).
+
+    Examples
+    --------
+    >>> list(validate_graphs(ox.Store(), []))
+    []
+    """
+    from kg.shapes import shapes_graph
+
+    shapes_nt = (shapes if shapes is not None else shapes_graph()).serialize(format="nt", encoding="utf-8")
+    ontology = b""
+    if graphs:
+        onto = data_graphs(store, graphs[0])[1:]
+        ontology = store.dump(format=_NT, from_graph=onto[0]) if onto else b""
+    batches = ([(g, store.dump(format=_NT, from_graph=ox.NamedNode(g)), ontology) for g in chunk]
+               for chunk in _chunks(graphs, BATCH))
+    if workers <= 1:
+        _start(shapes_nt)
+        for batch in batches:
+            yield from _validate(batch)
+        return
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_start, initargs=(shapes_nt,)) as pool:
+        pending: list[cf.Future] = []
+        for batch in batches:
+            pending.append(pool.submit(_validate, batch))
+            if len(pending) >= 2 * workers:
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk

@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
+from kg.audit.read import _Mention, _mentions, mentions
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
     NCCI_ANATOMIC_MODIFIERS,
@@ -60,7 +61,7 @@ from kg.cms import (
     modifier_rules,
 )
 from kg.model import RELATIONS
-from kg.official import Official, official
+from kg.official import Official, code_set_facts, official, with_ptp
 from kg.official import run_internal as _run
 from kg.similarity import compare_label
 from kg.suggest import suggest
@@ -125,78 +126,6 @@ class Finding:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Mention:
-    code: str
-    written: str
-    system: str
-    description: str
-    relation: str
-    subject: str  # the briefing's own code
-    other: str  # for code<->code rows, the code at the other end
-    document: str
-    file: str
-    line: int
-    text: str = ""  # the row's free text
-    ends: tuple[str, str] = ("", "")  # the relation's subject and object codes
-    with_modifiers: tuple[str, ...] = ()  # modifiers the asserted relation names (kg:withModifier)
-
-
-def mentions(store) -> list[_Mention]:
-    """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject.
-
-    Relations a briefing negates (``kg:negated true``) are not mentions of a relation.
-
-    Examples
-    --------
-    >>> import pyoxigraph as ox
-    >>> from kg.examples import examples_dir
-    >>> from kg.build import build
-    >>> store = ox.Store()
-    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
-    >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
-    [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
-    """
-    nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (doc, code IRI) -> [(notation, scheme)]
-    for r in _run(store, "audit-code-nodes"):
-        nodes.setdefault((r["doc"], r["c"]), []).append((r["notation"], r["scheme"]))
-    rows: dict[tuple, tuple] = {}
-    for r in _run(store, "audit-mentions"):
-        if r["neg"] is not None:
-            continue
-        doc, mod = r["doc"], r["withModifier"]
-        for s_notation, s_scheme in nodes.get((doc, r["s"]), ()):
-            for o_notation, o_scheme in nodes.get((doc, r["o"]), ()):
-                key = (doc, r["edge"], r["rel"], s_notation, o_notation)
-                got = rows.get(key)
-                if got is None:
-                    got = rows[key] = (r, s_scheme, o_scheme, set())
-                if mod:
-                    got[3].add(mod)
-    out: list[_Mention] = []
-    for (doc, _, rel, s, o), (r, s_scheme, o_scheme, mods) in rows.items():
-        subject = r["subjectCode"]
-        # the row's code is the end that is not the briefing's subject
-        if s == subject and o != subject:
-            code, scheme, other = o, o_scheme, s
-        else:
-            code, scheme, other = s, s_scheme, o
-        out.append(_Mention(
-            code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
-            description=r["description"] or "", relation=rel.rsplit("#", 1)[-1],
-            subject=subject, other=other, document=doc, file=r["file"], line=int(r["line"]),
-            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
-        ))
-    for r in _run(store, "audit-subjects"):
-        out.append(_Mention(
-            code=r["code"], written=r["code"], system=r["scheme"].rsplit("#", 1)[-1], description="",
-            relation="subject", subject=r["code"], other="", document=r["doc"], file=r["file"], line=int(r["line"]),
-        ))
-    # ties broken by the rest of the row, so the same store always gives the same order
-    out.sort(key=lambda m: (m.file, m.line, m.relation, m.code, m.other, m.ends, m.description, m.text))
-    return out
 
 
 def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> list[str]:
@@ -483,9 +412,20 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
     >>> audit(store)
     []
     """
-    found = mentions(store)
-    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
-    return check(found, official(store, context, codes))
+    from concurrent.futures import ThreadPoolExecutor
+
+    # What the code sets say of every code does not depend on the briefings: it is read while they are (the
+    # engine runs a query without holding the GIL), and only the NCCI edits wait for the briefings' codes.
+    # The briefings' code nodes are read beside the code sets, so that both threads have about as much to do.
+    # Another source of findings plugs in here: its query submitted to the pool, its findings added below.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        tables = pool.submit(code_set_facts, store)
+        node_rows = pool.submit(_run, store, "audit-code-nodes")
+        mention_rows, subject_rows = _run(store, "audit-mentions"), _run(store, "audit-subjects")
+        found = _mentions(node_rows.result(), mention_rows, subject_rows)
+        codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
+        facts = tables.result()
+    return check(found, with_ptp(facts, store, context, codes))
 
 
 def worst(findings: Iterable[Finding]) -> int:

@@ -1,0 +1,91 @@
+"""What the audit reads from the briefing graphs: every code a briefing mentions (:func:`mentions`).
+
+:mod:`kg.audit` re-exports :func:`mentions`; :func:`kg.audit.audit` reads the same three queries side by side
+with the code sets' facts and hands the rows to :func:`_mentions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.official import run_internal as _run
+
+__all__ = ["mentions"]
+
+
+@dataclass(frozen=True)
+class _Mention:
+    code: str
+    written: str
+    system: str
+    description: str
+    relation: str
+    subject: str  # the briefing's own code
+    other: str  # for code<->code rows, the code at the other end
+    document: str
+    file: str
+    line: int
+    text: str = ""  # the row's free text
+    ends: tuple[str, str] = ("", "")  # the relation's subject and object codes
+    with_modifiers: tuple[str, ...] = ()  # modifiers the asserted relation names (kg:withModifier)
+
+
+def mentions(store) -> list[_Mention]:
+    """Every code row of every briefing, as the briefing wrote it, plus each briefing's subject.
+
+    Relations a briefing negates (``kg:negated true``) are not mentions of a relation.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> from kg.examples import examples_dir
+    >>> from kg.build import build
+    >>> store = ox.Store()
+    >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
+    >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
+    [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
+    """
+    return _mentions(_run(store, "audit-code-nodes"), _run(store, "audit-mentions"), _run(store, "audit-subjects"))
+
+
+def _mentions(node_rows: list[dict], mention_rows: list[dict], subject_rows: list[dict]) -> list[_Mention]:
+    """:func:`mentions` from the rows of its three queries (:func:`audit` reads them side by side)."""
+    nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (doc, code IRI) -> [(notation, scheme)]
+    for r in node_rows:
+        nodes.setdefault((r["doc"], r["c"]), []).append((r["notation"], r["scheme"]))
+    rows: dict[tuple, tuple] = {}
+    for r in mention_rows:
+        if r["neg"] is not None:
+            continue
+        doc, mod = r["doc"], r["withModifier"]
+        for s_notation, s_scheme in nodes.get((doc, r["s"]), ()):
+            for o_notation, o_scheme in nodes.get((doc, r["o"]), ()):
+                key = (doc, r["edge"], r["rel"], s_notation, o_notation)
+                got = rows.get(key)
+                if got is None:
+                    got = rows[key] = (r, s_scheme, o_scheme, set())
+                if mod:
+                    got[3].add(mod)
+    out: list[_Mention] = []
+    for (doc, _, rel, s, o), (r, s_scheme, o_scheme, mods) in rows.items():
+        subject = r["subjectCode"]
+        # the row's code is the end that is not the briefing's subject
+        if s == subject and o != subject:
+            code, scheme, other = o, o_scheme, s
+        else:
+            code, scheme, other = s, s_scheme, o
+        out.append(_Mention(
+            code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
+            description=r["description"] or "", relation=rel.rsplit("#", 1)[-1],
+            subject=subject, other=other, document=doc, file=r["file"], line=int(r["line"]),
+            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
+        ))
+    for r in subject_rows:
+        for code, scheme in nodes.get((r["doc"], r["c"]), ()):
+            out.append(_Mention(
+                code=code, written=code, system=scheme.rsplit("#", 1)[-1], description="",
+                relation="subject", subject=code, other="", document=r["doc"], file=r["file"], line=int(r["line"]),
+            ))
+    # ties broken by the rest of the row, so the same store always gives the same order
+    out.sort(key=lambda m: (m.file, m.line, m.relation, m.code, m.other, m.ends, m.description, m.text))
+    return out

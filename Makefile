@@ -71,6 +71,7 @@ bench: venv browser
 	$(BIN)/python bench/serve_load.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/stats_bench.py --store bench-work/store --writable bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/validate_bench.py --store bench-work/store | tee -a bench/RESULTS.md
+	$(BIN)/python bench/audit_bench.py --store bench-work/store --writable bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/interop_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/parse_linear.py | tee -a bench/RESULTS.md
 	$(MAKE) engines

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,6 +22,7 @@ __all__ = [
     "INTERNAL_QUERIES",
     "Official",
     "addon_edits",
+    "code_set_facts",
     "codeset_graphs",
     "excludes1_index",
     "fee_modifiers",
@@ -33,6 +34,7 @@ __all__ = [
     "ptp_graphs",
     "run_internal",
     "tsv_records",
+    "with_ptp",
 ]
 
 
@@ -62,8 +64,8 @@ def run_internal(store, name: str, **bindings) -> list[dict[str, str | None]]:
     >>> from kg.build import build
     >>> store = ox.Store()
     >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
-    >>> [(r["code"], r["file"], r["line"]) for r in run_internal(store, "audit-subjects")]
-    [('77013', '77013.txt', '2')]
+    >>> [(r["c"], r["file"], r["line"]) for r in run_internal(store, "audit-subjects")]
+    [('http://purl.bioontology.org/ontology/CPT/77013', '77013.txt', '2')]
     """
     from kg.query import run_sparql, with_values
     from kg.target import StoreTarget
@@ -367,6 +369,20 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
     >>> facts.ncci, facts.ncci_release, facts.fee_schedule, facts.labels
     ({('20982', '77013'): '0'}, '2024Q3', None, {})
     """
+    return with_ptp(code_set_facts(store), store, context, codes)
+
+
+def code_set_facts(store) -> Official:
+    """What the loaded code sets say of every code, whatever the briefings mention: everything
+    :func:`official` reads but the NCCI PTP edits (:func:`with_ptp` adds them), so that it can be read while
+    the briefings are.
+
+    Examples
+    --------
+    >>> facts = code_set_facts(ox.Store())
+    >>> facts.labels, facts.fee_schedule, facts.ncci
+    ({}, None, None)
+    """
     releases = {codeset_name(r["g"]): r["release"] or "" for r in loaded_releases(store)}
     loaded = set(releases)
     labels: dict[str, dict[str, list[str]]] = {}
@@ -395,10 +411,21 @@ def official(store, context: str = "practitioner", codes: Iterable[str] | None =
             if field:
                 fees.setdefault(r["code"], {})[field] = r["v"]
     priced = fee_modifiers(store) if fees is not None else None
-    ncci, release = ptp_edits(store, context, codes)
     addons = addon_edits(store) if "ncci-addon" in loaded else None
-    return Official(labels=labels, billable=billable, fee_schedule=fees, priced=priced, ncci=ncci, ncci_release=release,
-                    addons=addons, addon_release=releases.get("ncci-addon", ""))
+    return Official(labels=labels, billable=billable, fee_schedule=fees, priced=priced, addons=addons,
+                    addon_release=releases.get("ncci-addon", ""))
+
+
+def with_ptp(facts: Official, store, context: str = "practitioner", codes: Iterable[str] | None = None) -> Official:
+    """``facts`` with the NCCI PTP edits of ``context`` whose column 1 is one of ``codes`` (all, for None).
+
+    Examples
+    --------
+    >>> with_ptp(Official(labels={}, billable={}, fee_schedule=None), ox.Store()).ncci is None
+    True
+    """
+    ncci, release = ptp_edits(store, context, codes)
+    return replace(facts, ncci=ncci, ncci_release=release)
 
 
 def addon_edits(store, codes: Iterable[str] | None = None) -> dict[str, tuple[str, frozenset[str]]]:

@@ -56,7 +56,6 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.model.relations import RELATIONS
-from kg.parse import code_candidates
 from kg.queries import QUERY_DIR, fill_registry as _fill_registry, internal_query, registry_lists
 from kg.results import FORMATS, Results, compact
 from kg.target import QueryTarget, StoreTarget, as_target
@@ -270,6 +269,8 @@ def bind(query: NamedQuery, params: Mapping[str, object]) -> Binding:
             raise QueryError(f"parameter {p.name}: {value!r} is not text (it holds a lone surrogate, "
                              "which is no Unicode character)")
         if p.kind == "code":
+            from kg.parse import code_candidates  # here: a query without a code parameter never loads the parser
+
             candidates = code_candidates(value)
             if not candidates:
                 raise QueryError(

@@ -62,6 +62,7 @@ def registry_shapes():
     from kg.vocab import KG
 
     g = Graph()
+    kg = lambda name: URIRef(KG[name])  # noqa: E731  (kg terms are plain strings; rdflib wants URIRefs)
     sh = lambda name: URIRef(_SH + name)  # noqa: E731
     shape = lambda name: URIRef(_SHAPES + name)  # noqa: E731
 
@@ -80,16 +81,16 @@ def registry_shapes():
 
     for name, r in RELATIONS.items():
         if r.family in ("procedure", "diagnosis", "attribute"):
-            prop(_DOMAIN_SHAPE[r.domain], path=KG[name], **{"class": KG[NODE_TYPES[r.range].owl_class]})
+            prop(_DOMAIN_SHAPE[r.domain], path=kg(name), **{"class": kg(NODE_TYPES[r.range].owl_class)})
     for node_type, type_ in NODE_TYPES.items():
         systems = [s for s in CODE_SYSTEMS.values() if s.node_type == node_type and s.scheme and s.name != "POS"]
         if systems:
             prop(f"{type_.owl_class}Shape", path=URIRef("http://www.w3.org/2004/02/skos/core#notation"),
                  pattern=Literal("|".join(s.xsd_pattern for s in systems)))
-    in_list("AssertedRelationShape", KG.relation, [KG[r] for r in CODE_RELATIONS + ("hasModifier", "performedBy")])
-    in_list("MalformedMentionShape", KG.table, [Literal(table) for table in BRIEFING_SYSTEMS])
+    in_list("AssertedRelationShape", kg("relation"), [kg(r) for r in CODE_RELATIONS + ("hasModifier", "performedBy")])
+    in_list("MalformedMentionShape", kg("table"), [Literal(table) for table in BRIEFING_SYSTEMS])
     in_list("CodeShape", URIRef("http://www.w3.org/2004/02/skos/core#inScheme"),
-            [KG[s.scheme] for s in CODE_SYSTEMS.values() if s.scheme and s.name != "POS"])
+            [kg(s.scheme) for s in CODE_SYSTEMS.values() if s.scheme and s.name != "POS"])
     return g
 
 

@@ -1,8 +1,10 @@
 """Every IRI kg writes, defined once.
 
-``KG`` is a closed namespace (rdflib's :class:`~rdflib.namespace.DefinedNamespace`
+``KG`` is a closed namespace (like rdflib's :class:`~rdflib.namespace.DefinedNamespace`
 with ``_fail = True``): a typo such as ``KG.monitor`` raises instead of minting a
-new IRI. ``tests/test_vocab.py`` checks that every term here is declared in
+new IRI. Its terms are plain IRI strings, so that importing kg loads no rdflib (the
+CLI starts in a fraction of the time); wrap one in ``rdflib.URIRef`` to use it with rdflib.
+``tests/test_vocab.py`` checks that every term here is declared in
 ``ontology/kg.ttl`` and that the ontology declares nothing that is missing here.
 
 Code IRIs follow BioPortal where BioPortal has the code system (CPT, HCPCS,
@@ -24,13 +26,34 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
-
 from kg.model.codes import BASE, CODE_SYSTEMS, NODE_TYPES
 
 
-class KG(DefinedNamespace):
+class _ClosedNamespace(type):
+    """The metaclass of a closed namespace: its annotated names are its terms, each the namespace IRI + name."""
+
+    def __getitem__(cls, name: str) -> str:
+        if name not in cls.__annotations__:
+            raise AttributeError(f"term '{name}' not in namespace '{cls._NS}'")
+        return cls._NS + name
+
+    def __getattr__(cls, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return cls[name]
+
+    def __contains__(cls, item: str) -> bool:
+        item = str(item)
+        return (item[len(cls._NS):] if item.startswith(cls._NS) else item) in cls.__annotations__
+
+    def __iter__(cls):
+        return iter(cls._NS + name for name in cls.__annotations__)
+
+    def __str__(cls) -> str:
+        return cls._NS
+
+
+class KG(metaclass=_ClosedNamespace):
     """The kg ontology (``ontology/kg.ttl``).
 
     Only declared terms exist: a misspelt one fails at once.
@@ -45,176 +68,175 @@ class KG(DefinedNamespace):
     AttributeError: term 'complicatonOf' not in namespace 'https://w3id.org/codekg/ontology#'
     """
 
-    _NS = Namespace(BASE + "ontology#")
-    _fail = True
+    _NS = BASE + "ontology#"
 
     # classes
-    Code: URIRef
-    ProcedureCode: URIRef
-    DiagnosisCode: URIRef
-    Modifier: URIRef
-    ProviderTaxonomy: URIRef
-    Payer: URIRef
-    SiteOfService: URIRef
-    Briefing: URIRef
-    AssertedRelation: URIRef
-    MalformedMention: URIRef
-    CodeSetRelease: URIRef
-    SupersededRelease: URIRef
-    NCCIEdit: URIRef
-    NCCIEditRule: URIRef
-    AuditFinding: URIRef
+    Code: str
+    ProcedureCode: str
+    DiagnosisCode: str
+    Modifier: str
+    ProviderTaxonomy: str
+    Payer: str
+    SiteOfService: str
+    Briefing: str
+    AssertedRelation: str
+    MalformedMention: str
+    CodeSetRelease: str
+    SupersededRelease: str
+    NCCIEdit: str
+    NCCIEditRule: str
+    AuditFinding: str
 
     # code <-> code relations (sub-properties of relatedTo)
-    relatedTo: URIRef
-    monitors: URIRef
-    monitoredBy: URIRef
-    alternativeTo: URIRef
-    precedes: URIRef
-    includedIn: URIRef
-    indicationFor: URIRef
-    comorbidityOf: URIRef
-    complicationOf: URIRef
-    separatelyReportableWith: URIRef
-    mutuallyExclusiveWith: URIRef
+    relatedTo: str
+    monitors: str
+    monitoredBy: str
+    alternativeTo: str
+    precedes: str
+    includedIn: str
+    indicationFor: str
+    comorbidityOf: str
+    complicationOf: str
+    separatelyReportableWith: str
+    mutuallyExclusiveWith: str
 
     # procedure facts
-    hasModifier: URIRef
-    performedBy: URIRef
-    coveredByPayer: URIRef
-    siteOfService: URIRef
-    serviceType: URIRef
-    siteOfServiceText: URIRef
+    hasModifier: str
+    performedBy: str
+    coveredByPayer: str
+    siteOfService: str
+    serviceType: str
+    siteOfServiceText: str
 
     # documents and provenance
-    aboutCode: URIRef
-    mentionedIn: URIRef
-    sourceFile: URIRef
-    sourcePath: URIRef
-    sha256: URIRef
-    summary: URIRef
-    overview: URIRef
-    clinicalContext: URIRef
-    line: URIRef
+    aboutCode: str
+    mentionedIn: str
+    sourceFile: str
+    sourcePath: str
+    sha256: str
+    summary: str
+    overview: str
+    clinicalContext: str
+    line: str
 
     # qualified (asserted) relations
-    subjectCode: URIRef
-    relation: URIRef
-    objectCode: URIRef
-    phrase: URIRef
-    sourceText: URIRef
-    description: URIRef
-    usageNote: URIRef
-    annotation: URIRef
-    writtenAs: URIRef
-    rule: URIRef
-    negated: URIRef
-    cue: URIRef
-    scope: URIRef
-    condition: URIRef
-    table: URIRef
+    subjectCode: str
+    relation: str
+    objectCode: str
+    phrase: str
+    sourceText: str
+    description: str
+    usageNote: str
+    annotation: str
+    writtenAs: str
+    rule: str
+    negated: str
+    cue: str
+    scope: str
+    condition: str
+    table: str
 
     # code systems (skos:ConceptScheme individuals)
-    CPT: URIRef
-    HCPCS: URIRef
-    ICD10CM: URIRef
-    NUCC: URIRef
-    MOD: URIRef
-    POS: URIRef
+    CPT: str
+    HCPCS: str
+    ICD10CM: str
+    NUCC: str
+    MOD: str
+    POS: str
 
     # code-set facts (filled by kg.codesets)
-    billable: URIRef
-    codeSystem: URIRef
+    billable: str
+    codeSystem: str
 
     # code-set releases (kg.codesets)
-    release: URIRef
-    context: URIRef
-    tripleCount: URIRef
-    codeSet: URIRef
-    validFrom: URIRef
-    NCCI: URIRef
-    MPFS: URIRef
+    release: str
+    context: str
+    tripleCount: str
+    codeSet: str
+    validFrom: str
+    NCCI: str
+    MPFS: str
 
     # NUCC provider taxonomy
-    grouping: URIRef
-    classification: URIRef
-    specialization: URIRef
-    taxonomySection: URIRef
+    grouping: str
+    classification: str
+    specialization: str
+    taxonomySection: str
 
     # CMS place of service
-    facilityType: URIRef
-    posCode: URIRef
+    facilityType: str
+    posCode: str
 
     # Medicare physician fee schedule (PPRRVU)
-    FeeScheduleEntry: URIRef
-    feeSchedule: URIRef
-    withModifier: URIRef
-    statusCode: URIRef
-    pctcIndicator: URIRef
-    globalDays: URIRef
-    multipleProcedureIndicator: URIRef
-    bilateralSurgeryIndicator: URIRef
-    assistantSurgeonIndicator: URIRef
-    coSurgeonIndicator: URIRef
-    teamSurgeonIndicator: URIRef
-    workRVU: URIRef
+    FeeScheduleEntry: str
+    feeSchedule: str
+    withModifier: str
+    statusCode: str
+    pctcIndicator: str
+    globalDays: str
+    multipleProcedureIndicator: str
+    bilateralSurgeryIndicator: str
+    assistantSurgeonIndicator: str
+    coSurgeonIndicator: str
+    teamSurgeonIndicator: str
+    workRVU: str
 
     # NCCI procedure-to-procedure, MUE and add-on code edits
-    column1: URIRef
-    column2: URIRef
-    modifierIndicator: URIRef
-    deletionDate: URIRef
-    rationale: URIRef
-    MedicallyUnlikelyEdit: URIRef
-    mue: URIRef
-    mueUnits: URIRef
-    mueAdjudicationIndicator: URIRef
-    mueRationale: URIRef
-    mueService: URIRef
-    addOnTo: URIRef
-    addOnCode: URIRef
-    addOnEditType: URIRef
+    column1: str
+    column2: str
+    modifierIndicator: str
+    deletionDate: str
+    rationale: str
+    MedicallyUnlikelyEdit: str
+    mue: str
+    mueUnits: str
+    mueAdjudicationIndicator: str
+    mueRationale: str
+    mueService: str
+    addOnTo: str
+    addOnCode: str
+    addOnEditType: str
 
     # ICD-10-CM instructional notes (kg.codesets.icd10cm_notes)
-    excludes1: URIRef
-    excludes2: URIRef
-    codeFirst: URIRef
-    useAdditionalCode: URIRef
-    codeAlso: URIRef
-    InstructionalNote: URIRef
-    noteOn: URIRef
-    noteRelation: URIRef
-    noteText: URIRef
-    noteTarget: URIRef
-    unresolvedReference: URIRef
+    excludes1: str
+    excludes2: str
+    codeFirst: str
+    useAdditionalCode: str
+    codeAlso: str
+    InstructionalNote: str
+    noteOn: str
+    noteRelation: str
+    noteText: str
+    noteTarget: str
+    unresolvedReference: str
 
     # AHRQ CCSR for ICD-10-CM diagnoses (kg.codesets.ccsr)
-    CCSR: URIRef
-    CCSRCategory: URIRef
-    bodySystem: URIRef
-    ccsrCategory: URIRef
-    ccsrInpatientDefault: URIRef
-    ccsrOutpatientDefault: URIRef
+    CCSR: str
+    CCSRCategory: str
+    bodySystem: str
+    ccsrCategory: str
+    ccsrInpatientDefault: str
+    ccsrOutpatientDefault: str
 
     # CMS-HCC risk adjustment (kg.codesets.hcc)
-    CMSHCC: URIRef
-    HCCCategory: URIRef
-    hcc: URIRef
-    hccTrumps: URIRef
-    hccModel: URIRef
-    chronic: URIRef
+    CMSHCC: str
+    HCCCategory: str
+    hcc: str
+    hccTrumps: str
+    hccModel: str
+    chronic: str
 
     # audit findings (kg.audit)
-    findingKind: URIRef
-    severity: URIRef
-    message: URIRef
-    briefingSays: URIRef
-    officialSays: URIRef
-    suggestion: URIRef
-    procedureCode: URIRef
+    findingKind: str
+    severity: str
+    message: str
+    briefingSays: str
+    officialSays: str
+    suggestion: str
+    procedureCode: str
 
 
-ONTOLOGY = URIRef(BASE + "ontology")
+ONTOLOGY = BASE + "ontology"
 """The ontology itself, and the named graph it is loaded into."""
 
 SCHEMES = {name: system.namespace for name, system in CODE_SYSTEMS.items()}
@@ -270,7 +292,7 @@ BRIEFING = BASE + "briefing/"
 """Namespace of briefing documents; each document's IRI is also its named graph."""
 
 PREFIXES = {
-    "kg": str(KG._NS),
+    "kg": KG._NS,
     "cpt": SCHEMES["CPT"],
     "hcpcs": SCHEMES["HCPCS"],
     "icd10cm": SCHEMES["ICD10CM"],

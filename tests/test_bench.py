@@ -91,3 +91,13 @@ def test_stats_bench_smoke(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "statistics current: True" in out.stdout and "one hop after a 100k-quad write, flushed" in out.stdout
+
+
+def test_audit_bench_smoke(example_store_dir):
+    out = subprocess.run([sys.executable, str(BENCH / "audit_bench.py"), "--store", str(example_store_dir),
+                          "--reps", "1"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and not line.startswith("| figure")]
+    assert [r.split(" | ")[0] for r in rows] == ["| python -c pass", '| python -c "import click"', "| kg --help",
+                                                 "| kg query monitors -p code=77013", "| kg audit --no-write"]
+    assert "internal queries read" in out.stdout

@@ -217,3 +217,26 @@ def test_query_ncci_pair_from_the_command_line(coder_store_dir):
     assert r.returncode == 0, r.stderr
     (b,) = json.loads(r.stdout)["results"]["bindings"]
     assert (b["status"]["value"], b["column1"]["value"], b["modifierIndicator"]["value"]) == ("in force", "43239", "0")
+
+
+_HEAVY = ("rdflib", "networkx", "pandas", "pyvis", "numpy", "kg.view", "kg.network", "kg.codesets", "kg.relations")
+"""Modules that 'kg --help' and a one-hop query never use: importing them costs most of a second."""
+
+
+def _imported(code: str, *argv: str) -> set[str]:
+    probe = (f"import sys; sys.argv = ['kg', *{list(argv)!r}]\n{code}\n"
+             f"print('loaded:', *(m for m in {_HEAVY!r} if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.rsplit("loaded:", 1)[1].split())
+
+
+def test_the_command_line_imports_only_what_it_uses(built):
+    assert _imported("import kg.cli") == set()
+    help_run = "import kg.cli\ntry:\n    kg.cli.main()\nexcept SystemExit:\n    pass"
+    assert _imported(help_run, "--help") == set()
+    assert _imported(help_run, "query", "monitors", "-p", "code=77013", "--store", str(built)) == set()
+    # the registries behind options are still read when a command needs them
+    assert "kg.codesets" in _imported(help_run, "codesets", "load", "--help")
+    assert "--ncci-ptp FILE" in kg("codesets", "load", "--help").stdout
+    assert "nodelink-json" in kg("export", "--help").stdout

@@ -25,8 +25,19 @@ from kg.model import (
 )
 from kg.query import QUERY_DIR
 from kg.store import ontology_dir
-from kg.vocab import KG
+from kg.vocab import KG as _KG
 
+
+class _Terms:
+    """kg.vocab's closed namespace as rdflib URIRefs (its own terms are plain strings)."""
+
+    def __getitem__(self, name: str) -> URIRef:
+        return URIRef(_KG[name])
+
+    __getattr__ = __getitem__
+
+
+KG = _Terms()
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KGSH = Namespace("https://w3id.org/codekg/shapes#")
 

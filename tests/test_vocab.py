@@ -13,7 +13,7 @@ def _ontology() -> Graph:
 def test_every_vocab_term_is_declared_in_the_ontology():
     g = _ontology()
     declared = {s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(str(KG._NS))}
-    terms = {KG[name] for name in KG.__annotations__}
+    terms = {URIRef(KG[name]) for name in KG.__annotations__}
     missing = sorted(str(t) for t in terms - declared)
     assert not missing, f"in kg/vocab.py but not in ontology/kg.ttl: {missing}"
 
@@ -21,7 +21,7 @@ def test_every_vocab_term_is_declared_in_the_ontology():
 def test_every_ontology_term_is_in_vocab():
     g = _ontology()
     declared = {s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(str(KG._NS))}
-    terms = {KG[name] for name in KG.__annotations__}
+    terms = {URIRef(KG[name]) for name in KG.__annotations__}
     extra = sorted(str(t) for t in declared - terms)
     assert not extra, f"in ontology/kg.ttl but not in kg/vocab.py: {extra}"
 
@@ -40,9 +40,9 @@ def test_properties_have_label_definition_domain_and_range():
 def test_code_relations_are_sub_properties_of_related_to():
     g = _ontology()
     for rel in ("monitors", "alternativeTo", "precedes", "includedIn", "indicationFor", "comorbidityOf"):
-        assert (KG[rel], RDFS.subPropertyOf, KG.relatedTo) in g, rel
-    assert (KG.alternativeTo, RDF.type, OWL.SymmetricProperty) in g
-    assert (KG.monitors, OWL.inverseOf, KG.monitoredBy) in g
+        assert (URIRef(KG[rel]), RDFS.subPropertyOf, URIRef(KG.relatedTo)) in g, rel
+    assert (URIRef(KG.alternativeTo), RDF.type, OWL.SymmetricProperty) in g
+    assert (URIRef(KG.monitors), OWL.inverseOf, URIRef(KG.monitoredBy)) in g
 
 
 def test_closed_namespace_rejects_typos():

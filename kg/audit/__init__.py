@@ -54,7 +54,7 @@ from dataclasses import asdict, dataclass
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
-from kg.audit.mentions import _Mention, mentions
+from kg.audit.read import _Mention, _mentions, mentions
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
     NCCI_ANATOMIC_MODIFIERS,
@@ -65,7 +65,7 @@ from kg.cms import (
 )
 from kg.model import RELATIONS
 from kg.model.codes import BRIEFING_SYSTEMS, code_candidates
-from kg.official import Official, official
+from kg.official import Official, code_set_facts, official, with_ptp
 from kg.official import run_internal as _run
 from kg.similarity import compare_label
 from kg.suggest import suggest
@@ -437,9 +437,21 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
     >>> audit(store)
     []
     """
-    found = mentions(store)
-    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
-    return check(found, official(store, context, codes))
+    from concurrent.futures import ThreadPoolExecutor
+
+    # What the code sets say of every code does not depend on the briefings: it is read while they are (the
+    # engine runs a query without holding the GIL), and only the NCCI edits wait for the briefings' codes.
+    # The briefings' code nodes are read beside the code sets, so that both threads have about as much to do.
+    # Another source of findings plugs in here: its query run beside these, its rows handed to _mentions.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        tables = pool.submit(code_set_facts, store)
+        node_rows = pool.submit(_run, store, "audit-code-nodes")
+        mention_rows, subject_rows = _run(store, "audit-mentions"), _run(store, "audit-subjects")
+        malformed_rows = _run(store, "audit-malformed")  # rows kept as written: unknown-code findings
+        found = _mentions(node_rows.result(), mention_rows, subject_rows, malformed_rows)
+        codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
+        facts = tables.result()
+    return check(found, with_ptp(facts, store, context, codes))
 
 
 def worst(findings: Iterable[Finding]) -> int:

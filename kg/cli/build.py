@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import store_option
-from kg.codesets import CODESETS
+from kg.cli.options import RegistryCommand, store_option
+
+
+def _codesets():
+    """The code-set registry, imported when a command needs it (kg.codesets loads every code-set module)."""
+    from kg.codesets import CODESETS
+
+    return CODESETS
 
 
 def _by_reason(counts: dict[str, int]) -> str:
@@ -24,6 +30,7 @@ def _echo_load(report) -> None:
 
 
 def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]:
+    CODESETS = _codesets()
     out: dict[str, Path | None] = {}
     for value in values:
         name, sep, file = value.partition("=")
@@ -37,12 +44,15 @@ def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]
     return out
 
 
-@click.command()
+def _build_codeset_option() -> list[click.Parameter]:
+    return [click.Option(["--codeset", "codesets"], multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
+                         help="Also load this code set, at the same time (repeatable; one of "
+                              f"{', '.join(_codesets())}; 'icd10cm' alone means the packaged XML).")]
+
+
+@click.command(cls=RegistryCommand, params_from=_build_codeset_option)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--examples", is_flag=True, help="Build the example briefings bundled with kg.")
-@click.option("--codeset", "codesets", multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
-              help="Also load this code set, at the same time (repeatable; one of "
-                   f"{', '.join(CODESETS)}; 'icd10cm' alone means the packaged XML).")
 @click.option("--keep-missing", is_flag=True,
               help="Keep the documents built from these folders before that are no longer in them.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
@@ -106,24 +116,23 @@ def codesets() -> None:
     """Load the official code sets (ICD-10-CM, NUCC, HCPCS, POS, MPFS, NCCI) into the store."""
 
 
-def _codeset_options(command):
-    """``--NAME FILE`` per code set of kg.codesets.CODESETS; ``--NAME [FILE]`` and ``--no-NAME`` for one with a default."""
-    for name, cs in reversed(CODESETS.items()):
+def _codeset_options() -> list[click.Parameter]:
+    """``--NAME FILE`` per code set of kg.codesets.CODESETS; ``--NAME [FILE]`` and ``--no-NAME`` for one with a default;
+    and ``--ncci-include-deleted`` for the code sets that can load deleted rows."""
+    out: list[click.Parameter] = []
+    for name, cs in _codesets().items():
         text = f"{cs.file[:1].upper()}{cs.file[1:]}."
         if cs.default_file is not None:
-            command = click.option(f"--{name}", is_flag=False, flag_value="", default=None, metavar="[FILE]", help=text)(
-                click.option(f"--no-{name}", is_flag=True, help=f"Do not load {cs.label} (it loads by default).")(command))
+            out.append(click.Option([f"--{name}"], is_flag=False, flag_value="", default=None, metavar="[FILE]", help=text))
+            out.append(click.Option([f"--no-{name}"], is_flag=True, help=f"Do not load {cs.label} (it loads by default)."))
         else:
-            command = click.option(f"--{name}", type=_codeset_file, help=text)(command)
-    return command
+            out.append(click.Option([f"--{name}"], type=_codeset_file, help=text))
+    with_deleted = " or ".join(f"--{n}" for n, cs in _codesets().items() if "include_deleted" in cs.options)
+    out.append(click.Option(["--ncci-include-deleted"], is_flag=True, help=f"With {with_deleted}: also load deleted edits."))
+    return out
 
 
-_WITH_DELETED = " or ".join(f"--{n}" for n, cs in CODESETS.items() if "include_deleted" in cs.options)
-
-
-@codesets.command("load")
-@_codeset_options
-@click.option("--ncci-include-deleted", is_flag=True, help=f"With {_WITH_DELETED}: also load deleted edits.")
+@codesets.command("load", cls=RegistryCommand, params_from=_codeset_options)
 @click.option("--drop-old", is_flag=True, help="Remove the other releases of each code set loaded.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 @store_option
@@ -146,7 +155,7 @@ def codesets_load(ncci_include_deleted: bool, drop_old: bool, progress: bool | N
     from kg.store import finish_writing, open_store
 
     sources: dict[str, Path | None] = {}
-    for name, cs in CODESETS.items():
+    for name, cs in _codesets().items():
         value, skip = files[name.replace("-", "_")], files.get(f"no_{name.replace('-', '_')}", False)
         if value is not None and skip:
             raise click.UsageError(f"give --{name} or --no-{name}, not both")

@@ -82,3 +82,57 @@ def param_values(params: tuple[str, ...]) -> dict[str, str]:
             raise click.UsageError(f"--param {p!r}: expected NAME=VALUE")
         values[key.strip()] = value
     return values
+
+
+class LazyChoice(click.Choice):
+    """A :class:`click.Choice` whose choices come from a registry, read when first needed.
+
+    Building the ``kg`` command tree then imports no registry (code sets, export formats), so
+    ``kg --help`` and a one-hop ``kg query`` start fast.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> choice = LazyChoice(lambda: calls.append(1) or ["ttl", "nt"])
+    >>> len(calls)
+    0
+    >>> choice.choices, choice.choices, len(calls)
+    (('ttl', 'nt'), ('ttl', 'nt'), 1)
+    """
+
+    def __init__(self, load, case_sensitive: bool = True) -> None:
+        self._load = load
+        self._choices: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(self._load())
+        return self._choices
+
+    @choices.setter
+    def choices(self, value) -> None:
+        self._choices = tuple(value)
+
+
+class RegistryCommand(click.Command):
+    """A command with options generated from a registry (``params_from``), made when the command is first
+    parsed or its help shown, never when ``kg`` starts. They go before the command's declared options.
+
+    Examples
+    --------
+    >>> cmd = RegistryCommand("load", params_from=lambda: [click.Option(["--nucc"])], callback=lambda **kw: kw)
+    >>> [p.name for p in cmd.params], cmd.main(["--nucc", "x.csv"], standalone_mode=False)
+    ([], {'nucc': 'x.csv'})
+    """
+
+    def __init__(self, *args, params_from=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._params_from = params_from
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if self._params_from is not None:
+            self.params[:0] = self._params_from()
+            self._params_from = None
+        return super().get_params(ctx)

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import endpoint_option, param_values, query_target, release_option, store_option, with_releases
+from kg.cli.options import (
+    LazyChoice,
+    endpoint_option,
+    param_values,
+    query_target,
+    release_option,
+    store_option,
+    with_releases,
+)
 
 
 @click.command()
@@ -83,7 +91,7 @@ def _export_formats() -> list[str]:
 
 
 @click.command()
-@click.option("--format", "fmt", default="trig", show_default=True, type=click.Choice(_export_formats()),
+@click.option("--format", "fmt", default="trig", show_default=True, type=LazyChoice(_export_formats),
               help="RDF formats; a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json); "
                    "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps) or parquet (nodes and edges).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")

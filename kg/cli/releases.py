@@ -7,12 +7,17 @@ from pathlib import Path
 import click
 
 from kg.cli.build import codesets
-from kg.cli.options import store_option
-from kg.codesets import CODESETS
+from kg.cli.options import LazyChoice, store_option
+
+
+def _codeset_names() -> list[str]:
+    from kg.codesets import CODESETS
+
+    return list(CODESETS)
 
 
 @click.command("diff")
-@click.argument("codeset", type=click.Choice(list(CODESETS)))
+@click.argument("codeset", type=LazyChoice(_codeset_names))
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
@@ -46,7 +51,7 @@ def diff(codeset: str, old: str | None, new: str | None, fmt: str, kind: str | N
 
 
 @codesets.command("drop")
-@click.argument("codeset", type=click.Choice(list(CODESETS)))
+@click.argument("codeset", type=LazyChoice(_codeset_names))
 @click.argument("release")
 @store_option
 def codesets_drop(codeset: str, release: str, store_dir: Path) -> None:

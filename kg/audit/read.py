@@ -1,6 +1,7 @@
-"""What the audit checks: every code a briefing mentions, read from the store (:func:`mentions`).
+"""What the audit reads from the briefing graphs: every code a briefing mentions (:func:`mentions`).
 
-:mod:`kg.audit` re-exports :func:`mentions`.
+:mod:`kg.audit` re-exports :func:`mentions`; :func:`kg.audit.audit` reads the same four queries side by side
+with the code sets' facts and hands the rows to :func:`_mentions`.
 
 Examples
 --------
@@ -60,11 +61,18 @@ def mentions(store) -> list[_Mention]:
     >>> [(m.relation, m.code, m.line) for m in mentions(store) if m.code in ("77013", "C22.0")]
     [('subject', '77013', 2), ('indicationFor', 'C22.0', 41)]
     """
+    return _mentions(_run(store, "audit-code-nodes"), _run(store, "audit-mentions"), _run(store, "audit-subjects"),
+                     _run(store, "audit-malformed"))
+
+
+def _mentions(node_rows: list[dict], mention_rows: list[dict], subject_rows: list[dict],
+              malformed_rows: list[dict] = ()) -> list[_Mention]:
+    """:func:`mentions` from the rows of its four queries (:func:`audit` reads them side by side)."""
     nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (doc, code IRI) -> [(notation, scheme)]
-    for r in _run(store, "audit-code-nodes"):
+    for r in node_rows:
         nodes.setdefault((r["doc"], r["c"]), []).append((r["notation"], r["scheme"]))
     rows: dict[tuple, tuple] = {}
-    for r in _run(store, "audit-mentions"):
+    for r in mention_rows:
         if r["neg"] is not None:
             continue
         doc, mod = r["doc"], r["withModifier"]
@@ -90,12 +98,13 @@ def mentions(store) -> list[_Mention]:
             subject=subject, other=other, document=doc, file=r["file"], line=int(r["line"]),
             text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
         ))
-    for r in _run(store, "audit-subjects"):
-        out.append(_Mention(
-            code=r["code"], written=r["code"], system=r["scheme"].rsplit("#", 1)[-1], description="",
-            relation="subject", subject=r["code"], other="", document=r["doc"], file=r["file"], line=int(r["line"]),
-        ))
-    for r in _run(store, "audit-malformed"):
+    for r in subject_rows:
+        for code, scheme in nodes.get((r["doc"], r["c"]), ()):
+            out.append(_Mention(
+                code=code, written=code, system=scheme.rsplit("#", 1)[-1], description="",
+                relation="subject", subject=code, other="", document=r["doc"], file=r["file"], line=int(r["line"]),
+            ))
+    for r in malformed_rows:
         table = r["table"]
         out.append(_Mention(
             code=normalize_code(r["written"]), written=r["written"], system=BRIEFING_SYSTEMS[table][0],
@@ -105,5 +114,3 @@ def mentions(store) -> list[_Mention]:
     # ties broken by the rest of the row, so the same store always gives the same order
     out.sort(key=lambda m: (m.file, m.line, m.relation, m.code, m.other, m.ends, m.description, m.text))
     return out
-
-

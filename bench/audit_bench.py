@@ -1,0 +1,93 @@
+"""Benchmark ``kg audit`` on a big store and the CLI's start-up (issue 19, items 4 and 6).
+
+Every figure is printed with its wall and CPU time (the CPU of the child process: on a shared machine
+wall time is inflated, CPU time much less), next to its target and a baseline measured in the same run:
+
+* ``kg audit`` end to end (``--no-write``, or writing its findings graph on ``--writable COPY``), against
+  the reads it cannot avoid: every internal query it runs, one after the other, with nothing decided
+  (the engine's floor); the rest is Python (mentions joined, labels compared, findings made);
+* ``kg --help`` and a one-hop ``kg query monitors -p code=77013``, against ``python -c pass`` (the
+  interpreter's own start-up) and ``python -c "import click"``.
+
+    python bench/audit_bench.py --store bench-work/store [--writable /tmp/copy-of-store] [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+
+KG = [sys.executable, "-m", "kg"]
+
+AUDIT_QUERIES = ("audit-loaded", "audit-code-nodes", "audit-mentions", "audit-subjects", "audit-labels",
+                 "audit-billable", "official-fees", "audit-fee-modifiers", "check-addon")
+"""The internal queries one audit runs (besides the NCCI edits of the briefings' codes)."""
+
+
+def _child(args: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``args`` as a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    r = subprocess.run(args, capture_output=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode not in (0, 1):  # kg audit exits 1 when it finds errors
+        raise SystemExit(f"{' '.join(args)} failed: {r.stderr.decode()[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _best(args: list[str], reps: int) -> tuple[float, float]:
+    runs = [_child(args) for _ in range(reps)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
+
+
+def _row(what: str, wall: float, cpu: float, target: str = "", baseline: str = "") -> None:
+    print(f"| {what} | {wall:.2f} s | {cpu:.2f} s | {target} | {baseline} |", flush=True)
+
+
+def _reads(store_dir: str) -> tuple[float, float]:
+    """The audit's internal queries run one after the other, read into rows: the engine's floor."""
+    from kg.official import run_internal
+    from kg.store import open_store
+
+    store = open_store(store_dir, read_only=True)
+    t, c = time.perf_counter(), time.process_time()
+    rows = sum(len(run_internal(store, name)) for name in AUDIT_QUERIES)
+    print(f"(the audit's {len(AUDIT_QUERIES)} internal queries read {rows:,} rows)", flush=True)
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", required=True, help="A store with briefings and code sets (opened read-only).")
+    ap.add_argument("--writable", help="A copy of the store that the audit may write its findings into.")
+    ap.add_argument("--reps", type=int, default=3, help="Runs of each start-up figure (the best is kept).")
+    args = ap.parse_args()
+    load = os.getloadavg()[0]
+    print(f"\n## Audit and start-up ({os.cpu_count()} cores, load average {load:.1f} at the start)\n")
+    print("| figure | wall | CPU | target | baseline |\n|---|---|---|---|---|")
+    python = [sys.executable, "-c"]
+    floor = _best(python + ["pass"], args.reps)
+    _row("python -c pass", *floor, "", "the interpreter's floor")
+    _row('python -c "import click"', *_best(python + ["import click"], args.reps))
+    _row("kg --help", *_best(KG + ["--help"], args.reps), "<= 0.25 s", f"{floor[0]:.2f} s python -c pass")
+    one_hop = KG + ["query", "monitors", "-p", "code=77013", "--store", args.store]
+    _row("kg query monitors -p code=77013", *_best(one_hop, args.reps), "<= 0.25 s (start-up)",
+         f"{floor[0]:.2f} s python -c pass")
+    reads = _reads(args.store)
+    if args.writable:
+        audit = _child(KG + ["audit", "--format", "json", "--fail-on", "never", "--store", args.writable])
+        what = "kg audit (findings written)"
+    else:
+        audit = _child(KG + ["audit", "--no-write", "--format", "json", "--fail-on", "never", "--store", args.store])
+        what = "kg audit --no-write"
+    _row(what, *audit, "<= 10 s", f"{reads[0]:.2f} s wall, {reads[1]:.2f} s CPU: its queries alone, in turn")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

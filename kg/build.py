@@ -55,7 +55,7 @@ from kg.errors import BriefingParseError, KGError
 from kg.knowledge import add_on_codes
 from kg.parse import MalformedRow, Unread, parse_bytes
 from kg.relations import AddOnKnowledge
-from kg.stats import record_graphs
+from kg.stats import counted, record_graphs
 from kg.store import Paths, ontology_dir, scan
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
@@ -133,18 +133,19 @@ def _known_hashes(store: ox.Store) -> dict[str, str | None]:
     return known
 
 
-def _ensure_ontology(store: ox.Store) -> None:
-    """Load ``ontology/kg.ttl`` into its own graph when it changed."""
+def _ensure_ontology(store: ox.Store) -> bool:
+    """Load ``ontology/kg.ttl`` into its own graph when it changed; True if it was (re)written."""
     data = (ontology_dir() / "kg.ttl").read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     g = node(str(ONTOLOGY))
     marker = ox.Quad(g, node(str(KG.sha256)), ox.Literal(digest), g)
     if next(store.quads_for_pattern(g, marker.predicate, marker.object, g), None) is not None:
-        return
+        return False
     quads = [ox.Quad(q.subject, q.predicate, q.object, g) for q in ox.parse(data, ox.RdfFormat.TURTLE)]
     if store.contains_named_graph(g):
         store.remove_graph(g)
     store.extend(quads + [marker])
+    return True
 
 
 def _known_paths(store: ox.Store) -> dict[str, str]:
@@ -174,19 +175,32 @@ def _read(path: Path) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(0, "not a regular file, never read")
-        with os.fdopen(fd, "rb") as f:
-            fd = -1
-            return f.read()
+        chunks = []
+        while chunk := os.read(fd, max(st.st_size + 1, 65536)):  # a file that grows while read is read whole
+            chunks.append(chunk)
+        return b"".join(chunks)
     finally:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
 
 
-def _source_path(path: Path) -> str:
-    """What ``kg:sourcePath`` records: the absolute path, the folder's links resolved, the name in NFC form."""
-    return str(path.absolute().parent.resolve() / unicodedata.normalize("NFC", path.name))
+def _source_path(path: Path, folders: dict[str, Path] | None = None) -> str:
+    """What ``kg:sourcePath`` records: the absolute path, the folder's links resolved, the name in NFC form.
+
+    ``folders`` caches each folder's resolved path (one ``resolve`` per folder, not per file).
+
+    >>> _source_path(Path("/tmp/x/77013.txt")) == _source_path(Path("/tmp/x/77013.txt"), {})
+    True
+    """
+    folder, name = os.path.split(os.fspath(path))
+    resolved = folders.get(folder) if folders is not None else None
+    if resolved is None:
+        resolved = Path(folder).absolute().resolve()
+        if folders is not None:
+            folders[folder] = resolved
+    return os.path.join(resolved, unicodedata.normalize("NFC", name))
 
 
 def _lines(numbers: list[int]) -> str:
@@ -264,7 +278,8 @@ def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
     except BriefingParseError as err:
         return _Prepared(path, error=err)
     g, triples = briefing_triples(b, addons)
-    triples = [t for t in triples if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
+    # each triple once (a code in two rows is described twice), so the count is the graph's quads (kg.stats)
+    triples = [t for t in dict.fromkeys(triples) if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
     return _Prepared(path, nquads(g, triples), len(triples), rows=tuple(b.row_counts), unread=b.unread_rows,
                      malformed=b.malformed)
 
@@ -388,7 +403,7 @@ def build(
 
     start = time.perf_counter()
     report = BuildReport()
-    _ensure_ontology(store)
+    ontology_written = _ensure_ontology(store)
     if addons is None:
         addons = add_on_codes(store)
     known = _known_hashes(store)
@@ -400,6 +415,13 @@ def build(
     todo: list[tuple[str, bytes]] = []
     digests: dict[str, str] = {}
     sources: dict[str, str] = {}
+    folders: dict[str, Path] = {}
+    iris: dict[str, str] = {}  # file name -> graph IRI
+    # For kg.stats: the quads of each graph written, as counted here, and what each changed graph held before
+    # (while that stays small, so the union's counts are updated rather than recounted); None once too big.
+    quads: dict[str, int] = {}
+    before: dict[str, list[ox.Triple]] | None = {}
+    moved: list[str] = []
     for path in found.files:
         name = unicodedata.normalize("NFC", path.name)  # NFC and NFD spellings are one document
         if name in names and names[name].resolve() != path.resolve():
@@ -408,16 +430,18 @@ def build(
                          "file names name the graphs, so they must be unique"))
             continue
         names[name] = path
+        iri = iris[name] = briefing_iri(name)
         try:
             data = _read(path)
         except OSError as err:
             report.errors.append(BriefingParseError(path, 0, f"cannot read file: {err.strerror or err}"))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        iri, source = briefing_iri(name), _source_path(path)
+        source = _source_path(path, folders)
         if known.get(iri) == digest:
             report.unchanged.append(name)
             if known_paths.get(iri) != source:  # moved, or built before paths were recorded
+                moved.append(iri)
                 g = node(iri)
                 for q in list(store.quads_for_pattern(g, _SOURCE_PATH, None, g)):
                     store.remove(q)
@@ -452,19 +476,23 @@ def build(
                 report.unread.extend(_malformed_warnings(doc.path, doc.malformed))
                 report.rows_reported_by[MALFORMED] = report.rows_reported_by.get(MALFORMED, 0) + len(doc.malformed)
             name = unicodedata.normalize("NFC", Path(doc.path).name)
-            iri = briefing_iri(name)
+            iri = iris[name]
             marker = _marker(iri, digests[doc.path], sources[doc.path])
+            quads[iri] = doc.quads + len(marker)
             if iri in known:
                 # Drop the old graph, then write the new one with its marker in one
                 # transaction; a crash in between leaves the document absent, and the
                 # next build writes it.
                 writer.check()
+                before = _held(store, iri, before)
                 store.remove_graph(node(iri))
                 store.load(doc.nquads + ox.serialize(marker, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
                 report.quads_written += doc.quads + len(marker)
                 report.updated.append(name)
                 continue
             report.added.append(name)
+            if before is not None:
+                before[iri] = []
             pending.append(doc.nquads)
             markers.extend(marker)
             pending_quads += doc.quads + len(marker)
@@ -480,17 +508,42 @@ def build(
         raise
     writer.close()
     if not keep_missing:
-        report.removed = _remove_missing(store, known_paths, found.folders, {briefing_iri(n) for n in names})
-    record_graphs(store, [str(ONTOLOGY)] + [briefing_iri(n) for n in report.added + report.updated + report.removed])
+        report.removed, before = _remove_missing(store, known_paths, found.folders, set(iris.values()),
+                                                 before)
+    for iri in moved:  # a kg:sourcePath rewritten: the graph's size may change, its counted triples do not
+        before = _held(store, iri, before)
+    graphs = [iris[n] for n in report.added + report.updated] + [briefing_iri(n) for n in report.removed] + moved
+    if ontology_written:
+        graphs.append(str(ONTOLOGY))
+        before = None  # its old triples are gone: the union is recounted
+    record_graphs(store, graphs, quads=quads, before=before)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _remove_missing(store: ox.Store, known_paths: dict[str, str], folders: list[Path], seen: set[str]) -> list[str]:
-    """Remove the documents built from inside ``folders`` that this build did not find; return their names."""
+_BEFORE_GRAPHS = 2000
+"""Graphs changed in one build up to which what each held is kept for :func:`kg.stats.record_graphs`."""
+
+
+def _held(store: ox.Store, iri: str, before: dict[str, list[ox.Triple]] | None) -> dict[str, list[ox.Triple]] | None:
+    """``before`` with what graph ``iri`` holds now (:func:`kg.stats.counted`); None once more graphs changed than
+    :data:`_BEFORE_GRAPHS` (then the union is recounted, and memory stays bounded)."""
+    if before is None or len(before) >= _BEFORE_GRAPHS:
+        return None
+    before[iri] = counted(store, iri)
+    return before
+
+
+def _remove_missing(store: ox.Store, known_paths: dict[str, str], folders: list[Path], seen: set[str],
+                    before: dict[str, list[ox.Triple]] | None = None) -> tuple[list[str], dict | None]:
+    """Remove the documents built from inside ``folders`` that this build did not find.
+
+    Returns their names, and ``before`` with what each held (see :func:`_held`).
+    """
     removed = []
     for iri, source in sorted(known_paths.items()):
         if iri not in seen and any(Path(source).is_relative_to(f) for f in folders):
+            before = _held(store, iri, before)
             store.remove_graph(node(iri))
             removed.append(Path(source).name)
-    return removed
+    return removed, before

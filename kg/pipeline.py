@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from kg.codesets import LoadReport, current_graph, load, map_site_text
 from kg.codesets.terms import K, RDF_TYPE
 from kg.build import BuildReport, build
-from kg.stats import record_graphs
+from kg.stats import counted, record_graphs
 from kg.store import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, code_iri
 
@@ -92,11 +92,12 @@ def link_sites(store: ox.Store) -> int:
                 if pos in loaded:
                     wanted.add(ox.Quad(s["site"], K.posCode, pos, g))
     current = set(store.quads_for_pattern(None, None, None, g))
+    before = {SITE_LINKS: counted(store, SITE_LINKS)}  # so the statistics update from the changed links alone
     for q in current - wanted:
         store.remove(q)
     store.extend(wanted - current)
     if wanted != current:
-        record_graphs(store, [SITE_LINKS])
+        record_graphs(store, [SITE_LINKS], quads={SITE_LINKS: len(wanted)}, before=before)
     return len(wanted)
 
 

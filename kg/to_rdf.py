@@ -96,7 +96,6 @@ def slug(text: str) -> str:
 
 _TYPE = RDF_TYPE
 _LABEL = RDFS_LABEL
-_CONCEPT = _SKOS + "Concept"
 _NOTATION = _SKOS + "notation"
 _PREF = _SKOS + "prefLabel"
 _IN_SCHEME = _SKOS + "inScheme"
@@ -285,14 +284,14 @@ def briefing_nquads(b: Briefing, addons: AddOnKnowledge | None = None) -> bytes:
 
 
 def _code(add, system: str, code: str, label: str, doc: str) -> str:
+    # Said once each: the class (kg:ProcedureCode ...) is a skos:Concept by the ontology's rdfs:subClassOf,
+    # and the briefing's description is the skos:prefLabel alone (no rdfs:label repeating it).
     n = code_iri(system, code)
     add((n, _TYPE, _CLASS_IRI[system]))
-    add((n, _TYPE, _CONCEPT))
     add((n, _NOTATION, Lit(code)))
     add((n, _IN_SCHEME, scheme_iri(system)))
     if label:
         add((n, _PREF, Lit(label)))
-        add((n, _LABEL, Lit(label)))
     add((n, _K["mentionedIn"], doc))
     return n
 

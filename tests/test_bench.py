@@ -42,11 +42,13 @@ def test_build_bench_smoke(tmp_path, shared_data):
     assert kg["documents"] + kg["failed"] == 200 and kg["failed"] > 0
     assert kg["quads"] == floor["quads"], "the floor loads exactly what kg built"
     assert kg["incremental_updated"] == 1
+    assert kg["total_cpu"] > 0 and floor["cpu"] > 0 and result["open"]["graphs"] > 200  # reopened: every graph there
     assert set(kg["stages"]) == {"full build (briefings and code sets at once)", "briefings (their own wall time)"}
     assert set(kg["codesets"]) == {"icd10cm", "nucc", "hcpcs", "pos", "mpfs", "ncci-ptp"}
     assert result["rdflib"]["loaded"] == 50000 and result["rdflib"]["extrapolated"]
     table = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| full build vs floor |" in table and "extrapolated" in table
+    assert "| opening the store read-write after the build, fresh process |" in table and "load average" in table
 
     q = subprocess.run([sys.executable, str(BENCH / "query.py"), "--store", str(tmp_path / "store"), "--reps", "2",
                         "--rdflib-reps", "1", "--rdflib-max", "3000"], capture_output=True, text=True, timeout=1800)

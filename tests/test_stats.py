@@ -97,6 +97,38 @@ def test_stats_equal_a_recount_through_build_rebuild_removal_and_load(tmp_path, 
     _assert_kept_equals_recount(store)
 
 
+def test_a_small_rebuild_updates_the_union_counts_from_its_own_triples(tmp_path, briefings, monkeypatch):
+    """Changed, dropped, new and removed codes and edges: the counts are updated, never recounted, and equal a recount."""
+    import kg.stats
+
+    store = open_store(tmp_path / "store")
+    assert build(store, [briefings], progress=False).ok
+    first = _assert_kept_equals_recount(store)
+    recount = kg.stats.internal_query_filled
+
+    def no_union_recount(name):
+        assert name != "stats/union-counts", "a one-document rebuild recounted the whole union"
+        return recount(name)
+
+    monkeypatch.setattr(kg.stats, "internal_query_filled", no_union_recount)
+    doc = briefings / "77013.txt"
+    text = doc.read_text(encoding="utf-8")
+    # 49405 (only this briefing names it) becomes 49406, and the rows of K75.2 and 74350 (only here too) go
+    text = text.replace("49405", "49406")
+    text = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(("K75.2 ", "74350 ")))
+    doc.write_text(text, encoding="utf-8")
+    assert build(store, [briefings], progress=False).updated == ["77013.txt"]
+    after = _assert_kept_equals_recount(store)
+    assert after[("nodes", "DiagnosisCode")] == first[("nodes", "DiagnosisCode")] - 1
+    assert after[("nodes", "ProcedureCode")] == first[("nodes", "ProcedureCode")] - 1
+
+    shutil.copy(briefings / "47382.txt", briefings / "47383.txt")  # a new document, saying what another says
+    (briefings / "76942.txt").unlink()
+    report = build(store, [briefings], progress=False)
+    assert report.added == ["47383.txt"] and report.removed == ["76942.txt"]
+    _assert_kept_equals_recount(store)
+
+
 def test_a_store_without_kept_statistics_is_recounted_not_misread(tmp_path):
     store = open_store(tmp_path / "store")
     assert build(store, [examples_dir()], progress=False).ok

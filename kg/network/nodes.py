@@ -23,7 +23,7 @@ from kg.model import NODE_TYPES, code_candidates
 from kg.codesets.catalog import current_graphs
 from kg.network.layers import rows
 from kg.target import QueryTarget, as_target
-from kg.vocab import RDF_TYPE, RDFS_LABEL, SKOS_NS, class_iri, code_iri, node_type_of
+from kg.vocab import BRIEFING, RDF_TYPE, RDFS_LABEL, SKOS_NS, class_iri, code_iri, node_type_of
 
 __all__ = ["node_info", "resolve"]
 
@@ -119,7 +119,9 @@ def _node_info_local(store: ox.Store, attrs: dict[str, dict[str, str]]) -> None:
             if q is not None:
                 a[key] = q.object.value if key == "notation" else q.object.value.rsplit("#", 1)[-1]
         official = next((q for g in codesets for q in store.quads_for_pattern(node, _P["pref"], None, g)), None)
-        q = official or next(store.quads_for_pattern(node, _P["label"], None, None), None)
+        q = official or next(store.quads_for_pattern(node, _P["label"], None, None), None) or next(
+            (q for q in store.quads_for_pattern(node, _P["pref"], None, None) if q.graph_name.value.startswith(BRIEFING)),
+            None)  # a briefing gives a code its description as skos:prefLabel only (kg.to_rdf)
         if q is not None:
             a["label"] = q.object.value
 
@@ -137,7 +139,7 @@ def _node_info_sparql(target: QueryTarget, attrs: dict[str, dict[str, str]]) -> 
                 a["system"] = o.value.rsplit("#", 1)[-1]
             elif p in (_PREF, RDFS_LABEL) and is_official.value == "true":
                 official.setdefault(n.value, o.value)
-            elif p == RDFS_LABEL and not a["label"]:
+            elif p in (_PREF, RDFS_LABEL) and not a["label"]:  # a briefing's description, or a payer's name
                 a["label"] = o.value
     for n, label in official.items():
         attrs[n]["label"] = label

@@ -85,7 +85,7 @@ def _export_formats() -> list[str]:
 @click.command()
 @click.option("--format", "fmt", default="trig", show_default=True, type=click.Choice(_export_formats()),
               help="RDF formats; a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json); "
-                   "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps) or parquet (nodes and edges).")
+                   "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps), parquet (nodes and edges) or rules-parquet (kg check's rule tables, for --engine spark).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="File to write (default: stdout); the directory, for fhir and parquet.")
@@ -97,6 +97,7 @@ def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) ->
     kg export --format ttl -o kg.ttl
     kg export --format fhir -o fhir/
     kg export --format parquet -o tables/
+    kg export --format rules-parquet -o rules/
     """
     from kg.export import DIRECTORY_FORMATS, export_directory
     from kg.export import export as export_store

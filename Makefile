@@ -37,8 +37,9 @@ browser:
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	fi
 
-## Debian's Virtuoso 7.2 (dba password preseeded through debconf, the packaged server not started) and
-## Apache Jena 4.5 on OpenJDK 17, for the tests of the scale-out engines (test_virtuoso, test_tdb2).
+## Debian's Virtuoso 7.2 (dba password preseeded through debconf, the packaged server not started),
+## Apache Jena 4.5 and OpenJDK 17 (which Spark runs on too; pyspark is in the dev extra), for the tests of
+## the scale-out engines (test_virtuoso, test_tdb2, test_check_spark).
 engines:
 	@if [ ! -x /usr/bin/virtuoso-t ] || [ ! -f /usr/share/java/jena-cmds.jar ] || ! command -v java >/dev/null; then \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -315,8 +315,10 @@ def _read_claims(spark, path: str):
 
 
 def _manifest(spark, rules_dir: str) -> dict:
-    text = "\n".join(r.value for r in spark.read.text(f"{rules_dir.rstrip('/')}/manifest.json").collect())
-    return json.loads(text)
+    local = Path(rules_dir) / "manifest.json"
+    if local.is_file():
+        return json.loads(local.read_text(encoding="utf-8"))
+    return json.loads("\n".join(r.value for r in spark.read.text(f"{rules_dir}/manifest.json").collect()))
 
 
 def rules_from_rows(claim: dict, meta: dict, modifiers: set[str] | None, notations: list[str] | None):
@@ -509,8 +511,8 @@ def check_spark(spark, rules_dir: str | os.PathLike, claims: str | os.PathLike, 
     if manifest["loaded"]["procedures"]:
         notations_b = sc.broadcast([r.code for r in table("notations").collect()] or None)
     found = grouped.mapInArrow(functools.partial(_check_batches, meta, modifiers_b, notations_b), _FINDINGS)
-    findings = [CheckFinding(r.claim_id, r.line, r.code, r.kind, r.severity, r.message, r.source)
-                for r in found.orderBy("first_src", "first_seq", "idx").toLocalIterator()]
+    rows = sorted(found.collect(), key=lambda r: (r.first_src, r.first_seq, r.idx))  # the embedded checker's order
+    findings = [CheckFinding(r.claim_id, r.line, r.code, r.kind, r.severity, r.message, r.source) for r in rows]
     parsed.unpersist()
     return findings, errors, skeleton
 

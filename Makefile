@@ -58,13 +58,14 @@ test: venv browser engines
 ## The benchmarks: 10,000 briefings + every code set, named queries, views and the HTTP server.
 ## Writes bench/RESULTS.md (needs ../shared/data; takes a while).
 BENCH_N ?= 10000
-bench: venv browser
+bench: venv browser engines
 	rm -rf bench-work
 	$(BIN)/python bench/build.py -n $(BENCH_N) --workdir bench-work --results bench/RESULTS.md
 	$(BIN)/python bench/query.py --store bench-work/store --results bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store --targets | tee -a bench/RESULTS.md
 	$(BIN)/python bench/check_bench.py --store bench-work/store | tee -a bench/RESULTS.md
+	$(BIN)/python bench/spark_check_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/show_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/view_bench.py | tee -a bench/RESULTS.md

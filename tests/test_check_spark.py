@@ -193,7 +193,7 @@ def test_cli_check_engine_spark(small_store, tmp_path):
     assert spark.stdout == embedded.stdout and len(list(csv.reader(spark.stdout.splitlines()))) > 20
     kg_lines = [ln for ln in spark.stderr.splitlines() if ln.startswith("kg: ")]
     assert kg_lines == [ln for ln in embedded.stderr.splitlines() if ln.startswith("kg: ")]
-    assert f"kg: error: {claims}:4: units 'one' is not a whole number" in kg_lines
+    assert f"kg: error: {claims}:5: units 'one' is not a whole number" in kg_lines
     assert any("not checked: excludes1, non-billable-dx: no ICD-10-CM release" in ln for ln in kg_lines)
     r = _kg("check", "77013", "--engine", "spark", "--store", small_store)
     assert r.returncode == 2 and "--engine spark checks a claims file" in r.stderr

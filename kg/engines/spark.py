@@ -555,5 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if errors or (args.fail_on != "never" and worst(findings) >= SEVERITY_RANK[args.fail_on]) else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # spark-submit runs this file: run the imported module's main, so the functions Spark
+    from kg.engines.spark import main as _main  # ships to the workers are kg's, imported there, not copies of __main__'s
+
+    sys.exit(_main())

@@ -102,6 +102,7 @@ def main() -> None:
         load, c, t = os.getloadavg()[0], _cpu(), time.perf_counter()
         out = fn()
         rows.append((label, time.perf_counter() - t, _cpu() - c, load))
+        print(f"{label}: {rows[-1][1]:.1f} s wall, {rows[-1][2]:.1f} s CPU, load {load:.1f}", file=sys.stderr, flush=True)
         return out
 
     def embedded():

@@ -87,7 +87,8 @@ def main() -> None:
     from bench.check_bench import generate
     from kg.check import check_claims
     from kg.claims import read_claims
-    from kg.engines.spark import check_spark, session, version, write_rules
+    from kg.engines.rules import write_rules
+    from kg.engines.spark import check_spark, session, version
     from kg.store import open_store
 
     work = tempfile.TemporaryDirectory(prefix="kg-spark-bench-")

@@ -209,9 +209,7 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
 
 
 def load_context(store, rules: Rules, context: str, codes: Iterable[str] | None = None) -> Rules:
-    """Read into ``rules`` the rules that depend on the claim setting: NCCI PTP (in force and deleted) and MUE
-    of ``context``; the other rules are the same in every context. Returns ``rules``.
-
+    """Read into ``rules`` (and return it) the rules of claim setting ``context``: NCCI PTP (in force, deleted), MUE.
     Examples
     --------
     >>> import pyoxigraph as ox

@@ -53,16 +53,9 @@ def _parquet(store: ox.Store, directory: Path) -> list:
     return write_parquet(store, directory)
 
 
-def _rules_parquet(store: ox.Store, directory: Path) -> list:
-    from kg.engines.spark import write_rules
-
-    return write_rules(store, directory)
-
-
 DIRECTORY_FORMATS: dict[str, tuple[Callable[[ox.Store, Path], list], str]] = {
     "fhir": (_fhir, "FHIR R4 CodeSystems and ConceptMaps (NDJSON Bundles), for terminology servers"),
     "parquet": (_parquet, "nodes.parquet and edges.parquet, for DuckDB, Spark and pandas"),
-    "rules-parquet": (_rules_parquet, "the rule tables of kg check, for kg check --engine spark"),
 }
 """``kg export --format`` choices that write a directory (``-o DIR``) -> (writer, what it writes).
 
@@ -81,7 +74,7 @@ def export_directory(store: ox.Store, directory, fmt: str) -> list:
     >>> export_directory(ox.Store(), tempfile.mkdtemp(), "csv")
     Traceback (most recent call last):
     ...
-    kg.errors.KGError: unknown directory export format 'csv'; choose one of fhir, parquet, rules-parquet
+    kg.errors.KGError: unknown directory export format 'csv'; choose one of fhir, parquet
     """
     try:
         writer, _ = DIRECTORY_FORMATS[fmt]

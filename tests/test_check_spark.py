@@ -90,7 +90,7 @@ def spark(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rules_dir(store, tmp_path_factory) -> Path:  # noqa: F811
-    from kg.engines.spark import RULE_TABLES, write_rules
+    from kg.engines.rules import RULE_TABLES, write_rules
 
     path = tmp_path_factory.mktemp("rules")
     written = {t.id: t.rows for t in write_rules(store, path)}

@@ -151,7 +151,8 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, engine, rul
 def _check_spark(claims, rules_dir, master, context, releases, endpoint, store_dir, skipped, remarks):
     import tempfile
 
-    from kg.engines.spark import check_spark, session, write_rules
+    from kg.engines.rules import write_rules
+    from kg.engines.spark import check_spark, session
 
     with tempfile.TemporaryDirectory(prefix="kg-rules-") as tmp:
         if rules_dir is None:

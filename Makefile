@@ -37,8 +37,9 @@ browser:
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	fi
 
-## Debian's Virtuoso 7.2 (dba password preseeded through debconf, the packaged server not started) and
-## Apache Jena 4.5 on OpenJDK 17, for the tests of the scale-out engines (test_virtuoso, test_tdb2).
+## Debian's Virtuoso 7.2 (dba password preseeded through debconf, the packaged server not started),
+## Apache Jena 4.5 and OpenJDK 17 (which Spark runs on too; pyspark is in the dev extra), for the tests of
+## the scale-out engines (test_virtuoso, test_tdb2, test_check_spark).
 engines:
 	@if [ ! -x /usr/bin/virtuoso-t ] || [ ! -f /usr/share/java/jena-cmds.jar ] || ! command -v java >/dev/null; then \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -57,13 +58,14 @@ test: venv browser engines
 ## The benchmarks: 10,000 briefings + every code set, named queries, views and the HTTP server.
 ## Writes bench/RESULTS.md (needs ../shared/data; takes a while).
 BENCH_N ?= 10000
-bench: venv browser
+bench: venv browser engines
 	rm -rf bench-work
 	$(BIN)/python bench/build.py -n $(BENCH_N) --workdir bench-work --results bench/RESULTS.md
 	$(BIN)/python bench/query.py --store bench-work/store --results bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/network_bench.py --store bench-work/store --targets | tee -a bench/RESULTS.md
 	$(BIN)/python bench/check_bench.py --store bench-work/store | tee -a bench/RESULTS.md
+	$(BIN)/python bench/spark_check_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/show_bench.py --store bench-work/store | tee -a bench/RESULTS.md
 	$(BIN)/python bench/codesets_load.py | tee -a bench/RESULTS.md
 	$(BIN)/python bench/view_bench.py | tee -a bench/RESULTS.md

@@ -65,7 +65,8 @@ from kg.official import (
 )
 from kg.vocab import code_iri
 
-__all__ = ["KINDS", "SEVERITY_RANK", "Rules", "check", "check_claims", "check_lines", "load_rules", "worst"]
+__all__ = ["KINDS", "SEVERITY_RANK", "Rules", "check", "check_claims", "check_lines", "load_context", "load_rules",
+           "worst"]
 
 KINDS = ("ncci-ptp", "mue", "add-on-without-primary", "modifier-not-allowed", "modifier-global-period", "excludes1",
          "non-billable-dx", "unknown-code", "not-payable")
@@ -199,20 +200,36 @@ def load_rules(store, *, context: str = "practitioner", codes: Iterable[str] | N
                 rules.excludes1, rules.ancestors = index
     if set(_MODIFIER_SETS) & set(releases):
         rules.modifiers = set().union(*(known[(s, "MOD")] for s in _MODIFIER_SETS))
+    load_context(store, rules, context, codes)
+    if "ncci-addon" in releases:
+        rules.addons = addon_edits(store, codes)
+    if codes is not None and rules.procedures is not None and set(codes) - rules.procedures:
+        rules._all_procedures = [r["c"].rsplit("/", 1)[-1] for r in run_internal(store, "check-notations")]
+    return rules
+
+
+def load_context(store, rules: Rules, context: str, codes: Iterable[str] | None = None) -> Rules:
+    """Read into ``rules`` (and return it) the rules of claim setting ``context``: NCCI PTP (in force, deleted), MUE.
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> rules = load_context(ox.Store(), Rules(releases={}), "hospital")
+    >>> rules.context, rules.ptp, rules.mue
+    ('hospital', None, None)
+    """
+    codes = None if codes is None else sorted(set(codes))
+    procs = [procedure_iri(c) for c in codes or ()]
+    rules.context, rules.ptp, rules.ptp_deleted, rules.ptp_release, rules.mue = context, None, {}, "", None
     if ptp_graphs(store, context):
         rules.ptp, rules.ptp_release = ptp_edits(store, context, codes)
         for graph, _ in ptp_graphs(store, context):
             for r in run_internal(store, "audit-ptp-deleted", g=graph, **({"a": procs} if codes is not None else {})):
                 key = (r["a"].rsplit("/", 1)[-1], r["b"].rsplit("/", 1)[-1])
                 rules.ptp_deleted[key] = (r["mi"], r["deleted"])
-    if "ncci-mue" in releases:
+    if "ncci-mue" in rules.releases:
         rules.mue = {r["c"].rsplit("/", 1)[-1]: (int(r["units"]), r["mai"] or "")
-                     for r in run_internal(store, "check-mue", **bind(procs))
+                     for r in run_internal(store, "check-mue", **({"c": procs} if codes is not None else {}))
                      if (r["service"] or "Practitioner").lower() == _MUE_SERVICE.get(context, context)}
-    if "ncci-addon" in releases:
-        rules.addons = addon_edits(store, codes)
-    if codes is not None and rules.procedures is not None and set(codes) - rules.procedures:
-        rules._all_procedures = [r["c"].rsplit("/", 1)[-1] for r in run_internal(store, "check-notations")]
     return rules
 
 

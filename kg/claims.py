@@ -31,8 +31,11 @@ __all__ = [
     "CheckFinding",
     "ClaimLine",
     "from_args",
+    "csv_row",
     "from_records",
+    "header_index",
     "read_claims",
+    "record_row",
     "to_csv",
     "to_json",
     "to_table",
@@ -122,11 +125,76 @@ def _line(claim_id: object, line: object, code: object, modifiers: object, units
                      pos=str(pos or "").strip(), dos=dos)
 
 
+def header_index(header: list[str], path: str | os.PathLike) -> list[int]:
+    """Where each of :data:`COLUMNS` (then ``dos``, -1 when absent) is in a claims file's header.
+
+    Raises
+    ------
+    ClaimError
+        If the header lacks a required column.
+
+    Examples
+    --------
+    >>> header_index(["claim_id", "line", "code", "modifiers", "units", "dx", "pos"], "c.csv")
+    [0, 1, 2, 3, 4, 5, 6, -1]
+    >>> header_index(["claim_id", "code"], "c.csv")
+    Traceback (most recent call last):
+    ...
+    kg.errors.ClaimError: c.csv:1: missing columns line, modifiers, units, dx, pos; a claims CSV has the columns claim_id, line, code, modifiers, units, dx, pos (and optionally dos)
+    """
+    header = [h.strip().lower() for h in header]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ClaimError(path, 1, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+                         f"a claims CSV has the columns {', '.join(COLUMNS)} (and optionally dos)")
+    return [header.index(c) for c in COLUMNS] + [header.index("dos") if "dos" in header else -1]
+
+
+def csv_row(row: list[str], index: list[int], width: int, where: tuple[str, int]) -> ClaimLine | None:
+    """The claim line of one CSV row (``None`` for a blank row); ``index`` from :func:`header_index`,
+    ``width`` the header's number of cells. The one reading of a row, for :func:`read_claims` and
+    ``kg check --engine spark``.
+
+    Raises
+    ------
+    ClaimError
+        If the row cannot be read, naming ``where`` (file and line).
+
+    Examples
+    --------
+    >>> index = header_index(list(COLUMNS), "c.csv")
+    >>> csv_row(["A", "1", "77013-26", "", "2", "C22.0", "22"], index, 7, ("c.csv", 2)).modifiers
+    ('26',)
+    >>> csv_row(["A", "1"], index, 7, ("c.csv", 3))
+    Traceback (most recent call last):
+    ...
+    kg.errors.ClaimError: c.csv:3: row has 2 cells, the header 7
+    """
+    if not any(cell.strip() for cell in row):
+        return None
+    if len(row) < width:
+        raise ClaimError(where[0], where[1], f"row has {len(row)} cells, the header {width}")
+    return _line(*(row[i] if i >= 0 else "" for i in index), where=where)
+
+
+def record_row(values: dict, where: tuple[str, int]) -> ClaimLine:
+    """The claim line of one record (a dict with the :data:`COLUMNS`, any case, e.g. a Parquet row).
+
+    Examples
+    --------
+    >>> record_row({"claim_id": "A", "line": 1, "code": "77013", "units": None}, ("c.parquet", 1)).units
+    1
+    """
+    values = {str(k).strip().lower(): v for k, v in values.items()}
+    return _line(*(values.get(c) for c in (*COLUMNS, "dos")), where=where)
+
+
 def read_claims(path: str | os.PathLike) -> tuple[list[ClaimLine], list[ClaimError]]:
-    """The claim lines of a CSV, and an error for each row that could not be read.
+    """The claim lines of a CSV (or a Parquet file, ``.parquet``), and an error for each row that could not be read.
 
     A bad row (a missing cell, units that are not a number) is reported with
-    the file and line and left out; the other rows are still returned.
+    the file and line and left out; the other rows are still returned. In a
+    Parquet file, a row's "line" is its number from 1.
 
     Raises
     ------
@@ -143,24 +211,38 @@ def read_claims(path: str | os.PathLike) -> tuple[list[ClaimLine], list[ClaimErr
     ([('77013', ('26',))], ["claims.csv:3: units 'two' is not a whole number"])
     """
     path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return _read_parquet(path)
     lines: list[ClaimLine] = []
     errors: list[ClaimError] = []
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise ClaimError(path, 1, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-                             f"a claims CSV has the columns {', '.join(COLUMNS)} (and optionally dos)")
-        index = [header.index(c) for c in COLUMNS] + [header.index("dos") if "dos" in header else -1]
+        header = next(reader, [])
+        index = header_index(header, path)
         for number, row in enumerate(reader, 2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < len(header):
-                errors.append(ClaimError(path, number, f"row has {len(row)} cells, the header {len(header)}"))
-                continue
             try:
-                lines.append(_line(*(row[i] if i >= 0 else "" for i in index), where=(str(path), number)))
+                ln = csv_row(row, index, len(header), (str(path), number))
+            except ClaimError as err:
+                errors.append(err)
+                continue
+            if ln is not None:
+                lines.append(ln)
+    return lines, errors
+
+
+def _read_parquet(path: Path) -> tuple[list[ClaimLine], list[ClaimError]]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    header_index(pf.schema_arrow.names, path)
+    lines: list[ClaimLine] = []
+    errors: list[ClaimError] = []
+    number = 0
+    for batch in pf.iter_batches():
+        for values in batch.to_pylist():
+            number += 1
+            try:
+                lines.append(record_row(values, (str(path), number)))
             except ClaimError as err:
                 errors.append(err)
     return lines, errors

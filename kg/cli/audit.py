@@ -93,7 +93,7 @@ def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: P
 @click.command()
 @click.argument("codes", nargs=-1)
 @click.option("--claims", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of claim lines: claim_id, line, code, modifiers, units, dx, pos (and optionally dos).")
+              help="CSV (or .parquet) of claim lines: claim_id, line, code, modifiers, units, dx, pos (and optionally dos).")
 @click.option("--dx", multiple=True, help="With CODES: a diagnosis of the claim (repeatable).")
 @click.option("--units", type=int, default=1, show_default=True, help="With CODES: units on each line.")
 @click.option("--pos", default="", help="With CODES: place of service.")
@@ -103,27 +103,40 @@ def evaluate(expected: Path, briefings: tuple[Path, ...], fmt: str, store_dir: P
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit 1 when a finding of this severity or worse is found.")
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
+              help="Check in this process, or with Spark (--claims only; the rule tables joined with the claims).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="With --engine spark: the rule tables ('kg export --format rules-parquet -o DIR'; default: "
+                   "exported from the store first, into a temporary folder).")
+@click.option("--master", default="local[*]", show_default=True, help="With --engine spark: the Spark master.")
 @release_option
 @endpoint_option
 @store_option
-def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, endpoint: str | None,
-          store_dir: Path) -> None:
+def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, engine, rules_dir, master, releases,
+          endpoint: str | None, store_dir: Path) -> None:
     """Check claim lines against the loaded rules (NCCI, MUE, add-on, MPFS, ICD-10-CM).
 
     \b
     kg check --claims claims.csv --format json
     kg check 93306 93320-26 --dx I50.9 --units 1
+    kg check --engine spark --claims claims.parquet --rules rules/
     """
     from kg.check import SEVERITY_RANK, check_claims, worst
     from kg.claims import FORMATS, from_args, read_claims
 
     if bool(codes) == bool(claims):
         raise click.UsageError("give either CODES or --claims FILE")
-    lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
     skipped: list[str] = []
     remarks: list[str] = []
-    target = with_releases(query_target(endpoint, store_dir), releases)
-    findings = check_claims(target, lines, context=context, skipped=skipped, remarks=remarks)
+    if engine == "spark":
+        if not claims:
+            raise click.UsageError("--engine spark checks a claims file: give --claims FILE")
+        findings, errors = _check_spark(claims, rules_dir, master, context, releases, endpoint, store_dir,
+                                        skipped, remarks)
+    else:
+        lines, errors = read_claims(claims) if claims else (from_args(codes, dx=dx, units=units, pos=pos, dos=dos), [])
+        target = with_releases(query_target(endpoint, store_dir), releases)
+        findings = check_claims(target, lines, context=context, skipped=skipped, remarks=remarks)
     for note in skipped:
         click.echo(f"kg: not checked: {note} (kg codesets load)", err=True)
     for note in remarks:
@@ -133,6 +146,26 @@ def check(codes, claims, dx, units, pos, dos, context, fmt, fail_on, releases, e
     click.echo(FORMATS[fmt](findings).rstrip("\n"))
     if errors or (fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]):
         sys.exit(1)
+
+
+def _check_spark(claims, rules_dir, master, context, releases, endpoint, store_dir, skipped, remarks):
+    import tempfile
+
+    from kg.engines.rules import write_rules
+    from kg.engines.spark import check_spark, session
+
+    with tempfile.TemporaryDirectory(prefix="kg-rules-") as tmp:
+        if rules_dir is None:
+            rules_dir = Path(tmp)
+            write_rules(with_releases(query_target(endpoint, store_dir), releases), rules_dir)
+        spark = session(master)
+        try:
+            findings, errors, rules = check_spark(spark, rules_dir, claims, context=context)
+        finally:
+            spark.stop()
+    skipped.extend(rules.skipped())
+    remarks.extend(rules.remarks())
+    return findings, errors
 
 
 @click.command()

@@ -87,13 +87,18 @@ def _export_formats() -> list[str]:
     from kg.export import DIRECTORY_FORMATS, EXPORT_FORMATS
     from kg.network import NETWORK_FORMATS
 
-    return [*EXPORT_FORMATS, "void", *NETWORK_FORMATS, *DIRECTORY_FORMATS]
+    return [*EXPORT_FORMATS, "void", *NETWORK_FORMATS, *DIRECTORY_FORMATS, RULES_PARQUET]
+
+
+RULES_PARQUET = "rules-parquet"
+"""``kg export --format rules-parquet -o DIR``: kg check's rule tables (:func:`kg.engines.spark.write_rules`); a use
+of the store, above kg.export's layer, so the command line adds it."""
 
 
 @click.command()
 @click.option("--format", "fmt", default="trig", show_default=True, type=LazyChoice(_export_formats),
               help="RDF formats; a networkx projection for Gephi (gexf), Cytoscape (graphml) or D3 (nodelink-json); "
-                   "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps) or parquet (nodes and edges).")
+                   "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps), parquet (nodes and edges) or rules-parquet (kg check's rule tables, for --engine spark).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="File to write (default: stdout); the directory, for fhir and parquet.")
@@ -105,18 +110,25 @@ def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) ->
     kg export --format ttl -o kg.ttl
     kg export --format fhir -o fhir/
     kg export --format parquet -o tables/
+    kg export --format rules-parquet -o rules/
     """
     from kg.export import DIRECTORY_FORMATS, export_directory
     from kg.export import export as export_store
     from kg.network import NETWORK_FORMATS
     from kg.store import open_store
 
-    if fmt in DIRECTORY_FORMATS:
+    if fmt in DIRECTORY_FORMATS or fmt == RULES_PARQUET:
         if output is None or graph is not None:
             raise click.UsageError(f"--format {fmt} needs -o DIR and takes no --graph")
         if output.exists() and not output.is_dir():
             raise click.UsageError(f"--format {fmt} writes a directory; {output} is a file")
-        for w in export_directory(open_store(store_dir, read_only=True), output, fmt):
+        if fmt == RULES_PARQUET:
+            from kg.engines.rules import write_rules
+
+            written = write_rules(open_store(store_dir, read_only=True), output)
+        else:
+            written = export_directory(open_store(store_dir, read_only=True), output, fmt)
+        for w in written:
             click.echo(f"skipped {w.id}: {w.skipped}" if w.skipped else f"wrote {w.path}", err=True)
         return
     if output is not None and output.is_dir():

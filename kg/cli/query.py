@@ -101,7 +101,7 @@ of the store, above kg.export's layer, so the command line adds it."""
                    "the VoID / HCLS description of the store (void); or a directory (-o DIR): fhir (R4 CodeSystems and ConceptMaps), parquet (nodes and edges) or rules-parquet (kg check's rule tables, for --engine spark).")
 @click.option("--graph", help="Export only this named graph (a briefing or code-set IRI).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="File to write (default: stdout); the directory, for fhir and parquet.")
+              help="File to write (default: stdout); the directory, for fhir, parquet and rules-parquet.")
 @store_option
 def export(fmt: str, graph: str | None, output: Path | None, store_dir: Path) -> None:
     """Export the store (all graphs, or one) as RDF, its dataset description (void), its network projection, FHIR resources or Parquet tables.

@@ -18,7 +18,7 @@ from kg.claims import from_args
 from kg.remote import Endpoint
 from kg.remote.push import remote_sizes
 from kg.store import open_store
-from tests.engines import build_engine_store, claim_generator, parity
+from tests.engines import REPO, build_engine_store, claim_generator, parity
 
 
 def _kg(*args, **kw):
@@ -122,3 +122,25 @@ def test_virtuoso_push_killed_half_way_then_run_again_ends_whole(virtuoso, engin
     store = open_store(engine_store_dir, read_only=True)
     local = {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
     assert remote_sizes(Endpoint(virtuoso.sparql_url, headers={})) == local
+
+
+def test_virtuoso_bulk_loader_takes_the_export_whole(engine_store_dir, tmp_path):
+    """kg export --format nq, then ld_dir / rdf_loader_run / checkpoint (the README's command) into a fresh instance."""
+    from kg.engines.virtuoso import bulk_load_sql, start
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    r = _kg("export", "--format", "nq", "-o", str(dump / "kg.nq"), "--store", str(engine_store_dir))
+    assert r.returncode == 0, r.stderr[-2000:]
+    store = open_store(engine_store_dir, read_only=True)
+    local = {g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()}
+    with start(tmp_path / "virtuoso", memory_mib=256, dirs=(str(dump),)) as v:
+        assert v.bulk_load(dump / "kg.nq") == len(store)
+        assert remote_sizes(Endpoint(v.sparql_url, headers={})) == local
+
+
+def test_virtuoso_readme_shows_the_bulk_loader_command_kg_runs():
+    from kg.engines.virtuoso import bulk_load_sql
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f'isql-vt 127.0.0.1:1111 dba dba exec="{bulk_load_sql("/data/kg.nq")}"' in readme

@@ -76,6 +76,8 @@ def main() -> None:
     parser.add_argument("--memory-mib", type=int, default=1024, help="Virtuoso's page buffers.")
     parser.add_argument("--heap", default="2g", help="tdb2.tdbloader's Java heap.")
     parser.add_argument("--skip", action="append", default=[], choices=["push", "virtuoso-bulk", "tdb2", "resume"])
+    parser.add_argument("--nq", type=Path, help="The store's N-Quads export from an earlier run, outside --workdir "
+                        "(then the export is not run again nor timed; it must be of --store).")
     args = parser.parse_args()
 
     from kg.engines import jena, virtuoso
@@ -96,10 +98,11 @@ def main() -> None:
         print(f"{name}: {wall:.1f} s wall, {kg_cpu:.1f} s kg CPU, {engine_cpu:.1f} s engine CPU "
               f"(load {_load()})", flush=True)
 
-    nq = args.workdir / "kg.nq"
-    t, c = time.perf_counter(), _children_cpu()
-    _kg("export", "--format", "nq", "-o", str(nq), "--store", str(args.store))
-    measured("`kg export --format nq`", time.perf_counter() - t, _children_cpu() - c, 0.0)
+    nq = args.nq.resolve() if args.nq else args.workdir / "kg.nq"
+    if not args.nq:
+        t, c = time.perf_counter(), _children_cpu()
+        _kg("export", "--format", "nq", "-o", str(nq), "--store", str(args.store))
+        measured("`kg export --format nq`", time.perf_counter() - t, _children_cpu() - c, 0.0)
     push_args = ["--workers", str(args.workers), "--chunk-triples", str(args.chunk_triples), "--timeout", "900",
                  "--store", str(args.store)]
 
@@ -117,7 +120,7 @@ def main() -> None:
         shutil.rmtree(args.workdir / "v-push")
 
     if "virtuoso-bulk" not in args.skip:
-        with virtuoso.start(args.workdir / "v-bulk", memory_mib=args.memory_mib, dirs=(str(args.workdir),)) as v:
+        with virtuoso.start(args.workdir / "v-bulk", memory_mib=args.memory_mib, dirs=(str(nq.parent),)) as v:
             t, e = time.perf_counter(), _process_cpu(v.process.pid)
             loaded = v.bulk_load(nq)
             measured("Virtuoso bulk loader (`ld_dir`, `rdf_loader_run`, `checkpoint`)", time.perf_counter() - t,
@@ -162,7 +165,8 @@ def main() -> None:
                                  f"{sorted(wrong)[:3]}")
             resumed = (killed_after, short, partial, re.sub(r" to \S+?(;|$)", r"\1", said))  # no port
         shutil.rmtree(args.workdir / "v-resume")
-    nq.unlink()
+    if not args.nq:
+        nq.unlink()
 
     print(f"\n### Push and bulk load: {quads:,} quads in {graphs:,} graphs ({args.store})\n")
     print(f"Virtuoso {virtuoso.version()} ({args.memory_mib} MiB of page buffers); Jena "

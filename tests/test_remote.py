@@ -167,3 +167,38 @@ def test_the_virtuoso_rewrite_of_every_named_query_means_the_same_in_sparql11(tm
         found += bool(here)
     assert found >= 15
     assert run(store, "excludes1-pair", code="I10", other="O10.02").rows  # the zero-length step is there
+
+
+def _graph_store_answering(*bodies):
+    """An opener for Graph Store requests: HTTP 500 with each body in turn, then 204s; the methods it was sent."""
+    methods, left = [], list(bodies)
+
+    def opener(req, timeout):
+        methods.append(req.get_method())
+        if left:
+            raise urllib.error.HTTPError(req.full_url, 500, "Request Failed", {}, io.BytesIO(left.pop(0).encode()))
+        return io.BytesIO(b"")
+    return opener, methods
+
+
+def test_push_sends_a_request_virtuoso_rolled_back_as_a_deadlock_again(monkeypatch):
+    import importlib
+    import types
+
+    import pyoxigraph as ox
+
+    module = importlib.import_module("kg.remote.push")  # kg.remote.push, the attribute, is the function
+    monkeypatch.setattr(module, "time", types.SimpleNamespace(sleep=lambda s: None))
+    push = module.push
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o"), ox.NamedNode("http://g")))
+    deadlock = "<h1>HTTP/1.1 500 Request Failed</h1><h3>Error 40001</h3><xmp>SR172: Transaction deadlocked</xmp>"
+    opener, methods = _graph_store_answering(deadlock, deadlock)
+    ep = Endpoint("http://h:7878/query", headers={}, opener=opener, retries=0)
+    assert push(store, ep, progress=False) == [("http://g", 1)]
+    assert methods == ["PUT", "PUT", "PUT"]
+    # any other server error is not retried: it fails at once, naming the graph store
+    opener, methods = _graph_store_answering("<h3>Error 42000</h3> no such graph")
+    with pytest.raises(RemoteError, match="HTTP 500"):
+        push(store, Endpoint("http://h:7878/query", headers={}, opener=opener, retries=0), progress=False)
+    assert methods == ["PUT"]

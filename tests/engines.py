@@ -40,9 +40,39 @@ def claim_generator():
     return module.generate
 
 
+ICD10CM_SECTIONS = ("C15-C26", "E08-E13", "I10-I1A", "O10-O16")
+"""The blocks of the packaged ICD-10-CM the engine store keeps: those of the named queries' example codes (C22.0,
+E11.9, I10, O10.02), with their notes (I10's Excludes1 names O10-O16, the pair excludes1-pair's example asks for)."""
+
+
+def icd10cm_slice(folder: Path, sections: tuple[str, ...] = ICD10CM_SECTIONS) -> Path:
+    """The packaged ICD-10-CM tabular XML cut down to ``sections`` (and their chapters), written in ``folder`` under
+    the packaged file's name (so its release label is the same). Notes naming codes outside stay unresolved."""
+    import xml.etree.ElementTree as ET
+
+    from kg.codesets.icd10cm import packaged_tabular
+
+    source = packaged_tabular()
+    root = ET.parse(source).getroot()
+    for child in list(root):
+        if child.tag == "introduction":
+            root.remove(child)
+        elif child.tag == "chapter":
+            for section in child.findall("section"):
+                if section.get("id") not in sections:
+                    child.remove(section)
+            if child.find("section") is None:
+                root.remove(child)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / source.name
+    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
+    return out
+
+
 def build_engine_store(path: Path, shared_data: Path) -> Path:
     """The example briefings and tests/data/audit with the smaller code sets (HCPCS, modifiers, POS, NUCC, the NCCI
-    PTP radiology subset): the named queries find rows, and an outside engine loads it in seconds."""
+    PTP radiology subset, four blocks of ICD-10-CM with their notes: :func:`icd10cm_slice`): the named queries find
+    rows, and an outside engine loads it in seconds."""
     from kg.build import build
     from kg.codesets import load
     from kg.examples import examples_dir
@@ -58,6 +88,7 @@ def build_engine_store(path: Path, shared_data: Path) -> Path:
         "cpt-modifiers": d / "modifiers_cpt_hcpcs_northstar_2024.csv",
         "pos": d / "place_of_service_codes_cms.csv",
         "ncci-ptp": d / "ncci_ptp_practitioner_2024q3_active_radiology_subset.csv",
+        "icd10cm": icd10cm_slice(path.parent / "icd10cm"),
     }, progress=False)
     del store
     return path

@@ -14,7 +14,7 @@ import pytest
 
 from kg.query import named_queries
 from kg.store import open_store
-from tests.engines import build_engine_store, rows
+from tests.engines import REPO, build_engine_store, rows
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,15 @@ def test_tdb2_named_queries_match_the_embedded_store(tdb2, engine_store_dir):
             differ[q.name] = (len(here), len(there))
     assert differ == {}
     assert found >= 15  # the example parameters find rows
+
+
+def test_tdb2_readme_shows_the_commands_kg_runs():
+    from kg.engines.jena import command
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    loader = command("tdb2.tdbloader", "--loc", "/var/lib/kg-tdb2", "kg.nq", java="java", cp='"$CP"', heap="2g",
+                     fast_start=False)
+    assert f"`{' '.join(loader)}`" in readme
+    query = command("tdb2.tdbquery", "--loc", "/var/lib/kg-tdb2", "--set", "tdb2:unionDefaultGraph=true",
+                    "--results=JSON", java="java", cp='"$CP"')
+    assert f"`{' '.join(query)} 'SELECT …'`" in readme

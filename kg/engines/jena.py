@@ -86,18 +86,25 @@ def classpath(share: Path = JAVA_SHARE) -> str:
     return os.pathsep.join([*map(str, jars), str(messages)])
 
 
-def command(main: str, *args: str, java: str | None = None, cp: str | None = None, heap: str | None = None) -> list[str]:
+def command(main: str, *args: str, java: str | None = None, cp: str | None = None, heap: str | None = None,
+            fast_start: bool = True) -> list[str]:
     """The ``java`` command line that runs Jena's command class ``main`` with ``args``.
+
+    ``fast_start`` (for short commands: a query) stops the JIT at its first tier and uses the serial
+    collector; a bulk load runs with the JVM's defaults.
 
     Examples
     --------
-    >>> command("tdb2.tdbloader", "--loc", "db", "kg.nq", java="java", cp="x.jar", heap="2g")[-5:]
-    ['-Xmx2g', 'tdb2.tdbloader', '--loc', 'db', 'kg.nq']
+    >>> command("tdb2.tdbloader", "--loc", "db", "kg.nq", java="java", cp="x.jar", heap="2g", fast_start=False)
+    ['java', '-cp', 'x.jar', '-Xmx2g', 'tdb2.tdbloader', '--loc', 'db', 'kg.nq']
+    >>> command("tdb2.tdbquery", "--version", java="java", cp="x.jar")[1]
+    '-XX:TieredStopAtLevel=1'
     """
     java = java or shutil.which("java")
     if not java:
         raise EngineError("no Java runtime: apt-get install openjdk-17-jre-headless (or: make engines)")
-    return [java, *_FAST_START, "-cp", cp or classpath(), *([f"-Xmx{heap}"] if heap else []), main, *args]
+    return [java, *(_FAST_START if fast_start else []), "-cp", cp or classpath(), *([f"-Xmx{heap}"] if heap else []),
+            main, *args]
 
 
 def _run(cmd: list[str], what: str, timeout: float) -> bytes:
@@ -136,7 +143,7 @@ def tdbloader(location: str | os.PathLike, *files: str | os.PathLike, heap: str 
     """
     if not files:
         raise EngineError("tdb2.tdbloader: no files to load")
-    _run(command("tdb2.tdbloader", "--loc", str(location), *map(str, files), heap=heap),
+    _run(command("tdb2.tdbloader", "--loc", str(location), *map(str, files), heap=heap, fast_start=False),
          f"tdb2.tdbloader --loc {location}", timeout)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from kg.engines import EngineError
 
-__all__ = ["DEFAULT_GRAPH", "Virtuoso", "ini", "start", "version"]
+__all__ = ["DEFAULT_GRAPH", "Virtuoso", "bulk_load_sql", "ini", "start", "version"]
 
 DEFAULT_GRAPH = "https://w3id.org/codekg/default"
 """The graph ``ld_dir`` puts triples without a graph in (N-Quads name their own)."""
@@ -129,6 +129,22 @@ LoadPath = /usr/lib/x86_64-linux-gnu/virtuoso-opensource-7/hosting
 """
 
 
+def _quote(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def bulk_load_sql(path: str | os.PathLike, *, graph: str = DEFAULT_GRAPH) -> str:
+    """The SQL that bulk loads one RDF file: ``ld_dir`` (register it), ``rdf_loader_run``, ``checkpoint``.
+
+    Examples
+    --------
+    >>> print(bulk_load_sql("/data/kg.nq"))
+    ld_dir('/data', 'kg.nq', 'https://w3id.org/codekg/default'); rdf_loader_run(); checkpoint;
+    """
+    path = Path(path)
+    return f"ld_dir({_quote(path.parent)}, {_quote(path.name)}, {_quote(graph)}); rdf_loader_run(); checkpoint;"
+
+
 @dataclass
 class Virtuoso:
     """A running private Virtuoso: its folder, ports and process (stop it with :meth:`stop`)."""
@@ -171,13 +187,12 @@ class Virtuoso:
         """Load an RDF file (N-Quads: ``.nq``, or ``.nq.gz``) with Virtuoso's bulk loader; the quads now held.
 
         ``ld_dir`` registers the file, ``rdf_loader_run`` loads it, ``checkpoint``
-        makes it durable. The file's folder must be one of the instance's
-        ``dirs`` (``DirsAllowed``).
+        makes it durable (:func:`bulk_load_sql`, through ``isql-vt``). The
+        file's folder must be one of the instance's ``dirs`` (``DirsAllowed``).
         """
         path = Path(path).resolve()
-        quote = lambda s: "'" + str(s).replace("'", "''") + "'"  # noqa: E731
-        self.isql(f"ld_dir({quote(path.parent)}, {quote(path.name)}, {quote(graph)}); rdf_loader_run(); checkpoint;")
-        errors = self.isql(f"SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_file = {quote(path)} "
+        self.isql(bulk_load_sql(path, graph=graph))
+        errors = self.isql(f"SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_file = {_quote(path)} "
                            "AND ll_error IS NOT NULL;")  # isql's exec= mangles '%': no LIKE here
         if path.name in errors:
             raise EngineError(f"Virtuoso's bulk loader failed on {path}: {errors.strip()[-400:]}")

@@ -7,17 +7,26 @@ embedded store is opened that way). Servers differ:
 ``tdb2:unionDefaultGraph``, GraphDB, Neptune)
     queries go as they are.
 ``virtuoso`` (OpenLink Virtuoso 7.2)
-    Three differences are bridged: a bare ``true`` or ``false`` in a
+    Four differences are bridged: a bare ``true`` or ``false`` in a
     pattern matches nothing there (it is sent as ``"true"^^xsd:boolean``);
     booleans come back as ``"1"``/``"0"`` (read back as ``true``/``false``);
     and a transitive path (``p*``, ``p+``) whose start is bound only by a
     ``VALUES`` row fails ("transitive start not given"), so the row's value
-    is written in as the start. Not bridged (see the README): the default
-    graph holds Virtuoso's own graphs too (``virtrdf#``, ``ldp#``), so
-    ``stats`` counts them (the ``define input:default-graph-exclude``
-    pragma would hide them but breaks every ``GRAPH <iri>`` pattern of the
-    same query); a zero-length path step (``p*`` matching its start) is
-    missed; ``MIN`` of strings follows Virtuoso's collation.
+    is written in as the start; and inside ``GRAPH ?g`` a zero-or-more
+    path from a constant (``<c> p* ?x``) misses its zero-length step (the
+    start itself, which Virtuoso binds with ``?g`` unbound, so the graph
+    pattern drops it), so it is sent as ``{ <c> p+ ?x FILTER(?x != <c>) }
+    UNION { SELECT DISTINCT ?x WHERE { <c> in a triple of the graph } }``:
+    the same solutions in every graph that holds ``<c>``, the only graphs
+    where ``?x`` can join another pattern of the block as subject or
+    object. (A plain ``BIND`` or ``VALUES`` in that union is lost by
+    Virtuoso 7.2: tried.)
+
+    Virtuoso's ``MIN`` and ``MAX`` of literals follow its own order (or come
+    back unbound); kg's queries take them of ``STR(...)``, which every
+    engine orders by code point, so nothing needs bridging here. kg's
+    ``stats`` reads the statistics graph kg keeps, not the default graph,
+    which on Virtuoso holds its own graphs too (``virtrdf#``, ``ldp#``).
 
 The dialect is told by the ``Server`` header of the first answer
 (:func:`detect`), so nothing needs configuring.
@@ -41,7 +50,7 @@ __all__ = ["DIALECTS", "detect", "read_back", "rewrite"]
 
 DIALECTS = {
     "sparql11": "queries go as they are",
-    "virtuoso": "boolean constants and answers, and transitive paths from a VALUES row, bridged",
+    "virtuoso": "boolean constants and answers, transitive paths from a VALUES row, zero-length path steps, bridged",
 }
 """Every dialect kg knows, and what it means for the queries sent."""
 
@@ -51,6 +60,8 @@ _TOKENS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''
                      r'|(?<![\w:?$^@"])(true|false)(?![\w:-])', re.DOTALL)
 _VALUES_ROW = re.compile(r"VALUES\s*\(([?$\w\s]+)\)\s*\{\s*\(((?:\s*<[^<>\s]*>)+)\s*\)\s*\}", re.IGNORECASE)
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_ZERO_OR_MORE = re.compile(r"(?<![\w:?$^>])(?P<start><[^<>\s]*>)\s+(?P<path>[\w-]*:[\w-]*|<[^<>\s]*>)\*\s+"
+                           r"(?P<end>[?$]\w+)(?=\s*[.}])")
 
 
 def detect(server: str | None) -> str:
@@ -74,8 +85,18 @@ def rewrite(dialect: str, sparql: str) -> str:
     'ASK { ?c kg:billable true }'
     >>> print(rewrite("virtuoso", "ASK { ?c kg:billable true . FILTER(?x != 'true') }"))
     ASK { ?c kg:billable "true"^^<http://www.w3.org/2001/XMLSchema#boolean> . FILTER(?x != 'true') }
-    >>> print(rewrite("virtuoso", "SELECT ?on { VALUES (?code) { (<http://c>) } ?code skos:broader* ?on }"))
-    SELECT ?on { VALUES (?code) { (<http://c>) } <http://c> skos:broader* ?on }
+    >>> print(rewrite("virtuoso", "SELECT ?on { VALUES (?code) { (<http://c>) } ?code skos:broader+ ?on }"))
+    SELECT ?on { VALUES (?code) { (<http://c>) } <http://c> skos:broader+ ?on }
+
+    Inside ``GRAPH ?g``, a zero-or-more path from a constant becomes one-or-more, or the start itself:
+
+    >>> print(rewrite("virtuoso", "SELECT ?on { GRAPH ?g { <http://c> skos:broader* ?on . ?on kg:excludes1 ?t } }"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    SELECT ?on { GRAPH ?g { { <http://c> skos:broader+ ?on FILTER(?on != <http://c>) } UNION
+      { SELECT DISTINCT ?on WHERE { { ?on ?_zs_p ?_zs_o } UNION { ?_zs_s ?_zs_p ?on } FILTER(?on = <http://c>) } } .
+      ?on kg:excludes1 ?t } }
+    >>> rewrite("virtuoso", "SELECT ?on { <http://c> skos:broader* ?on }")  # the default graph: as it is
+    'SELECT ?on { <http://c> skos:broader* ?on }'
     """
     if dialect != "virtuoso":
         return sparql
@@ -83,7 +104,28 @@ def rewrite(dialect: str, sparql: str) -> str:
     for names, iris in _VALUES_ROW.findall(sparql):
         for name, iri in zip(names.split(), re.findall(r"<[^<>\s]*>", iris)):
             sparql = re.sub(rf"(?<![\w<]){re.escape(name)}(?=\s+[\w:]*:[\w-]*[*+]\s)", iri, sparql)
-    return sparql
+    return _in_graph_blocks(sparql, lambda block: _ZERO_OR_MORE.sub(_zero_step, block))
+
+
+def _zero_step(m: re.Match) -> str:
+    start, path, end = m.group("start", "path", "end")
+    return (f"{{ {start} {path}+ {end} FILTER({end} != {start}) }} UNION {{ SELECT DISTINCT {end} WHERE "
+            f"{{ {{ {end} ?_zs_p ?_zs_o }} UNION {{ ?_zs_s ?_zs_p {end} }} FILTER({end} = {start}) }} }}")
+
+
+def _in_graph_blocks(sparql: str, change) -> str:
+    """``sparql`` with ``change`` applied to the body of every ``GRAPH ?var { ... }`` block (outermost ones)."""
+    out, at = [], 0
+    for m in re.finditer(r"\bGRAPH\s+[?$]\w+\s*\{", sparql, re.IGNORECASE):
+        if m.start() < at:
+            continue  # nested in a block already changed
+        depth, end = 1, m.end()
+        while depth and end < len(sparql):
+            depth += {"{": 1, "}": -1}.get(sparql[end], 0)
+            end += 1
+        out += [sparql[at:m.end()], change(sparql[m.end():end])]
+        at = end
+    return "".join(out) + sparql[at:]
 
 
 def read_back(dialect: str, body: bytes, media_type: str) -> bytes:

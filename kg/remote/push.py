@@ -13,6 +13,11 @@ it went in whole *with the same digest* and the remote store holds as many
 triples in it; every other graph is pushed again from its ``PUT``. So a
 push killed half-way and run again ends with the same graphs, each whole.
 
+**Deadlocks.** Requests into one graph run in parallel, and Virtuoso 7.2
+may roll one back as a deadlock (HTTP 500, ``SR172: Transaction
+deadlocked``, SQLSTATE 40001); nothing of it was written, so it is sent
+again after a short random pause (:data:`DEADLOCK_RETRIES` times at most).
+
 Examples
 --------
 >>> list(chunks(b"<a> <b> <c> .\\n<d> <e> <f> .\\n<g> <h> <i> .\\n", 2))
@@ -25,8 +30,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -42,6 +49,11 @@ CHUNK_TRIPLES = 50_000
 """Triples per request, by default."""
 
 GRAPH_SIZES = internal_query("remote/graph-sizes")
+
+DEADLOCK_RETRIES = 6
+"""Further attempts at a request the server rolled back as a deadlock (a few seconds in all, with backoff)."""
+
+_DEADLOCKED = re.compile(r"\b40001\b|deadlock", re.IGNORECASE)  # SQLSTATE 40001; Virtuoso: "SR172: Transaction deadlocked"
 
 
 def chunks(ntriples: bytes, size: int = CHUNK_TRIPLES) -> Iterator[bytes]:
@@ -190,10 +202,17 @@ def push(store: ox.Store, endpoint, *, journal: str | os.PathLike | None = None,
 def _send(endpoint, graph: str, part: bytes, replace: bool, first: Future | None) -> None:
     if first is not None:
         first.result()  # the PUT that empties the graph goes first (queued before this, so never a deadlock)
-    if replace:
-        endpoint.put_graph(graph, part)
-    else:
-        endpoint.post_graph(graph, part)
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            if replace:
+                endpoint.put_graph(graph, part)
+            else:
+                endpoint.post_graph(graph, part)
+            return
+        except RemoteError as err:
+            if attempt == DEADLOCK_RETRIES or not _DEADLOCKED.search(str(err)):
+                raise
+            time.sleep(0.25 * 2 ** attempt * (1 + random.random()))  # jitter: the two losers must not meet again
 
 
 def _finished(job: Future, graph: str, digest: str, state: dict, log: Journal | None, errors: list,

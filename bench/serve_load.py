@@ -24,15 +24,17 @@ import urllib.parse
 import urllib.request
 
 from kg.examples import examples_dir
-from kg.query import bind, named_queries, run_sparql, with_values
+from kg.query import named_queries, query_text, run_sparql
 from kg.serve import free_port, start
 from kg.build import build
 from kg.store import open_store
 
 
 def _texts() -> list[tuple[str, str]]:
-    """``(name, text)`` of every named query that needs nothing loaded first, its example parameters bound."""
-    return [(q.name, with_values(q.text, bind(q, q.example()))) for q in named_queries().values() if not q.needs]
+    """``(name, text)`` of every named query that needs nothing loaded first, its example parameters bound: what
+    ``kg queries --links`` serves (a listing's first page, as ``kg query`` and ``/q/NAME`` show it)."""
+    return [(q.name, query_text(None, q.name, limit=q.page or None, **q.example())[0])
+            for q in named_queries().values() if not q.needs]
 
 
 def _pct(values: list[float], p: float) -> float:

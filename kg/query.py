@@ -56,7 +56,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.model.relations import RELATIONS
-from kg.queries import QUERY_DIR, fill_registry as _fill_registry, internal_query, registry_lists
+from kg.queries import INTERNAL_DIR, QUERY_DIR, fill_registry as _fill_registry, internal_query, registry_lists
 from kg.results import FORMATS, Results, compact
 from kg.target import QueryTarget, StoreTarget, as_target
 from kg.vocab import KG, code_iri
@@ -69,6 +69,7 @@ __all__ = [
     "named_queries",
     "internal",
     "run",
+    "query_text",
     "run_sparql",
     "bind",
     "internal_query",
@@ -119,6 +120,10 @@ class NamedQuery:
     path: Path
     needs: str = ""
     recount: str = ""
+    page: int = 0
+    """Rows per page where users list it (``# page: 100``, :mod:`kg.paging`); 0 for a query shown whole."""
+    page_query: str = ""
+    """The internal query that lists one page of it (``# page: 100 listings/documents-page``), if not itself."""
 
     def example(self) -> dict[str, str]:
         """Values for the required parameters: the first example in each help text's parentheses.
@@ -164,8 +169,11 @@ def _load(path: Path) -> NamedQuery:
             header[key] = value
     if "title" not in header or "answers" not in header:
         raise QueryError(f"{path}:1: a named query needs '# title:' and '# answers:' header lines")
+    page = re.fullmatch(r"(\d{1,6})(?:\s+([a-z0-9][a-z0-9_/-]*))?", header.get("page", "0"))
+    if not page:
+        raise QueryError(f"{path}:1: bad page line; expected '# page: ROWS [INTERNAL-QUERY]'")
     return NamedQuery(path.stem, header["title"], header["answers"], tuple(params), text, path, header.get("needs", ""),
-                      header.get("recount", ""))
+                      header.get("recount", ""), int(page.group(1)), page.group(2) or "")
 
 
 @lru_cache(maxsize=1)
@@ -180,9 +188,6 @@ def named_queries() -> dict[str, NamedQuery]:
     False
     """
     return {q.name: q for q in map(_load, sorted(QUERY_DIR.glob("*.rq")))}
-
-
-INTERNAL_DIR = QUERY_DIR / "internal"
 
 
 @lru_cache(maxsize=None)
@@ -390,12 +395,17 @@ def _keeps_statistics(target: ox.Store | QueryTarget) -> bool:
                            source="kg/queries/internal/stats/fresh.rq").boolean)
 
 
-def run(target: ox.Store | QueryTarget, name: str, *, recount: bool = False, **params) -> Results:
+def run(target: ox.Store | QueryTarget, name: str, *, recount: bool = False, limit: int | None = None,
+        offset: int = 0, **params) -> Results:
     """Run the named query ``name`` against a store or a target, with ``params`` bound as RDF terms.
 
     A query that reads kept statistics (``# recount:``, as ``stats`` does) counts over the whole
     store instead when ``recount`` is true or the target keeps no current statistics, so its
     figures are never stale.
+
+    With ``limit`` (and ``offset``), the answer is that page of the listing, in the query's order, and
+    :attr:`Results.total` says how many rows the whole listing has (:mod:`kg.paging`); the total is
+    counted only when the page is full. Without, every row.
 
     Examples
     --------
@@ -407,12 +417,74 @@ def run(target: ox.Store | QueryTarget, name: str, *, recount: bool = False, **p
     >>> old.add(ox.Quad(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o"), ox.NamedNode("http://g")))
     >>> [r for r in run(old, "stats").records() if r["kind"] == "graph"]
     [{'kind': 'graph', 'item': 'named graphs', 'count': '1'}, {'kind': 'graph', 'item': 'quads', 'count': '1'}]
+    >>> page = run(old, "stats", limit=1, offset=1)
+    >>> [r["item"] for r in page.records()], page.total, page.more
+    (['quads'], 2, False)
     """
+    paged = limit is not None or bool(offset)
+    text, source = _bound(target, name, recount, paged, params)
+    if not paged:
+        return run_sparql(target, text, source=source)
+    from kg.paging import count_text, page_bounds, page_text
+
+    limit, offset = page_bounds(limit, offset)
+    results = run_sparql(target, page_text(text, limit, offset), source=source)
+    if not results.rows and not offset and source != str(get(name).path):
+        # its page query found nothing: cut the page from the query itself (the rows of a store an older kg
+        # wrote carry no kg:listKey to cut at), so that no row is ever hidden
+        text, source = _bound(target, name, recount, False, params)
+        results = run_sparql(target, page_text(text, limit, offset), source=source)
+    last = (limit is None or len(results.rows) < limit) and (results.rows or not offset)  # nothing to count
+    counted = None if last else run_sparql(target, count_text(text), source=source).rows
+    results.total = offset + len(results.rows) if last else int(counted[0][0].value) if counted and counted[0][0] else 0
+    results.offset = offset
+    return results
+
+
+def _bound(target, name: str, recount: bool, paged: bool, params: Mapping[str, object]) -> tuple[str, str]:
+    """``(SPARQL, source)`` of named query ``name`` (or its recount, or its page query), its parameters bound."""
     q = get(name)
-    if q.recount and (recount or not _keeps_statistics(target)):
+    text, source = q.text, str(q.path)
+    if q.recount and (recount or (target is not None and not _keeps_statistics(target))):
         counted = internal(q.recount)
-        return run_sparql(target, counted.text, substitutions=bind(q, params), source=str(counted.path))
-    return run_sparql(target, q.text, substitutions=bind(q, params), source=str(q.path))
+        text, source = counted.text, str(counted.path)
+    elif paged and q.page_query:
+        page = internal(q.page_query)
+        text, source = page.text, str(page.path)
+    bindings = bind(q, params)
+    from kg.paging import marked_span
+
+    span = marked_span(text) if bindings else None
+    if span is None:
+        return with_values(text, bindings), source
+    # a query cut into pages at a subquery binds its parameters there (kg.paging)
+    return text[:span[0]] + with_values(text[span[0]:span[1]], bindings) + text[span[1]:], source
+
+
+def query_text(target: ox.Store | QueryTarget | None, name: str, *, recount: bool = False, limit: int | None = None,
+               offset: int = 0, **params) -> tuple[str, str]:
+    """``(SPARQL, source)``: what :func:`run` sends for named query ``name``, its parameters bound.
+
+    For a query that reads kept statistics, ``target`` decides between the query and its recount
+    (``None``: the query itself). With ``limit`` (or ``offset``), that page of it
+    (:func:`kg.paging.page_text`, from its page query if it names one): what ``kg serve``'s links and
+    its load test send.
+
+    Examples
+    --------
+    >>> text, source = query_text(None, "documents", limit=100)
+    >>> text.count("LIMIT 100"), source.endswith("listings/documents-page.rq")
+    (1, True)
+    >>> query_text(None, "monitors", code="77013")[1].endswith("monitors.rq")
+    True
+    """
+    paged = limit is not None or bool(offset)
+    text, source = _bound(target, name, recount, paged, params)
+    if paged:
+        from kg.paging import page_bounds, page_text
+
+        text = page_text(text, *page_bounds(limit, offset))
+    return text, source
 
 
 def iter_queries() -> Iterator[NamedQuery]:

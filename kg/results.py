@@ -68,6 +68,21 @@ class Results:
     rows: list[tuple[object, ...]]
     boolean: bool | None = None
     triples: list[ox.Triple] | None = None
+    total: int | None = None
+    """For one page of a listing (:func:`kg.query.run` with ``limit``): how many rows the whole listing has."""
+    offset: int = 0
+    """For one page: how many rows of the listing come before it."""
+
+    @property
+    def more(self) -> bool:
+        """Whether this is one page of a listing with rows after it.
+
+        Examples
+        --------
+        >>> Results(["x"], [(None,)] * 2, total=5).more, Results(["x"], [(None,)] * 2, total=5, offset=3).more
+        (True, False)
+        """
+        return self.total is not None and self.offset + len(self.rows) < self.total
 
     def __len__(self) -> int:
         return len(self.rows) if self.triples is None else len(self.triples)

@@ -18,7 +18,7 @@ dataset description profile uses it)::
     <G> void:classPartition [...] ; void:propertyPartition [...] ;
         dcterms:title "..." ; pav:version "..." .   graphs that are no briefing (code-set releases ...)
     <B> kg:sourceFile "..." ; dcterms:identifier "77013" ; dcterms:title "..." .   the catalog 'documents' reads
-    <void/review/77013.txt#L41> prov:wasDerivedFrom <B> ; kg:sourceFile "..." ; kg:line 41 ;
+    <void/review/77013.txt#L41> prov:wasDerivedFrom <B> ; kg:listKey "77013.txt\t241" ; kg:line 41 ;
         kg:subjectCode <C1> ; kg:objectCode <C2> ; kg:rule "..." ; kg:phrase "..." ; kg:sourceText "..." .
     <C1> skos:notation "77013" .                     the rows 'needs-review' reads: one per kg:relatedTo statement
 
@@ -62,6 +62,7 @@ from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 
+from kg.paging import list_key
 from kg.queries import internal_query, internal_query_filled, registry_lists
 from kg.vocab import BASE, BRIEFING, KG
 
@@ -70,7 +71,7 @@ __all__ = ["DELTA_MAX", "FORMAT", "VOID_GRAPH", "counted", "digest", "is_current
 VOID_GRAPH = BASE + "void"
 """The graph of the dataset description; its IRI is also the description's ``void:Dataset`` node."""
 
-FORMAT = "codekg-void-4"
+FORMAT = "codekg-void-5"
 """The layout of :data:`VOID_GRAPH`; a new layout changes :func:`digest`, so old descriptions are recounted."""
 
 _VOID = "http://rdfs.org/ns/void#"
@@ -87,6 +88,7 @@ _TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 _VERSION = ox.NamedNode("http://purl.org/pav/version")
 _SHA = ox.NamedNode(str(KG.sha256))
 _SOURCE_FILE = ox.NamedNode(str(KG.sourceFile))
+_LIST_KEY = ox.NamedNode(str(KG.listKey))
 _IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 _RELEASE = ox.NamedNode(str(KG.release))
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -309,7 +311,8 @@ def _review_rows(store: ox.Store, briefings: list[str]) -> tuple[set[ox.Quad], s
     for s in _per_graph(store, "briefing-review", briefings):
         g = s["g"]
         r = _review_row(g, s["edge"])
-        rows.update((ox.Quad(r, _DERIVED, g, _V), ox.Quad(r, _SOURCE_FILE, s["file"], _V), ox.Quad(r, _LINE, s["line"], _V),
+        key = ox.Literal(list_key(s["file"].value, int(s["line"].value)))  # the listing's order (kg.paging)
+        rows.update((ox.Quad(r, _DERIVED, g, _V), ox.Quad(r, _LIST_KEY, key, _V), ox.Quad(r, _LINE, s["line"], _V),
                      ox.Quad(r, _SUBJECT, s["s"], _V), ox.Quad(r, _OBJECT, s["o"], _V)))
         rows.update(ox.Quad(r, p, s[v], _V) for p, v in _ROW_FIELDS if s[v] is not None)
         notations.update((ox.Quad(s["s"], _NOTATION, s["subject"], _V), ox.Quad(s["o"], _NOTATION, s["object"], _V)))

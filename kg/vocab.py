@@ -113,6 +113,7 @@ class KG(metaclass=_ClosedNamespace):
     mentionedIn: str
     sourceFile: str
     sourcePath: str
+    listKey: str
     sha256: str
     summary: str
     overview: str

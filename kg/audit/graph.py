@@ -42,7 +42,9 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
     """The findings as quads in the audit graph, each a ``kg:AuditFinding`` node.
 
     A finding's IRI is derived from its document, line, kind and code, so
-    the same audit gives the same graph.
+    the same audit gives the same graph. Its ``kg:listKey`` is its rank in the order
+    ``audit-findings`` lists them (file, line, kind, code, message), so a page of that
+    listing is cut by one integer (:mod:`kg.paging`).
 
     Examples
     --------
@@ -63,8 +65,13 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
 
     g = node(AUDIT_GRAPH)
     out: list[ox.Quad] = []
-    for f in findings:
-        key = sha1(f"{f.document}|{f.line}|{f.kind}|{f.code}|{f.procedure}".encode()).hexdigest()[:16]
+    findings = list(findings)
+    keys = [sha1(f"{f.document}|{f.line}|{f.kind}|{f.code}|{f.procedure}".encode()).hexdigest()[:16] for f in findings]
+    rank: dict[str, int] = {}  # a finding's node -> its place in the listing (one per node, however often found)
+    for i in sorted(range(len(findings)), key=lambda i: (findings[i].document, findings[i].line, findings[i].kind,
+                                                          findings[i].code, findings[i].message, keys[i])):
+        rank.setdefault(keys[i], len(rank))
+    for f, key in zip(findings, keys):
         n = node(f"{AUDIT_GRAPH}/{key}")
         systems = {"ICD-10-CM": "ICD10CM", "modifier": "MOD"}
         system = systems.get(f.system, f.system)
@@ -83,6 +90,7 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
         add("http://www.w3.org/ns/prov#wasDerivedFrom", node(briefing_iri(f.document)))
         add(KG.line, ox.Literal(str(f.line), datatype=XSD_INTEGER))
         add(KG.message, ox.Literal(f.message))
+        add(KG.listKey, ox.Literal(str(rank[key]), datatype=XSD_INTEGER))
         for prop, value in ((KG.briefingSays, f.briefing), (KG.officialSays, f.official), (KG.suggestion, f.suggestion)):
             if value:
                 add(prop, ox.Literal(value))
@@ -102,7 +110,7 @@ def write_findings(store: ox.Store, findings: list[Finding]) -> int:
     ...             "K75.2: the official ICD-10-CM label is 'Nonspecific reactive hepatitis'")
     >>> store = ox.Store()
     >>> write_findings(store, [f]), write_findings(store, [f]), len(store)  # replaced, never duplicated
-    (8, 8, 8)
+    (9, 9, 9)
     """
     quads = findings_quads(findings)
     g = ox.NamedNode(AUDIT_GRAPH)

@@ -46,17 +46,25 @@ def queries(links: bool = False, base: str = "http://127.0.0.1:7878") -> None:
 @click.option("--list", "list_", is_flag=True, help="List the named queries (as 'kg queries' does).")
 @click.option("--recount", is_flag=True,
               help="For a query that reads the statistics the store keeps (stats): count the whole store instead.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="ROWS",
+              help="At most this many rows (a listing such as documents shows a page of 100 by default).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, metavar="ROWS", help="Skip this many rows first.")
+@click.option("--all", "all_rows", is_flag=True, help="Every row of a listing, not one page.")
 @release_option
 @endpoint_option
 @store_option
 @click.pass_context
 def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list_: bool, recount: bool,
-          releases: tuple[str, ...],
+          limit: int | None, offset: int, all_rows: bool, releases: tuple[str, ...],
           endpoint: str | None, store_dir: Path) -> None:
     """Run a named query (see 'kg queries') or your own SPARQL.
 
+    A listing (documents, needs-review, audit-findings) shows one page of
+    rows and says how many there are; --offset pages on, --all shows every row.
+
     \b
     kg query monitors --param code=77013
+    kg query documents --offset 100
     kg query --sparql my.rq --format json
     kg query alternatives -p code=76942 --endpoint http://localhost:7878/query
     kg query fee-schedule -p code=25310 --release mpfs=RVU24C
@@ -70,17 +78,26 @@ def query(ctx, name: str | None, params: tuple[str, ...], sparql, fmt: str, list
         raise click.UsageError("give a query NAME or --sparql FILE (not both)")
     values = param_values(params)
     store = with_releases(query_target(endpoint, store_dir), releases)
+    if all_rows and limit is not None:
+        raise click.UsageError("give --limit ROWS or --all, not both")
     if name is not None:
-        get(name)  # a clear error for an unknown name before anything else
-        results = run(store, name, recount=recount, **values)
+        q = get(name)  # a clear error for an unknown name before anything else
+        if limit is None and not all_rows and q.page:
+            limit = q.page
+        results = run(store, name, recount=recount, limit=limit, offset=offset, **values)
     else:
-        if values:
-            raise click.UsageError("--param works with named queries only")
+        if values or limit is not None or offset:
+            raise click.UsageError("--param, --limit and --offset work with named queries only")
         results = run_sparql(store, sparql.read(), source=getattr(sparql, "name", "<stdin>"))
     if results.triples is not None:
         sys.stdout.buffer.write(results.to_turtle())
         return
     click.echo(FORMATS[fmt](results).rstrip("\n"))
+    from kg.paging import page_note
+
+    note = page_note(len(results.rows), results.offset, results.total)
+    if note:
+        click.echo(f"kg: {note}", err=True)
 
 
 def _export_formats() -> list[str]:

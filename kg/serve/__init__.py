@@ -288,6 +288,7 @@ def query_links(base: str) -> list[tuple[str, str]]:
 
     Parameters are bound to the example in each query's help text, in the
     same VALUES block the embedded store uses; edit the URL to change them.
+    A listing (``# page:``, :mod:`kg.paging`) is its first page.
 
     Examples
     --------
@@ -295,10 +296,10 @@ def query_links(base: str) -> list[tuple[str, str]]:
     >>> url.startswith("http://127.0.0.1:7878/query?query=")
     True
     """
-    from kg.query import bind, named_queries, with_values
+    from kg.query import named_queries, query_text
 
     out = []
     for q in named_queries().values():
-        text = with_values(q.text, bind(q, q.example()))
+        text, _ = query_text(None, q.name, limit=q.page or None, **q.example())
         out.append((q.name, f"{base}/query?query={urllib.parse.quote(text, safe='')}"))
     return out

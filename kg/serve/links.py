@@ -4,7 +4,9 @@ A full SPARQL Protocol URL (``/query?query=...``) makes a browser download
 the JSON answer; the short link shows a page instead. The page runs the
 query through the guard's own ``/query`` (so the time limit and the other
 guards apply), with the example parameters of the query's help text, or
-those of the link (``/q/monitors?code=77013``).
+those of the link (``/q/monitors?code=77013``). A listing (``# page:``, see
+:mod:`kg.paging`) shows one page of rows with the total and links to the
+pages before and after (``/q/documents?offset=100``; ``limit`` sets the page's size).
 
 Examples
 --------
@@ -51,9 +53,13 @@ def page(query_url: str, name: str, params: dict[str, str], *, timeout: float = 
         return 404, _html("Unknown query", f"<p>No named query <code>{html.escape(name)}</code>; "
                           "<a href='/'>back to the query UI</a>.</p>")
     q = get(name)
+    params = dict(params)
+    slice_ = {k: params.pop(k) for k in ("limit", "offset") if k in params}
     values = {**q.example(), **params}
     try:
-        results = run(Endpoint(query_url, headers={}, timeout=timeout, retries=0), name, **values)
+        limit = slice_.get("limit") or (q.page or None)
+        results = run(Endpoint(query_url, headers={}, timeout=timeout, retries=0), name, limit=limit,
+                      offset=slice_.get("offset", 0), **values)
     except KGError as err:
         return 502, _html(q.title, f"<p class=err>{html.escape(str(err))}</p>")
     records = results.records() if results.triples is None else [
@@ -63,12 +69,21 @@ def page(query_url: str, name: str, params: dict[str, str], *, timeout: float = 
     body = "".join("<tr>" + "".join(f"<td>{html.escape('' if r[c] is None else str(r[c]))}</td>" for c in columns)
                    + "</tr>" for r in records)
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
+    count = f"{len(records)} rows"
+    if results.total is not None and (results.offset or results.more):
+        first, last = results.offset + 1, results.offset + len(records)
+        count = f"rows {first:,}–{last:,} of {results.total:,}" if records else f"no rows after row {results.offset:,}"
+        step = len(records) or int(limit)
+        for label, at in (("previous", max(0, results.offset - step)), ("next", results.offset + step)):
+            if (label == "previous" and results.offset) or (label == "next" and results.more):
+                link = "?" + urllib.parse.urlencode({**params, "offset": at, **({"limit": limit} if "limit" in slice_ else {})})
+                count += f" · <a href='{html.escape(link)}'>{label}</a>"
     form = "".join(f"<label>{html.escape(p.name)} <input name='{html.escape(p.name)}' "
                    f"value='{html.escape(str(values.get(p.name, '')))}'></label> " for p in q.params)
     return 200, _html(q.title, (
         f"<p>{html.escape(q.answers)}</p>"
         + (f"<form method=get>{form}<button>run</button></form>" if q.params else "")
-        + f"<p>{len(records)} rows" + (f" for {html.escape(shown)}" if shown else "") + "</p>"
+        + f"<p>{count}" + (f" for {html.escape(shown)}" if shown else "") + "</p>"
         + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"))
 
 

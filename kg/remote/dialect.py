@@ -113,18 +113,40 @@ def _zero_step(m: re.Match) -> str:
             f"{{ {{ {end} ?_zs_p ?_zs_o }} UNION {{ ?_zs_s ?_zs_p {end} }} FILTER({end} = {start}) }} }}")
 
 
+_BLOCK_TOKENS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+                           r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'" r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*'
+                           r"|(?P<graph>\bGRAPH\s+[?$]\w+\s*\{)|(?P<open>\{)|(?P<close>\})", re.DOTALL | re.IGNORECASE)
+"""Strings, IRIs and comments (skipped whole: a brace or the word GRAPH inside one is text), and the braces."""
+
+
 def _in_graph_blocks(sparql: str, change) -> str:
-    """``sparql`` with ``change`` applied to the body of every ``GRAPH ?var { ... }`` block (outermost ones)."""
-    out, at = [], 0
-    for m in re.finditer(r"\bGRAPH\s+[?$]\w+\s*\{", sparql, re.IGNORECASE):
-        if m.start() < at:
-            continue  # nested in a block already changed
-        depth, end = 1, m.end()
-        while depth and end < len(sparql):
-            depth += {"{": 1, "}": -1}.get(sparql[end], 0)
-            end += 1
-        out += [sparql[at:m.end()], change(sparql[m.end():end])]
-        at = end
+    """``sparql`` with ``change`` applied to the body of every ``GRAPH ?var { ... }`` block (outermost ones).
+
+    Braces inside strings, IRIs and comments are text, not the block's end.
+
+    Examples
+    --------
+    >>> _in_graph_blocks("SELECT * { GRAPH ?g { ?s ?p '}' . ?s ?q ?o } ?o ?r ?t }", str.upper)
+    "SELECT * { GRAPH ?g { ?S ?P '}' . ?S ?Q ?O } ?o ?r ?t }"
+    >>> _in_graph_blocks("SELECT * { # GRAPH ?g { not a block\\n ?s ?p ?o }", str.upper)
+    'SELECT * { # GRAPH ?g { not a block\\n ?s ?p ?o }'
+    """
+    out, at, start, depth = [], 0, None, 0
+    for m in _BLOCK_TOKENS.finditer(sparql):
+        if start is None:
+            if m.group("graph"):
+                start, depth = m.end(), 1
+            continue
+        if m.group("graph") or m.group("open"):
+            depth += 1
+        elif m.group("close"):
+            depth -= 1
+            if depth == 0:
+                out += [sparql[at:start], change(sparql[start:m.end()])]  # the body and its closing brace
+                at, start = m.end(), None
+    if start is not None:  # an unclosed block: the rest of the text is its body
+        out += [sparql[at:start], change(sparql[start:])]
+        at = len(sparql)
     return "".join(out) + sparql[at:]
 
 

@@ -156,6 +156,14 @@ def test_kg_build_builds_the_document_and_names_each_malformed_row_with_file_and
         assert any(w.startswith(f"kg: warning: {path}:{line}: {table} table row kept as written") for w in warnings)
 
 
+def test_kg_query_stats_counts_the_rows_kept_as_written(built):
+    store, _, _ = built
+    for args in ((), ("--recount",)):
+        r = kg("query", "stats", "--format", "csv", *args, "--store", store)
+        assert r.returncode == 0, r.stderr
+        assert "nodes,MalformedMention,10" in r.stdout.splitlines(), (args, r.stdout)
+
+
 def test_a_store_with_malformed_mentions_conforms_to_the_shapes_and_a_mention_with_an_edge_does_not():
     from kg.build import build
     from kg.shapes import validate

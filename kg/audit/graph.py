@@ -120,10 +120,11 @@ def write_findings(store: ox.Store, findings: list[Finding]) -> int:
     return len(quads)
 
 
-def read_findings(store) -> dict[str, list[dict[str, str]]]:
-    """The findings recorded in the audit graph, by code IRI, most severe first.
+def read_findings(store, codes: Iterable[str] | None = None) -> dict[str, list[dict[str, str]]]:
+    """The findings recorded in the audit graph, by code IRI, most severe first; with ``codes`` (IRIs), theirs only.
 
-    Empty when no audit has been recorded (:func:`write_findings`).
+    Empty when no audit has been recorded (:func:`write_findings`). A view of a few codes reads their
+    findings alone: reading all of 26,000 takes seconds.
 
     Examples
     --------
@@ -137,9 +138,14 @@ def read_findings(store) -> dict[str, list[dict[str, str]]]:
     >>> found = read_findings(store)
     >>> list(found), found["http://purl.bioontology.org/ontology/ICD10CM/K75.2"][0]["severity"]
     (['http://purl.bioontology.org/ontology/ICD10CM/K75.2'], 'warning')
+    >>> read_findings(store, ["http://purl.bioontology.org/ontology/CPT/77013"]), read_findings(store, [])
+    ({}, {})
     """
     out: dict[str, list[dict[str, str]]] = {}
-    for r in _run(store, "audit-read-findings"):
+    wanted = None if codes is None else sorted(set(codes))
+    if wanted == []:
+        return out
+    for r in _run(store, "audit-read-findings", **({} if wanted is None else {"code": wanted})):
         out.setdefault(r["code"], []).append(
             {"kind": r["kind"], "severity": r["severity"] or "", "message": r["message"]})
     for found in out.values():

@@ -111,7 +111,7 @@ def hierarchy_view(store, code: str, *, depth: int | None = None, per_parent: in
             _more(H, parent, count)
     name = H.nodes[centre].get("notation") or code
     title = f"{name}: hierarchy" + (f" in {', '.join(sorted(sets))}" if sets else "")
-    return view_graph(H, title=title, findings=read_findings(store), physics=physics, layout="layered",
+    return view_graph(H, title=title, findings=read_findings(store, H.nodes), physics=physics, layout="layered",
                       focus=[centre])
 
 

@@ -70,7 +70,7 @@ def ego_view(store, code: str, depth: int = 1, *, physics: bool | None = None, l
     centre = H.graph["centre"]
     name = H.nodes[centre].get("notation", code)
     return view_graph(H, title=f"{name}: codes within {depth} hop{'s' if depth != 1 else ''}",
-                      findings=read_findings(store), physics=physics, focus=[centre])
+                      findings=read_findings(store, H.nodes), physics=physics, focus=[centre])
 
 
 ALL_VIEW_NODES = 5_000
@@ -130,7 +130,7 @@ def all_view(store, hierarchies: bool = False, *, physics: bool | None = None, m
                 G.add_node(n, **d)
         G.add_edges_from(H.edges(keys=True, data=True))
         title = title.replace("All briefings", "All briefings with code-set hierarchies", 1)
-    return view_graph(G, title=title, findings=read_findings(store), physics=physics)
+    return view_graph(G, title=title, findings=read_findings(store, G.nodes), physics=physics)
 
 
 def _best_connected(G: nx.MultiDiGraph, codes: list[str], max_nodes: int, max_edges: int) -> tuple[nx.MultiDiGraph, int]:
@@ -223,7 +223,7 @@ def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool 
     if H.number_of_nodes() == 0:
         raise KGError(f"{title.strip()}: the result names no code, so there is nothing to draw")
     _attach_sources(G, H)
-    return view_graph(H, title=title.strip(), findings=read_findings(store), physics=physics, focus=focus)
+    return view_graph(H, title=title.strip(), findings=read_findings(store, H.nodes), physics=physics, focus=focus)
 
 
 def _marks(layer) -> tuple[str, ...]:
@@ -264,7 +264,7 @@ def _official_query_view(store, query: str, params, layers: list[str], codes: li
         raise KGError(f"{title.strip()}: the result names no code, so there is nothing to draw")
     # only the edges that touch a bound code: what the rows are about
     H.remove_edges_from([(u, v, k) for u, v, k in H.edges(keys=True) if u not in codes and v not in codes])
-    return view_graph(H, title=title.strip(), findings=read_findings(store), physics=physics, focus=codes)
+    return view_graph(H, title=title.strip(), findings=read_findings(store, H.nodes), physics=physics, focus=codes)
 
 
 def audit_view(store, *, physics: bool | None = None) -> View:

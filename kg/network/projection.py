@@ -2,17 +2,18 @@
 
 :func:`project` is what whole-graph analytics (``hubs``, ``communities``,
 ``components``, ``kg view --all``) read; one code's neighbourhood never needs
-it (:mod:`kg.network.local`). On a local store it reads each property it
-needs with one quad-pattern scan (every ``kg:subjectCode``, every
-``kg:relation``...) and joins them in Python, which is several times
-quicker than the SPARQL joins over 10,000 briefing graphs; on a remote
-target it runs the queries of ``kg/queries/internal/network/``.
+it (:mod:`kg.network.local`). On a local store it reads the rows with
+hash-joined sub-selects (``edges-joined``, ``facts-joined``: one whole scan
+per property, each row's file decoded instead of its graph's IRI) and the
+nodes' classes and labelling code sets with two scans (:mod:`kg.network.nodes`);
+on a remote target it runs the queries of ``kg/queries/internal/network/``.
 
 :func:`cached_project` keeps the graph in a pickle under a cache directory,
 keyed by :func:`fingerprint`: a SHA-256 over every graph's ``kg:sha256`` and
 load time (the briefings' files and the code-set releases), so a rebuild, an
 incremental update or a code set loaded again gives a new key and the old
-file is not read.
+file is not read. Given a store's directory instead (what the CLI does), the
+key is :func:`store_stamp`, read from the directory's files without opening it.
 
 Examples
 --------

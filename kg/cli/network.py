@@ -30,8 +30,10 @@ layers_option = click.option(
 def _graph(endpoint: str | None, store_dir: Path, **options):
     from kg.network.projection import cache_dir_for, cached_project
 
-    cache = None if endpoint else cache_dir_for(store_dir)
-    return cached_project(query_target(endpoint, store_dir), cache, **options)
+    if endpoint:
+        return cached_project(query_target(endpoint, store_dir), None, **options)
+    # keyed by the store directory's files: a cached graph is read without opening the store
+    return cached_project(store_dir, cache_dir_for(store_dir), **options)
 
 
 def _name(G, n: str) -> str:

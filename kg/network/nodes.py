@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -30,6 +31,8 @@ __all__ = ["node_info", "resolve"]
 _TYPES = {class_iri(name): name for name in NODE_TYPES}
 _NOTATION, _SCHEME, _PREF = SKOS_NS + "notation", SKOS_NS + "inScheme", SKOS_NS + "prefLabel"
 _CHUNK = 200
+_WHOLE = 2000
+"""More nodes than this (a whole-store projection): their classes and labelling code sets come from two scans."""
 
 
 def _chunks(items: Iterable[str]):
@@ -108,18 +111,32 @@ def _node_info_local(store: ox.Store, attrs: dict[str, dict[str, str]]) -> None:
     # asked costs every node a lookup
     codesets = [g for g in (ox.NamedNode(g) for g in current_graphs(store).values())
                 if next(store.quads_for_pattern(None, _P["pref"], None, g), None) is not None]
+    types = classes = official = None
+    if len(attrs) > _WHOLE and next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
+        # most of the store's codes (and no triple outside the named graphs, which the scans read): two whole
+        # scans tell each code a briefing row names its classes and the code sets that label it
+        classes, official = defaultdict(set), defaultdict(set)
+        for n, t in rows(store, "row-node-types", {"type": list(_TYPES)}):
+            classes[n.value].add(t.value)
+        for n, g in rows(store, "row-node-official", {"g": [g.value for g in codesets]}) if codesets else ():
+            official[n.value].add(g.value)
     for n, a in attrs.items():
         node = ox.NamedNode(n)
-        for cls, name in _TYPE_NODES:
-            if next(store.quads_for_pattern(node, _P["type"], cls, None), None) is not None:
+        if classes is not None and (n in classes or n in official):  # a code a briefing row names: known above
+            types = [(cls, name) for cls, name in _TYPE_NODES if cls.value in classes[n]]
+            graphs = [g for g in codesets if g.value in official[n]]
+        else:
+            types, graphs = _TYPE_NODES, codesets
+        for cls, name in types:
+            if types is not _TYPE_NODES or next(store.quads_for_pattern(node, _P["type"], cls, None), None) is not None:
                 a["type"] = name
                 break
         for key, prop in (("notation", "notation"), ("system", "scheme")):
             q = next(store.quads_for_pattern(node, _P[prop], None, None), None)
             if q is not None:
                 a[key] = q.object.value if key == "notation" else q.object.value.rsplit("#", 1)[-1]
-        official = next((q for g in codesets for q in store.quads_for_pattern(node, _P["pref"], None, g)), None)
-        q = official or next(store.quads_for_pattern(node, _P["label"], None, None), None) or next(
+        official_q = next((q for g in graphs for q in store.quads_for_pattern(node, _P["pref"], None, g)), None)
+        q = official_q or next(store.quads_for_pattern(node, _P["label"], None, None), None) or next(
             (q for q in store.quads_for_pattern(node, _P["pref"], None, None) if q.graph_name.value.startswith(BRIEFING)),
             None)  # a briefing gives a code its description as skos:prefLabel only (kg.to_rdf)
         if q is not None:

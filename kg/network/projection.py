@@ -2,17 +2,18 @@
 
 :func:`project` is what whole-graph analytics (``hubs``, ``communities``,
 ``components``, ``kg view --all``) read; one code's neighbourhood never needs
-it (:mod:`kg.network.local`). On a local store it reads each property it
-needs with one quad-pattern scan (every ``kg:subjectCode``, every
-``kg:relation``...) and joins them in Python, which is several times
-quicker than the SPARQL joins over 10,000 briefing graphs; on a remote
-target it runs the queries of ``kg/queries/internal/network/``.
+it (:mod:`kg.network.local`). On a local store it reads the rows with
+hash-joined sub-selects (``edges-joined``, ``facts-joined``: one whole scan
+per property, each row's file decoded instead of its graph's IRI) and the
+nodes' classes and labelling code sets with two scans (:mod:`kg.network.nodes`);
+on a remote target it runs the queries of ``kg/queries/internal/network/``.
 
 :func:`cached_project` keeps the graph in a pickle under a cache directory,
 keyed by :func:`fingerprint`: a SHA-256 over every graph's ``kg:sha256`` and
 load time (the briefings' files and the code-set releases), so a rebuild, an
 incremental update or a code set loaded again gives a new key and the old
-file is not read.
+file is not read. Given a store's directory instead (what the CLI does), the
+key is :func:`store_stamp`, read from the directory's files without opening it.
 
 Examples
 --------
@@ -35,6 +36,7 @@ import gc
 import hashlib
 import os
 import pickle
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,7 +50,7 @@ from kg.network.local import node_info, ncci_rules
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG
 
-__all__ = ["FORMAT", "cache_dir_for", "cached_project", "fingerprint", "project"]
+__all__ = ["FORMAT", "cache_dir_for", "cached_project", "fingerprint", "project", "store_stamp"]
 
 FORMAT = 2
 """The cache's format: part of every key, so a kg that projects differently never reads an old file."""
@@ -107,9 +109,11 @@ def project(target: ox.Store | QueryTarget, *, relations: Iterable[str] | None =
     store = getattr(target, "store", None)
     if "briefing" in chosen:
         found = _briefing_local(store) if isinstance(store, ox.Store) else _briefing_sparql(target)
+        intern = sys.intern  # one object per IRI and file: the cache's pickle refers to it, not copies (half the size)
         for key, src in found:
             if wanted is None or key[1] in wanted:
-                sources[key].add(src)
+                key = (intern(key[0]), intern(key[1]), intern(key[2]))
+                sources[key].add((intern(src[0]), src[1]))
                 layer_of[key] = "briefing"
     official = [x for x in chosen if x != "briefing" and LAYERS[x].edges]
     if official:
@@ -134,8 +138,29 @@ def project(target: ox.Store | QueryTarget, *, relations: Iterable[str] | None =
 
 
 def _briefing_local(store: ox.Store):
-    """Every non-negated asserted relation and every attribute fact, each with its (file, line); the graphs'
-    files and lines read once each, not joined into every row."""
+    """Every non-negated asserted relation and every attribute fact, each with its (file, line).
+
+    When each graph has one source file and no two graphs share one (:file:`source-files-shared.rq`), the rows
+    are keyed by file: the engine hash-joins each property's whole scan and decodes the file, a short literal,
+    instead of the graph's IRI (``edges-joined``, ``facts-joined``); else by graph (:func:`_briefing_by_graph`)."""
+    target = as_target(store)
+    graphs, files, pairs = (int(t.value) for t in rows(target, "source-files-shared")[0])
+    if not graphs == files == pairs:
+        yield from _briefing_by_graph(store)
+        return
+    qualified = set()
+    for s, rel, o, src, line in rows(target, "edges-joined"):
+        key = (s.value, rel.value.rsplit("#", 1)[1], o.value)
+        qualified.add((key, src.value))
+        yield key, (src.value, int(line.value))
+    for s, rel, o, file, line in rows(target, "facts-joined", {"rel": [str(KG[r]) for r in ATTRIBUTE_RELATIONS]}):
+        key = (s.value, rel.value.rsplit("#", 1)[1], o.value)
+        if (key, file.value) not in qualified:  # a row of the same briefing gave its line
+            yield key, (file.value, int(line.value) if line is not None else 0)
+
+
+def _briefing_by_graph(store: ox.Store):
+    """:func:`_briefing_local` keyed by graph: the graphs' files and lines read once each, not joined into every row."""
     target = as_target(store)
     files = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, _K["sourceFile"], None, None)}
     lines = {q.subject.value: int(q.object.value) for g in files
@@ -210,6 +235,32 @@ def fingerprint(target: ox.Store | QueryTarget) -> str:
     return h.hexdigest()
 
 
+def store_stamp(store_dir: str | os.PathLike) -> str:
+    """A key for the build state of the store in directory ``store_dir``, read from its files alone (no open).
+
+    SHA-256 over the name, size and modification time of every file of the RocksDB directory but its
+    ``LOG`` files (which a read-only open may write): any write appends to the write-ahead log or makes new
+    table files and a new manifest, so a changed store never keeps its key; one opened for writing and left as
+    it was may get a new key, which only costs a projection.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> a = store_stamp(d)
+    >>> _ = (d / "000001.log").write_bytes(b"x")
+    >>> store_stamp(d) != a
+    True
+    """
+    h = hashlib.sha256(f"kg-projection {FORMAT} files\n".encode())
+    with os.scandir(store_dir) as entries:
+        for e in sorted(entries, key=lambda e: e.name):
+            if e.is_file() and not e.name.startswith("LOG"):
+                st = e.stat()
+                h.update(f"{e.name} {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def cache_dir_for(store_dir: str | os.PathLike) -> Path:
     """Where :func:`cached_project` keeps the projection of the store in ``store_dir``: ``$KG_CACHE_DIR`` if set,
     else ``<store_dir>.kg-cache`` beside it (never inside the store, which may be read-only).
@@ -237,23 +288,36 @@ def _load(fh) -> nx.MultiDiGraph:
             gc.enable()
 
 
-def cached_project(target: ox.Store | QueryTarget, cache_dir: str | os.PathLike | None, **options) -> nx.MultiDiGraph:
+def cached_project(target: ox.Store | QueryTarget | str | os.PathLike, cache_dir: str | os.PathLike | None,
+                   **options) -> nx.MultiDiGraph:
     """:func:`project`, kept in ``cache_dir`` under the store's :func:`fingerprint` and the options.
 
-    A cache directory that cannot be written only costs the next call the
-    projection again; ``cache_dir=None`` never caches. The graph's
-    ``cached`` attribute says whether it came from the cache.
+    ``target`` may be a local store's directory: then the key is its :func:`store_stamp`, and the store is
+    opened (read-only) only when the cache has no graph for it. A cache directory that cannot be written only
+    costs the next call the projection again; ``cache_dir=None`` never caches. The graph's ``cached``
+    attribute says whether it came from the cache.
 
     Examples
     --------
     >>> cached_project(ox.Store(), None).graph["cached"]
     False
     """
+    if isinstance(target, (str, os.PathLike)):
+        from kg.store import open_store
+
+        if not (Path(target) / "CURRENT").is_file():
+            open_store(target, read_only=True)  # raises: no kg store here
+        store_dir, state = target, "s" + store_stamp(target)[:23]  # "s": never a fingerprint's (hex) key
+
+        def opened():
+            return open_store(store_dir, read_only=True)
+    else:
+        state, opened = None, (lambda: target)
     if cache_dir is None:
-        G = project(target, **options)
+        G = project(opened(), **options)
         G.graph["cached"] = False
         return G
-    state = fingerprint(target)[:24]
+    state = state or fingerprint(target)[:24]
     # an option left at None is project's default: `kg hubs` (layers=None) and `kg view --all` (no options) share a file
     given = {k: v for k, v in options.items() if v is not None}
     opts = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in given.items())).encode()).hexdigest()[:12]
@@ -263,12 +327,14 @@ def cached_project(target: ox.Store | QueryTarget, cache_dir: str | os.PathLike 
             G = _load(fh)
         G.graph["cached"] = True
         return G
-    G = project(target, **options)
+    G = project(opened(), **options)
     G.graph["cached"] = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        stamped = state.startswith("s")
         for old in path.parent.glob("projection-*.pickle"):  # another build state's graph is never read again
-            if not old.name.startswith(f"projection-{state}-"):
+            same_kind = old.name.startswith("projection-s") == stamped  # a stamp's and a fingerprint's keys differ
+            if same_kind and not old.name.startswith(f"projection-{state}-"):
                 old.unlink()
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
@@ -277,3 +343,4 @@ def cached_project(target: ox.Store | QueryTarget, cache_dir: str | os.PathLike 
     except OSError:  # a read-only place: the graph is right, only the next call is slower
         pass
     return G
+

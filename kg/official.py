@@ -121,7 +121,16 @@ def tsv_records(data: bytes) -> list[dict[str, str | None]]:
     """
     lines = data.decode("utf-8").split("\n")
     names = [v[1:] for v in lines[0].split("\t")]
-    return [dict(zip(names, map(_tsv_value, line.split("\t")))) for line in lines[1:] if line]
+    value = _Cells().__getitem__  # each distinct cell decoded once: files, codes and IRIs repeat row after row
+    return [dict(zip(names, map(value, line.split("\t")))) for line in lines[1:] if line]
+
+
+class _Cells(dict):
+    """TSV cell -> its value (:func:`_tsv_value`), decoded on first sight."""
+
+    def __missing__(self, cell: str) -> str | None:
+        got = self[cell] = _tsv_value(cell)
+        return got
 
 
 @dataclass

@@ -43,6 +43,7 @@ __all__ = [
     "Scan",
     "as_paths",
     "briefing_files",
+    "cache_dir_for",
     "documents",
     "finish_writing",
     "ontology_dir",
@@ -401,3 +402,19 @@ def serving(path: str | os.PathLike) -> int:
             return int(text) if text.isdigit() else -1
         fcntl.flock(f, fcntl.LOCK_UN)
         return 0
+
+
+def cache_dir_for(store_dir: str | os.PathLike) -> Path:
+    """Where kg keeps what it caches of the store in ``store_dir`` (:func:`kg.network.cached_project`'s projection,
+    :mod:`kg.audit.cache`'s code-set facts): ``$KG_CACHE_DIR`` if set,
+    else ``<store_dir>.kg-cache`` beside it (never inside the store, which may be read-only).
+
+    Examples
+    --------
+    >>> os.environ.pop("KG_CACHE_DIR", None) and None
+    >>> cache_dir_for("/data/kg/store").as_posix()
+    '/data/kg/store.kg-cache'
+    """
+    override = os.environ.get("KG_CACHE_DIR")
+    store_dir = Path(store_dir)
+    return Path(override) if override else store_dir.parent / f"{store_dir.name}.kg-cache"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -231,3 +232,50 @@ def test_audit_compares_add_on_statements_with_the_ncci_add_on_edits(tmp_path, r
     assert [(f.severity, f.code) for f in got] == [(severity, "99292") for severity, _ in expected]
     for f, (_, words) in zip(got, expected):
         assert words in f.message and f.document == "99291.txt" and f.official.startswith("NCCI add-on code edits")
+
+
+def _names_table(query: str) -> dict[str, str]:
+    from kg.official import internal_sparql
+
+    return dict(re.findall(r'\(kg:(\w+) "(\w+)"\)', internal_sparql(query)))
+
+
+def test_the_name_tables_of_the_audit_queries_are_the_registries():
+    """audit-mentions and audit-code-nodes name each relation and code system from a table (no look-up of
+    the IRI): it must hold every relation and every briefing code system, each under its own name."""
+    from kg.model import RELATIONS
+    from kg.model.codes import BRIEFING_SYSTEMS
+
+    relations = _names_table("audit-mentions")
+    assert relations == {name: name for name in RELATIONS}
+    systems = _names_table("audit-code-nodes")
+    assert systems == {s: s for group in BRIEFING_SYSTEMS.values() for s in group}
+
+
+def test_the_audit_reads_the_same_from_its_caches(audited_store_dir, findings, tmp_path):
+    """With a cache directory the audit finds what it finds without, the first time and from the cache."""
+    from kg.audit.cache import cached_code_set_facts, label_memo
+    from kg.official import code_set_facts
+
+    store = open_store(audited_store_dir, read_only=True)
+    first = audit(store, cache_dir=tmp_path)
+    assert label_memo(tmp_path) and any(tmp_path.glob("code-set-facts-*.pickle"))
+    assert first == findings == audit(store, cache_dir=tmp_path)
+    assert cached_code_set_facts(store, tmp_path) == (code_set_facts(store), True)
+
+
+def test_a_code_set_loaded_again_is_not_read_from_the_cache(tmp_path):
+    from kg.audit.cache import cached_code_set_facts, facts_key
+    from kg.codesets import CODESETS
+
+    path = tmp_path / "ncci_addon_code_edits_2024-06.csv"
+    path.write_text("primary_code,add_on_code,aoc_edit_type\nCCCCC,0054T,2\n22551,22552,1\n")
+    store = ox.Store()
+    CODESETS["ncci-addon"].load(store, path, progress=False)
+    before = facts_key(store)
+    assert cached_code_set_facts(store, tmp_path / "cache")[0].addons["22552"] == ("1", frozenset({"22551"}))
+    path.write_text("primary_code,add_on_code,aoc_edit_type\n22551,22552,1\n22554,22552,1\n")
+    CODESETS["ncci-addon"].load(store, path, progress=False)
+    assert facts_key(store) != before
+    facts, cached = cached_code_set_facts(store, tmp_path / "cache")
+    assert not cached and facts.addons["22552"] == ("1", frozenset({"22551", "22554"}))

@@ -101,5 +101,7 @@ def test_audit_bench_smoke(example_store_dir):
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and not line.startswith("| figure")]
     assert [r.split(" | ")[0] for r in rows] == ["| python -c pass", '| python -c "import click"', "| kg --help",
-                                                 "| kg query monitors -p code=77013", "| kg audit --no-write"]
+                                                 "| kg query monitors -p code=77013",
+                                                 "| kg audit --no-write, cold (nothing cached)",
+                                                 "| kg audit --no-write, warm (code sets' facts, label comparisons cached)"]
     assert "internal queries read" in out.stdout

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
@@ -65,7 +65,8 @@ from kg.cms import (
 )
 from kg.model import RELATIONS
 from kg.model.codes import BRIEFING_SYSTEMS, code_candidates
-from kg.official import Official, code_set_facts, official, with_ptp
+from kg.audit.cache import cached_code_set_facts, label_memo, save_label_memo
+from kg.official import Official, official, with_ptp
 from kg.official import run_internal as _run
 from kg.similarity import compare_label
 from kg.suggest import suggest
@@ -129,7 +130,11 @@ class Finding:
     procedure: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # what dataclasses.asdict gives for these str and int fields, without its deep copy of each
+        return {name: getattr(self, name) for name in _FINDING_FIELDS}
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 def did_you_mean(code: str, known: Iterable[str] | set[str], limit: int = 3) -> list[str]:
@@ -202,11 +207,13 @@ def _finding(kind: str, m: _Mention, message: str, severity: str = "", **extra) 
                    **extra)
 
 
-def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
+def check(mentions_: list[_Mention], facts: Official, known: dict | None = None, made: dict | None = None
+          ) -> list[Finding]:
     """Every finding for these mentions, given the official facts. Pure: no store access.
 
     Each code is checked once per document line; the same wrong code on two
-    lines gives two findings, since each needs fixing.
+    lines gives two findings, since each needs fixing. ``known``: label comparisons made before
+    (:func:`kg.audit.cache.label_memo`); ``made``, if given, receives every comparison this check used.
 
     Examples
     --------
@@ -227,7 +234,7 @@ def check(mentions_: list[_Mention], facts: Official) -> list[Finding]:
     """
     out: list[Finding] = []
     seen: set[tuple] = set()
-    memo = _Memo()
+    memo = _Memo(known or {}, {} if made is None else made)
     # a pair the same briefing also calls included, mutually exclusive or alternatives agrees with an NCCI edit
     apart = {(m.document, frozenset(m.ends)) for m in mentions_ if m.relation in _NOT_TOGETHER}
     for m in mentions_:
@@ -253,15 +260,17 @@ class _Memo:
     repeats the same code with the same description many times: 57,000 distinct of 166,000 at 10,000
     briefings)."""
 
-    def __init__(self) -> None:
-        self.labels: dict[tuple[str, tuple[str, ...]], object] = {}
+    def __init__(self, known: dict, made: dict) -> None:
+        self.known = known  # comparisons an earlier audit made (kg.audit.cache.label_memo)
+        self.labels: dict[tuple[str, tuple[str, ...]], object] = made
         self.suggestions: dict[tuple[str, str, str], list[str]] = {}
 
     def compare(self, description: str, officials: list[str]):
         key = (description, tuple(officials))
         got = self.labels.get(key)
         if got is None:
-            got = self.labels[key] = compare_label(description, *officials)
+            got = self.known.get(key)
+            self.labels[key] = got = compare_label(description, *officials) if got is None else got
         return got
 
     def suggest(self, system: str, code: str, description: str, labels) -> list[str]:
@@ -419,11 +428,13 @@ def _check_ncci(m: _Mention, facts: Official) -> list[Finding]:
     return []
 
 
-def audit(store, context: str = "practitioner") -> list[Finding]:
+def audit(store, context: str = "practitioner", cache_dir=None) -> list[Finding]:
     """Check every briefing in ``store`` against the code sets loaded there.
 
     ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`;
-    ``context`` picks the NCCI PTP release (practitioner or hospital).
+    ``context`` picks the NCCI PTP release (practitioner or hospital);
+    ``cache_dir``, if given, keeps what the code sets say and the label comparisons between audits
+    (:mod:`kg.audit.cache`; never read once stale).
 
     Examples
     --------
@@ -439,19 +450,21 @@ def audit(store, context: str = "practitioner") -> list[Finding]:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    # What the code sets say of every code does not depend on the briefings: it is read while they are (the
-    # engine runs a query without holding the GIL), and only the NCCI edits wait for the briefings' codes.
-    # The briefings' code nodes are read beside the code sets, so that both threads have about as much to do.
-    # Another source of findings plugs in here: its query run beside these, its rows handed to _mentions.
+    # The briefings' relations are the longest read: the engine runs it in another thread (it holds no GIL
+    # while it evaluates a query) while this one reads the rest, the code sets' facts first (from the cache
+    # when their releases have not changed). Only the NCCI edits wait for the briefings' codes. Another source
+    # of findings plugs in here: its query run beside these, its rows handed to _mentions.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        tables = pool.submit(code_set_facts, store)
-        node_rows = pool.submit(_run, store, "audit-code-nodes")
-        mention_rows, subject_rows = _run(store, "audit-mentions"), _run(store, "audit-subjects")
+        mention_rows = pool.submit(_run, store, "audit-mentions")
+        facts, _ = cached_code_set_facts(store, cache_dir)
+        node_rows, subject_rows = _run(store, "audit-code-nodes"), _run(store, "audit-subjects")
         malformed_rows = _run(store, "audit-malformed")  # rows kept as written: unknown-code findings
-        found = _mentions(node_rows.result(), mention_rows, subject_rows, malformed_rows)
-        codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
-        facts = tables.result()
-    return check(found, with_ptp(facts, store, context, codes))
+        found = _mentions(node_rows, mention_rows.result(), subject_rows, malformed_rows)
+    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
+    known, made = label_memo(cache_dir), {}
+    out = check(found, with_ptp(facts, store, context, codes), known, made)
+    save_label_memo(cache_dir, made, known)
+    return out
 
 
 def worst(findings: Iterable[Finding]) -> int:

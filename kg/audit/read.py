@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from kg.model.codes import BRIEFING_SYSTEMS, normalize_code
 from kg.official import run_internal as _run
+from kg.vocab import briefing_iri
 
 __all__ = ["mentions"]
 
@@ -67,25 +68,30 @@ def mentions(store) -> list[_Mention]:
 
 def _mentions(node_rows: list[dict], mention_rows: list[dict], subject_rows: list[dict],
               malformed_rows: list[dict] = ()) -> list[_Mention]:
-    """:func:`mentions` from the rows of its four queries (:func:`audit` reads them side by side)."""
-    nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (doc, code IRI) -> [(notation, scheme)]
+    """:func:`mentions` from the rows of its four queries (:func:`audit` reads them side by side).
+
+    The code nodes and the relations name their briefing by its file (one file, one briefing graph); a
+    relation is told apart by its line, relation and ends (a row never states one relation twice).
+    """
+    documents = {r["file"]: r["doc"] for r in subject_rows}  # file -> the briefing's graph
+    nodes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (file, code IRI) -> [(notation, system)]
     for r in node_rows:
-        nodes.setdefault((r["doc"], r["c"]), []).append((r["notation"], r["scheme"]))
+        nodes.setdefault((r["file"], r["c"]), []).append((r["notation"], r["system"]))
     rows: dict[tuple, tuple] = {}
     for r in mention_rows:
         if r["neg"] is not None:
             continue
-        doc, mod = r["doc"], r["withModifier"]
-        for s_notation, s_scheme in nodes.get((doc, r["s"]), ()):
-            for o_notation, o_scheme in nodes.get((doc, r["o"]), ()):
-                key = (doc, r["edge"], r["rel"], s_notation, o_notation)
+        file, mod = r["file"], r["withModifier"]
+        for s_notation, s_scheme in nodes.get((file, r["s"]), ()):
+            for o_notation, o_scheme in nodes.get((file, r["o"]), ()):
+                key = (file, r["line"], r["relation"], s_notation, o_notation)
                 got = rows.get(key)
                 if got is None:
                     got = rows[key] = (r, s_scheme, o_scheme, set())
                 if mod:
                     got[3].add(mod)
     out: list[_Mention] = []
-    for (doc, _, rel, s, o), (r, s_scheme, o_scheme, mods) in rows.items():
+    for (file, _, rel, s, o), (r, s_scheme, o_scheme, mods) in rows.items():
         subject = r["subjectCode"]
         # the row's code is the end that is not the briefing's subject
         if s == subject and o != subject:
@@ -95,11 +101,11 @@ def _mentions(node_rows: list[dict], mention_rows: list[dict], subject_rows: lis
         out.append(_Mention(
             code=code, written=r["written"] or code, system=scheme.rsplit("#", 1)[-1],
             description=r["description"] or "", relation=rel.rsplit("#", 1)[-1],
-            subject=subject, other=other, document=doc, file=r["file"], line=int(r["line"]),
-            text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
+            subject=subject, other=other, document=documents.get(file) or briefing_iri(file), file=file,
+            line=int(r["line"]), text=r["text"] or "", ends=(s, o), with_modifiers=tuple(sorted(mods)),
         ))
     for r in subject_rows:
-        for code, scheme in nodes.get((r["doc"], r["c"]), ()):
+        for code, scheme in nodes.get((r["file"], r["c"]), ()):
             out.append(_Mention(
                 code=code, written=code, system=scheme.rsplit("#", 1)[-1], description="",
                 relation="subject", subject=code, other="", document=r["doc"], file=r["file"], line=int(r["line"]),

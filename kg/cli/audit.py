@@ -51,9 +51,10 @@ def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | Non
     """
     from kg.audit import FORMATS, SEVERITY_RANK, worst, write_findings
     from kg.audit import audit as run_audit
+    from kg.store import cache_dir_for
 
     target = query_target(endpoint, store_dir)
-    findings = run_audit(target, context)
+    findings = run_audit(target, context, cache_dir=None if endpoint else cache_dir_for(store_dir))
     if write and not endpoint:
         from kg.audit import AUDIT_GRAPH
         from kg.store import finish_writing, open_store

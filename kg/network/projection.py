@@ -47,6 +47,7 @@ import pyoxigraph as ox
 from kg.model import ATTRIBUTE_RELATIONS, EDGE_KINDS, LAYERS
 from kg.network.layers import Releases, check_layers, edge_words, rows
 from kg.network.local import node_info, ncci_rules
+from kg.store import cache_dir_for  # noqa: F401  (re-exported: the projection's cache lives there)
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG
 
@@ -259,21 +260,6 @@ def store_stamp(store_dir: str | os.PathLike) -> str:
                 st = e.stat()
                 h.update(f"{e.name} {st.st_size} {st.st_mtime_ns}\n".encode())
     return h.hexdigest()
-
-
-def cache_dir_for(store_dir: str | os.PathLike) -> Path:
-    """Where :func:`cached_project` keeps the projection of the store in ``store_dir``: ``$KG_CACHE_DIR`` if set,
-    else ``<store_dir>.kg-cache`` beside it (never inside the store, which may be read-only).
-
-    Examples
-    --------
-    >>> os.environ.pop("KG_CACHE_DIR", None) and None
-    >>> cache_dir_for("/data/kg/store").as_posix()
-    '/data/kg/store.kg-cache'
-    """
-    override = os.environ.get("KG_CACHE_DIR")
-    store_dir = Path(store_dir)
-    return Path(override) if override else store_dir.parent / f"{store_dir.name}.kg-cache"
 
 
 def _load(fh) -> nx.MultiDiGraph:

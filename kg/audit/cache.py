@@ -1,0 +1,178 @@
+"""What the loaded code sets say (:func:`kg.official.code_set_facts`), kept in a pickle beside the store.
+
+The facts of every code (labels, billable flags, MPFS indicators, add-on edits) depend only on the current
+code-set releases, which change when ``kg codesets load`` runs, not when briefings are built or audited; at
+10,000 briefings reading them is a fifth of ``kg audit``. :func:`cached_code_set_facts` keys the pickle by
+:func:`facts_key`: a SHA-256 over every current release's graph IRI, file SHA-256, load time and triple count,
+and over the source of the code that reads them, so a release loaded, reloaded or dropped, or a kg that reads
+them differently, gives a new key and the old file is never read. A release without a SHA-256 or a load time
+is never cached. The directory is :func:`kg.store.cache_dir_for`'s (``$KG_CACHE_DIR``, else
+``<store>.kg-cache``), as for the whole-store projection.
+
+:func:`label_memo` keeps the audit's label comparisons (:func:`kg.similarity.compare_label`, a pure function
+of a description and a code's official labels) between audits, keyed by the source of :mod:`kg.similarity` and
+the version of rapidfuzz: a rebuild changes few descriptions, and each comparison costs 80 us.
+
+Examples
+--------
+>>> import tempfile
+>>> import pyoxigraph as ox
+>>> from pathlib import Path
+>>> from kg.codesets import CODESETS
+>>> path = Path(tempfile.mkdtemp()) / "ncci_addon_code_edits_2024-06.csv"
+>>> _ = path.write_text("primary_code,add_on_code,aoc_edit_type\\nCCCCC,0054T,2\\n22551,22552,1\\n")
+>>> store = ox.Store()
+>>> _ = CODESETS["ncci-addon"].load(store, path, progress=False)
+>>> cache = tempfile.mkdtemp()
+>>> a, hit = cached_code_set_facts(store, cache)
+>>> b, hit_again = cached_code_set_facts(store, cache)  # read from the cache
+>>> a == b, hit, hit_again
+(True, False, True)
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from kg.official import INTERNAL_QUERIES, Official, code_set_facts, run_internal
+
+__all__ = ["FORMAT", "cached_code_set_facts", "facts_key", "label_memo", "save_label_memo"]
+
+FORMAT = 1
+"""The cache's format: part of every key."""
+
+_SOURCES = ("official.py", "cms.py", "codesets/catalog.py")
+"""The modules that decide what :func:`kg.official.code_set_facts` returns (with every internal query)."""
+
+
+def facts_key(store) -> str | None:
+    """The cache key of the store's current code-set releases; ``None`` when one of them has no stamp.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> len(facts_key(ox.Store()))  # no code set loaded: a key all the same
+    64
+    """
+    rows = run_internal(store, "official-stamps")
+    if any(not r["sha"] or not r["loaded"] for r in rows):
+        return None
+    h = hashlib.sha256(f"kg-code-set-facts {FORMAT}\n".encode())
+    package = Path(__file__).parents[1]
+    for name in _SOURCES:
+        h.update((package / name).read_bytes())
+    for query in sorted(INTERNAL_QUERIES.glob("*.rq")):
+        h.update(query.name.encode() + b"\n" + query.read_bytes())
+    for line in sorted(f"{r['g']} {r['sha']} {r['loaded']} {r['triples']}" for r in rows):
+        h.update(line.encode() + b"\n")
+    return h.hexdigest()
+
+
+def cached_code_set_facts(store, cache_dir: str | os.PathLike | None) -> tuple[Official, bool]:
+    """:func:`kg.official.code_set_facts`, kept in ``cache_dir`` under :func:`facts_key`; and whether it was read
+    from there.
+
+    ``cache_dir=None`` never caches; a directory that cannot be written only costs the next call the reading.
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> facts, hit = cached_code_set_facts(ox.Store(), None)
+    >>> facts.labels, hit
+    ({}, False)
+    """
+    key = facts_key(store) if cache_dir is not None else None
+    if key is None:
+        return code_set_facts(store), False
+    path = Path(cache_dir) / f"code-set-facts-{key[:24]}.pickle"
+    if path.is_file():
+        enabled = gc.isenabled()
+        gc.disable()  # a few hundred thousand containers: no collection pass over them while they are made
+        try:
+            with open(path, "rb") as fh:
+                facts = pickle.load(fh)
+        except Exception:  # noqa: BLE001  (unpickling can raise anything)
+            facts = None  # a damaged file is read again from the store
+        finally:
+            if enabled:
+                gc.enable()
+        if isinstance(facts, Official):
+            return facts, True
+    facts = code_set_facts(store)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("code-set-facts-*.pickle"):  # other releases' facts are never read again
+            if old != path:
+                old.unlink()
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(facts, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only place: the facts are right, only the next call is slower
+        pass
+    return facts, False
+
+
+def _memo_path(cache_dir: str | os.PathLike) -> Path:
+    import rapidfuzz
+
+    h = hashlib.sha256(f"kg-label-memo {FORMAT} rapidfuzz {rapidfuzz.__version__}\n".encode())
+    h.update((Path(__file__).parents[1] / "similarity.py").read_bytes())
+    return Path(cache_dir) / f"label-comparisons-{h.hexdigest()[:24]}.pickle"
+
+
+def label_memo(cache_dir: str | os.PathLike | None) -> dict:
+    """The label comparisons the last audit made, ``(description, official labels) -> LabelMatch`` ({} if none).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.similarity import compare_label
+    >>> cache = tempfile.mkdtemp()
+    >>> label_memo(cache), label_memo(None)
+    ({}, {})
+    >>> save_label_memo(cache, {("Liver cancer", ("Liver cell carcinoma",)): compare_label("Liver cancer",
+    ...                 "Liver cell carcinoma")}, {})
+    >>> [m.fair for m in label_memo(cache).values()]
+    [True]
+    """
+    if cache_dir is None:
+        return {}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(_memo_path(cache_dir), "rb") as fh:
+            memo = pickle.load(fh)
+    except Exception:  # noqa: BLE001  (none yet, or damaged: the comparisons are made again)
+        memo = {}
+    finally:
+        if enabled:
+            gc.enable()
+    return memo if isinstance(memo, dict) else {}
+
+
+def save_label_memo(cache_dir: str | os.PathLike | None, memo: dict, loaded: dict) -> None:
+    """Keep ``memo`` (this audit's comparisons: the next audit's :func:`label_memo`) unless it is ``loaded``.
+
+    Examples
+    --------
+    >>> save_label_memo(None, {}, {})  # nowhere to keep it
+    """
+    if cache_dir is None or memo.keys() == loaded.keys():
+        return
+    path = _memo_path(cache_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("label-comparisons-*.pickle"):  # another kg.similarity's comparisons
+            if old != path:
+                old.unlink()
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(memo, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -176,7 +176,7 @@ def _check_spark(claims, rules_dir, master, context, releases, endpoint, store_d
                    "batch, or pySHACL graph by graph (the reference); every other graph goes through "
                    "the shapes' SPARQL translation.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes for pySHACL (default: one per core on a big store).")
+              help="Worker processes for the briefing graphs (default: one per core on a big store).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @store_option
 def validate(fmt: str, engine: str, workers: int | None, progress: bool | None, store_dir: Path) -> None:

@@ -20,7 +20,7 @@ from kg.shapes import shapes_graph
 from kg.store import open_store
 from kg.validate import ENGINES, FORMATS, validate
 from kg.validate.briefings import validate_graphs
-from kg.validate.sparql import COMPONENTS, check_graph, compile_checks
+from kg.validate.sparql import COMPONENTS, check_graph, check_graphs, compile_checks
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -130,7 +130,23 @@ def _plant_briefing_faults(store: ox.Store) -> dict[str, str]:
                       N("https://w3id.org/codekg/payer/medicare"), N(g47382)))  # class
     store.add(ox.Quad(N(g47382 + "#L43"), N(KG + "relation"), N(KG + "noSuchRelation"), N(g47382)))  # in
     store.add(ox.Quad(N(g47382 + "#L43"), N(KG + "objectCode"), ox.Literal("77013"), N(g47382)))  # nodeKind
+    mention = N(g77013 + "#M1")  # a malformed mention: a table not in sh:in, no kg:line, and code and relation
+    store.extend(ox.Quad(s, p, o, N(g77013)) for s, p, o in [
+        (mention, RDF_TYPE, N(KG + "MalformedMention")), (mention, N(KG + "writtenAs"), ox.Literal("7701")),
+        (mention, N(KG + "table"), ox.Literal("NOPE")), (mention, derived, N(g77013)),
+        (mention, N(KG + "subjectCode"), N("http://purl.bioontology.org/ontology/CPT/77013")),  # forbidden
+        (mention, N(KG + "relation"), N(KG + "bundles"))])  # forbidden
     return {g77013: "line", g47382: "several"}
+
+
+def _shared_code(store: ox.Store) -> tuple[ox.NamedNode, str, str]:
+    """A procedure code typed in two briefing graphs, and those graphs."""
+    by_code: dict = {}
+    for q in store.quads_for_pattern(None, RDF_TYPE, N(KG + "ProcedureCode"), None):
+        if q.graph_name.value.startswith(BRIEFING):
+            by_code.setdefault(q.subject, []).append(q.graph_name.value)
+    code, graphs = next((c, sorted(g)) for c, g in sorted(by_code.items(), key=str) if len(g) >= 2)
+    return code, graphs[0], graphs[1]
 
 
 @pytest.fixture
@@ -159,15 +175,40 @@ def test_a_planted_violation_in_a_briefing_graph_is_found_by_the_workers(faulty_
 
 
 def test_the_sparql_translation_finds_what_pyshacl_finds_in_briefing_graphs(faulty_store):
+    """The one pass over every briefing graph (in the store, and in the workers' memory stores) reports the
+    same (graph, focus node, path, constraint, value) set as pySHACL run on each graph's own data graph."""
     store, _ = faulty_store
-    by_pyshacl = validate(store, engine="pyshacl", workers=1)
-    by_sparql = validate(store, engine="sparql")
-    keys = lambda r: sorted((v.graph, *map(str, v.key())) for v in r.violations)  # noqa: E731
-    assert keys(by_sparql) == keys(by_pyshacl)
-    used = {v.component.rsplit("#")[1] for v in by_sparql.violations}
+    code, dirty, clean = _shared_code(store)
+    store.add(ox.Quad(code, N(SKOS + "notation"), ox.Literal("99999"), N(dirty)))  # maxCount, in one graph only
+    briefings = sorted({g.value for g in store.named_graphs() if g.value.startswith(BRIEFING)})
+    keys = lambda vs: sorted((v.graph, *map(str, v.key()), v.component) for v in vs)  # noqa: E731
+    graph_by_graph = [v for found in validate_graphs(store, briefings, workers=1, engine="pyshacl") for v in found]
+    in_store = check_graphs(store, briefings, compile_checks(shapes_graph()), few=0)
+    by_workers = validate(store, engine="sparql", workers=2).violations
+    assert keys(in_store) == keys(graph_by_graph) == keys(by_workers)
+    assert {(v.graph, v.focus) for v in in_store if v.path == SKOS + "notation"} == {(dirty, str(code))}
+    assert clean != dirty
+    used = {v.component.rsplit("#")[1] for v in in_store}
     assert {"DatatypeConstraintComponent", "MinInclusiveConstraintComponent", "MaxCountConstraintComponent",
             "MinCountConstraintComponent", "SPARQLConstraintComponent", "PatternConstraintComponent",
             "ClassConstraintComponent", "InConstraintComponent", "NodeKindConstraintComponent"} <= used
+    mention = [(v.path.rsplit("#")[1], v.component.rsplit("#")[1]) for v in in_store
+               if v.focus == f"<{BRIEFING}77013.txt#M1>"]
+    assert sorted(mention) == [("line", "MinCountConstraintComponent"), ("relation", "MaxCountConstraintComponent"),
+                               ("subjectCode", "MaxCountConstraintComponent"), ("table", "InConstraintComponent")]
+
+
+def test_the_one_pass_leaves_a_graph_with_its_own_class_axioms_to_itself(faulty_store):
+    store, _ = faulty_store
+    g = BRIEFING + "77013.txt"
+    store.add(ox.Quad(N("http://example.org/Odd"), N("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                      N(KG + "Payer"), N(g)))
+    store.add(ox.Quad(N("http://example.org/payer"), RDF_TYPE, N("http://example.org/Odd"), N(g)))  # no label
+    briefings = sorted({x.value for x in store.named_graphs() if x.value.startswith(BRIEFING)})
+    checks = compile_checks(shapes_graph())
+    found = {(v.graph, v.focus) for v in check_graphs(store, briefings, checks, few=0)}
+    [by_pyshacl] = validate_graphs(store, [g], workers=1, engine="pyshacl")
+    assert (g, "<http://example.org/payer>") in found and "<http://example.org/payer>" in {v.focus for v in by_pyshacl}
 
 
 @pytest.mark.parametrize("codeset", ["pos", "nucc", "hcpcs-modifiers"])
@@ -230,7 +271,7 @@ def test_kg_validate_reports_graph_and_node_and_exits_1(faulty_store):
     assert {"graph": BRIEFING + "77013.txt", "focusNode": f"<{BRIEFING}77013.txt#L53>"}.items() <= \
         next(x for x in out["results"] if x["focusNode"] == f"<{BRIEFING}77013.txt#L53>"
              and x["sourceConstraintComponent"].endswith("Datatype" + "ConstraintComponent")).items()
-    r = kg("validate", "--engine", "sparql", "--store", str(path))
+    r = kg("validate", "--engine", "pyshacl", "--store", str(path))
     assert r.returncode == 1 and "Conforms: False" in r.stdout and f"Graph: <{BRIEFING}47382.txt>" in r.stdout
 
 
@@ -239,7 +280,7 @@ def test_validate_bench_smoke(example_store_dir):
 
     bench = Path(__file__).resolve().parents[1] / "bench" / "validate_bench.py"
     out = subprocess.run([sys.executable, str(bench), "--store", str(example_store_dir), "--sample", "3",
-                          "--workers", "2", "--with-sparql"], capture_output=True, text=True, timeout=600)
+                          "--workers", "2", "--with-pyshacl"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if line.startswith("| `kg validate") or "baseline" in line]
     assert len(rows) == 3 and all("| 0 |" in r for r in rows[:2]) and "Conforms: True" in out.stdout, out.stdout

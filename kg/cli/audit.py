@@ -172,11 +172,12 @@ def _check_spark(claims, rules_dir, master, context, releases, endpoint, store_d
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="The report: pySHACL's text layout, or JSON (kg.validate.FORMATS).")
-@click.option("--engine", type=click.Choice(["pyshacl", "sparql"]), default="pyshacl", show_default=True,
-              help="How the briefing graphs are checked (kg.validate.ENGINES); every other graph goes through "
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
+              help="How the briefing graphs are checked (kg.validate.ENGINES): the SPARQL translation in one pass per "
+                   "batch, or pySHACL graph by graph (the reference); every other graph goes through "
                    "the shapes' SPARQL translation.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes for pySHACL (default: one per core on a big store).")
+              help="Worker processes for the briefing graphs (default: one per core on a big store).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @store_option
 def validate(fmt: str, engine: str, workers: int | None, progress: bool | None, store_dir: Path) -> None:

@@ -2,14 +2,18 @@
 
 Each named graph is validated with its own data graph (the graph plus the
 ontology graph, :func:`kg.validate.sparql.data_graphs`), so a violation names
-its graph and its node:
+its graph and its node. Two engines (:data:`ENGINES`) check the briefing graphs:
 
-- the briefing graphs with pySHACL, graph by graph, in worker processes
-  (:mod:`kg.validate.briefings`);
-- every other graph (the code-set releases, the ontology, the statistics, the
-  audit findings) with the same shapes translated into SPARQL and run inside
-  the store (:mod:`kg.validate.sparql`): a release of millions of triples is
-  never copied into rdflib.
+- ``sparql`` (the default): the shapes translated into SPARQL
+  (:mod:`kg.validate.sparql`); worker processes load batches of briefing
+  graphs into memory stores and check a batch in one pass, one query per
+  constraint over all its graphs (:mod:`kg.validate.briefings`);
+- ``pyshacl``: pySHACL, graph by graph, in the same workers, the reference
+  the translation is tested against (tests/test_validate.py).
+
+Every other graph (the code-set releases, the ontology, the statistics, the
+audit findings) always goes through the SPARQL translation: a release of
+millions of triples is never copied into rdflib.
 
 The shapes are :func:`kg.shapes.shapes_graph`; the old whole-store path,
 :func:`kg.shapes.validate`, copies the union into rdflib and suits only small
@@ -40,12 +44,13 @@ import pyoxigraph as ox
 
 from kg.store import documents
 from kg.validate.briefings import validate_graphs
-from kg.validate.sparql import SH, Violation, check_graph, compile_checks
+from kg.validate.sparql import SH, Violation, check_graphs, compile_checks
 
 __all__ = ["ENGINES", "FORMATS", "ValidationReport", "Violation", "graph_kind", "validate"]
 
-ENGINES = ("pyshacl", "sparql")
-"""How the briefing graphs are validated: pySHACL in workers (the default), or the SPARQL translation."""
+ENGINES = ("sparql", "pyshacl")
+"""How the briefing graphs are validated: the SPARQL translation, in one pass over every graph (the default), or
+pySHACL, graph by graph in worker processes (the reference the translation is tested against)."""
 
 
 @dataclass
@@ -122,7 +127,7 @@ def graph_kind(graph: str) -> str:
     return "ontology" if graph == str(ONTOLOGY) else "other"
 
 
-def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = None,
+def validate(store: ox.Store, *, engine: str = "sparql", workers: int | None = None,
              progress: bool | None = False, shapes=None, graphs: Iterable[str] | None = None) -> ValidationReport:
     """Validate every graph of ``store`` against the kg shapes, each graph on its own (see the module docstring).
 
@@ -130,7 +135,7 @@ def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = 
     ----------
     store : pyoxigraph.Store
         Read only.
-    engine : {"pyshacl", "sparql"}
+    engine : {"sparql", "pyshacl"}
         How the briefing graphs are validated (:data:`ENGINES`); the other
         graphs always go through the SPARQL translation.
     workers : int, optional
@@ -161,8 +166,6 @@ def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = 
     >>> report.conforms, sorted({(v.graph == release.value, v.focus, v.path.rsplit("#")[1]) for v in report.violations})
     (False, [(True, '<https://w3id.org/codekg/nucc/207L00000X>', 'inScheme'), (True, '<https://w3id.org/codekg/nucc/207L00000X>', 'notation')])
     """
-    from tqdm import tqdm
-
     from kg.shapes import shapes_graph
 
     if engine not in ENGINES:
@@ -178,22 +181,19 @@ def validate(store: ox.Store, *, engine: str = "pyshacl", workers: int | None = 
         wanted = set(graphs)
         briefings, others = [g for g in briefings if g in wanted], [g for g in others if g in wanted]
     report = ValidationReport()
-    disable = None if progress is None else not progress
-    bar = tqdm(total=len(briefings) + len(others), desc="kg validate", unit="graph", disable=disable, leave=False)
-    try:
-        sparql_graphs = others + (briefings if engine == "sparql" else [])
-        for graph in sparql_graphs:
-            report.violations += check_graph(store, graph, checks)
-            report.graphs[graph_kind(graph)] += 1
-            bar.update()
-        if engine == "pyshacl" and briefings:
-            if workers is None:
-                workers = (os.cpu_count() or 1) if len(briefings) >= 200 else 1
-            for found in validate_graphs(store, briefings, workers=workers, shapes=shapes):
+    report.violations += check_graphs(store, others, checks, progress=progress)  # in the store, one by one
+    report.graphs.update(graph_kind(g) for g in others)
+    if briefings:
+        from tqdm import tqdm
+
+        if workers is None:
+            workers = (os.cpu_count() or 1) if len(briefings) >= 200 else 1
+        disable = None if progress is None else not progress
+        with tqdm(total=len(briefings), desc=f"kg validate ({engine})", unit="graph", disable=disable,
+                  leave=False) as bar:
+            for found in validate_graphs(store, briefings, workers=workers, shapes=shapes, engine=engine):
                 report.violations += found
                 bar.update()
-            report.graphs["briefing"] += len(briefings)
-    finally:
-        bar.close()
+        report.graphs["briefing"] += len(briefings)
     report.violations.sort(key=lambda v: (v.graph, v.focus, v.component, v.path or "", v.value or ""))
     return report

@@ -1,12 +1,20 @@
-"""The briefing graphs validated with pySHACL, graph by graph, in worker processes.
+"""The briefing graphs validated in worker processes: with the shapes' SPARQL translation, or with pySHACL.
 
 The parent reads each briefing graph out of the store as N-Triples (pyoxigraph
 writes them, no Python object per triple) and hands batches to a pool of
-workers. Each worker parses the shapes once, and validates every graph on its
-own in an in-memory pyoxigraph store (pySHACL reads it through its oxigraph
-data graph) holding the graph and the ontology graph: the data graph
-:func:`kg.validate.sparql.data_graphs` names. At most a few batches are in
-flight, so memory stays bounded whatever the number of briefings.
+workers, which load them into an in-memory pyoxigraph store (a lookup there
+costs a tenth of one in the on-disk store). Each worker parses the shapes once;
+then, by engine (:data:`BATCH`):
+
+- ``sparql``: a batch's graphs go in one memory store with the ontology graph,
+  and :func:`kg.validate.sparql.check_graphs` checks them all in one pass (one
+  query per constraint), each graph in its own data graph;
+- ``pyshacl``: every graph on its own in a memory store holding it and the
+  ontology graph (pySHACL reads it through its oxigraph data graph).
+
+Either way a graph's data graph is the one :func:`kg.validate.sparql.data_graphs`
+names. At most a few batches are in flight, so memory stays bounded whatever
+the number of briefings.
 
 Examples
 --------
@@ -26,27 +34,33 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from kg.validate.sparql import SH, Violation, data_graphs
+from kg.validate.sparql import SH, Violation, check_graphs, compile_checks, data_graphs
+from kg.vocab import ONTOLOGY
 
 __all__ = ["BATCH", "validate_graphs"]
 
-BATCH = 64
-"""Briefing graphs per task handed to a worker."""
+BATCH = {"sparql": 256, "pyshacl": 64}
+"""Briefing graphs per task handed to a worker, by engine."""
 
 _NT = ox.RdfFormat.N_TRIPLES
 _worker: dict = {}
 
 
-def _start(shapes_nt: bytes) -> None:
-    """Worker set-up: parse the shapes once and keep one pySHACL validator for every graph."""
+def _start(shapes_nt: bytes, engine: str = "pyshacl") -> None:
+    """Worker set-up: parse the shapes once; keep their SPARQL checks, or one pySHACL validator for every graph."""
     import logging
 
     import rdflib
+
+    shapes = rdflib.Graph().parse(data=shapes_nt.decode("utf-8"), format="nt")
+    _worker["engine"] = engine
+    if engine == "sparql":
+        _worker["checks"] = compile_checks(shapes)
+        return
     from pyshacl import Validator
     from pyshacl.graph_abstraction import DataGraph
 
     logging.getLogger("pyshacl").setLevel(logging.ERROR)
-    shapes = rdflib.Graph().parse(data=shapes_nt.decode("utf-8"), format="nt")
     options = {"inference": "none", "advanced": False, "allow_warnings": True, "inplace": True}
     _worker["validator"] = Validator(DataGraph.from_rdflib(rdflib.Graph()), shacl_graph=shapes, options=options)
     _worker["DataGraph"] = DataGraph
@@ -54,6 +68,8 @@ def _start(shapes_nt: bytes) -> None:
 
 def _validate(batch: list[tuple[str, bytes, bytes]]) -> list[list[Violation]]:
     """The violations of each ``(graph IRI, its N-Triples, the ontology's N-Triples)`` of ``batch``."""
+    if _worker["engine"] == "sparql":
+        return _by_sparql(batch)
     validator, data_graph = _worker["validator"], _worker["DataGraph"]
     out = []
     for graph, data, ontology in batch:
@@ -68,6 +84,19 @@ def _validate(batch: list[tuple[str, bytes, bytes]]) -> list[list[Violation]]:
         _, report, _ = validator.run()
         out.append(_violations(graph, report))
     return out
+
+
+def _by_sparql(batch: list[tuple[str, bytes, bytes]]) -> list[list[Violation]]:
+    """The violations of each graph of ``batch``: all of them in one memory store, checked in one pass."""
+    memory = ox.Store()
+    for graph, data, ontology in batch:
+        memory.load(data, format=_NT, to_graph=ox.NamedNode(graph))
+    if batch and batch[0][2]:
+        memory.load(batch[0][2], format=_NT, to_graph=ox.NamedNode(str(ONTOLOGY)))
+    by_graph: dict[str, list[Violation]] = {graph: [] for graph, _, _ in batch}
+    for v in check_graphs(memory, list(by_graph), _worker["checks"], few=0):  # the store holds the batch only
+        by_graph[v.graph].append(v)
+    return list(by_graph.values())
 
 
 def _violations(graph: str, report) -> list[Violation]:
@@ -99,11 +128,13 @@ def _nt(term) -> str:
     return term.n3()
 
 
-def validate_graphs(store: ox.Store, graphs: list[str], *, workers: int = 1, shapes=None) -> Iterator[list[Violation]]:
+def validate_graphs(store: ox.Store, graphs: list[str], *, workers: int = 1, shapes=None,
+                    engine: str = "pyshacl") -> Iterator[list[Violation]]:
     """The violations of each of ``graphs`` (briefing graph IRIs), in order, one list per graph.
 
     ``workers`` > 1 runs a process pool of that size; 1 validates here.
-    ``shapes`` is an rdflib shapes graph (default :func:`kg.shapes.shapes_graph`).
+    ``shapes`` is an rdflib shapes graph (default :func:`kg.shapes.shapes_graph`);
+    ``engine`` is ``"sparql"`` or ``"pyshacl"`` (see the module docstring).
 
     Examples
     --------
@@ -118,13 +149,13 @@ def validate_graphs(store: ox.Store, graphs: list[str], *, workers: int = 1, sha
         onto = data_graphs(store, graphs[0])[1:]
         ontology = store.dump(format=_NT, from_graph=onto[0]) if onto else b""
     batches = ([(g, store.dump(format=_NT, from_graph=ox.NamedNode(g)), ontology) for g in chunk]
-               for chunk in _chunks(graphs, BATCH))
+               for chunk in _chunks(graphs, BATCH[engine]))
     if workers <= 1:
-        _start(shapes_nt)
+        _start(shapes_nt, engine)
         for batch in batches:
             yield from _validate(batch)
         return
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_start, initargs=(shapes_nt,)) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_start, initargs=(shapes_nt, engine)) as pool:
         pending: list[cf.Future] = []
         for batch in batches:
             pending.append(pool.submit(_validate, batch))

@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
@@ -39,10 +39,12 @@ from kg.errors import ShapesError
 from kg.queries import internal_query
 from kg.vocab import ONTOLOGY, PREFIXES
 
-__all__ = ["COMPONENTS", "Check", "Violation", "check_graph", "compile_checks", "data_graphs"]
+__all__ = ["COMPONENTS", "FEW", "SCRATCH", "Check", "Violation", "check_graph", "check_graphs", "compile_checks",
+           "data_graphs"]
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 KG_NS = "https://w3id.org/codekg/ontology#"
 _PREFIXES = {**PREFIXES, "sh": SH}
 
@@ -141,23 +143,26 @@ class Check:
         subs: dict[ox.Variable, object] = {ox.Variable("target"): ox.NamedNode(self.target)}
         if self.path is not None:
             subs[ox.Variable("path")] = ox.NamedNode(self.path)
-        if self.param is not None:
+        if self.param is not None and self.query != "class":  # sh:class's param goes in text(), with its subclasses
             subs[ox.Variable("param")] = self.param
         if self.query == "pattern":
             subs[ox.Variable("flags")] = ox.Literal(self.flags)
         return subs
 
-    def text(self) -> str:
+    def text(self, classes: tuple = ()) -> str:
+        """The query; ``classes`` are the classes whose instances sh:class accepts (its param and subclasses)."""
         text = internal_query(f"validate/{self.query}")
         if self.query == "in":
-            text = _fill_allowed(text, self.allowed)
+            text = _fill_values(text, "allowed", self.allowed)
+        if self.query == "class":
+            text = _fill_values(text, "type", classes)
         return text
 
 
-def _fill_allowed(text: str, terms: tuple) -> str:
-    """``text`` with its empty ``VALUES ?allowed { }`` holding ``terms``, written by pyoxigraph (so quoted safely)."""
-    return re.sub(r"VALUES\s+\?allowed\s*\{\s*\}", lambda m: "VALUES ?allowed { " + " ".join(map(str, terms)) + " }",
-                  text, count=1)
+def _fill_values(text: str, var: str, terms) -> str:
+    """``text`` with its empty ``VALUES ?var { }`` holding ``terms``, written by pyoxigraph (so quoted safely)."""
+    return re.sub(r"VALUES\s+\?" + var + r"\s*\{\s*\}",
+                  lambda m: f"VALUES ?{var} {{ " + " ".join(map(str, terms)) + " }", text, count=1)
 
 
 def _ox(term) -> ox.NamedNode | ox.Literal:
@@ -312,45 +317,147 @@ def data_graphs(store: ox.Store, graph: str) -> list:
 def check_graph(store: ox.Store, graph: str, checks: list[Check]) -> list[Violation]:
     """The violations of ``checks`` (:func:`compile_checks`) in the data graph of ``graph`` (:func:`data_graphs`).
 
+    Each query is bound to ``graph``. The default graph (``""``) is checked as a named graph of a scratch store
+    holding a copy of it and of the ontology graph (a ``GRAPH`` pattern cannot name the default graph).
+
     Examples
     --------
     >>> from kg.shapes import shapes_graph
     >>> check_graph(ox.Store(), "http://g", compile_checks(shapes_graph()))
     []
     """
-    default = data_graphs(store, graph)
-    subclasses: dict[str, list[ox.NamedNode]] = {}
+    if not graph:
+        scratch, name = ox.Store(), ox.NamedNode(SCRATCH)
+        scratch.extend(ox.Quad(q.subject, q.predicate, q.object, name)
+                       for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        scratch.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY))))
+        return [replace(v, graph="") for v in check_graph(scratch, SCRATCH, checks)]
+    return _check(store, checks, ox.NamedNode(graph), {graph}, data_graphs(store, graph))
+
+
+SCRATCH = "urn:kg:validate:default-graph"
+"""The default graph's name in the scratch store :func:`check_graph` checks it in."""
+
+FEW = 16
+""":func:`check_graphs` checks up to this many graphs one by one; more in one pass over every named graph."""
+
+
+def check_graphs(store: ox.Store, graphs, checks: list[Check], *, few: int = FEW,
+                 progress: bool | None = False) -> list[Violation]:
+    """The violations of ``checks`` in each of ``graphs`` (IRIs, ``""`` the default graph), each in its own data graph.
+
+    Up to ``few`` graphs are checked one by one (:func:`check_graph`). More are checked in one pass: each
+    query runs once with its ``?g`` left free, over every named graph of the store at once, and a row counts
+    for the graph it names when that graph is one of ``graphs``; a ``sh:sparql`` constraint's SELECT runs on
+    each graph that has its focus nodes. The result is the same as one by one. A few graphs are checked one by
+    one all the same, since the pass takes the class hierarchy from the ontology graph alone: the default
+    graph, a graph with ``rdfs:subClassOf`` axioms of its own, and every graph when the ontology graph itself
+    types a node with a target class (such a node would be a focus node of every data graph).
+
+    Examples
+    --------
+    >>> from kg.shapes import shapes_graph
+    >>> store = ox.Store()
+    >>> sites = [ox.NamedNode(f"https://w3id.org/codekg/pos/{n}") for n in range(20)]
+    >>> store.extend(ox.Quad(s, ox.NamedNode(RDF_TYPE), ox.NamedNode(KG_NS + "SiteOfService"),
+    ...                      ox.NamedNode(f"http://g/{i}")) for i, s in enumerate(sites))
+    >>> found = check_graphs(store, [f"http://g/{i}" for i in range(20)], compile_checks(shapes_graph()))
+    >>> len(found), sorted((v.graph, v.focus) for v in found)[0]
+    (20, ('http://g/0', '<https://w3id.org/codekg/pos/0>'))
+    """
+    from tqdm import tqdm
+
+    graphs = list(dict.fromkeys(graphs))
+    alone, default = set(graphs), []
+    if len(graphs) > few:
+        onto = ox.NamedNode(str(ONTOLOGY))
+        own = {q.graph_name.value for q in store.quads_for_pattern(None, ox.NamedNode(RDFS_SUBCLASS), None, None)
+               if isinstance(q.graph_name, ox.NamedNode) and q.graph_name != onto}
+        alone = {g for g in graphs if not g or g in own}
+        default = [onto] if store.contains_named_graph(onto) else []
+        closure = _Closure(store, default)
+        if default and any(next(store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), cls, onto), None)
+                           for cls in {k for c in checks for k in closure(c.target)}):
+            alone = set(graphs)
+    disable = None if progress is None else not progress
+    rest = {g for g in graphs if g not in alone}
     out: list[Violation] = []
-    for c in checks:
-        if c.target not in subclasses:
-            rows = store.query(internal_query("validate/subclasses"), prefixes=_PREFIXES, default_graph=default,
-                               substitutions={ox.Variable("target"): ox.NamedNode(c.target)})
-            subclasses[c.target] = sorted({r["class"] for r in rows if isinstance(r["class"], ox.NamedNode)}, key=str)
-        for cls in subclasses[c.target]:
-            out += _run(store, graph, default, c, cls)
+    with tqdm(total=len(alone) + (len(checks) if rest else 0), desc="kg validate", unit="step", disable=disable,
+              leave=False) as bar:
+        for graph in (g for g in graphs if g in alone):
+            out += check_graph(store, graph, checks)
+            bar.update()
+        if rest:
+            out += _check(store, checks, None, rest, default, step=bar.update)
     return out
 
 
-def _run(store: ox.Store, graph: str, default: list, c: Check, cls: ox.NamedNode) -> list[Violation]:
-    """The violations of check ``c`` among the nodes of type ``cls`` (the target class or a subclass of it)."""
-    subs = {**c.substitutions(), ox.Variable("target"): cls}
-    rows = store.query(c.text(), prefixes=_PREFIXES, default_graph=default, substitutions=subs)
-    if c.select is None:
-        has_value = ox.Variable("value") in rows.variables
-        return [Violation(graph, str(r["this"]), c.message, c.component, c.path,
-                          str(r["value"]) if has_value else None, c.severity, c.shape) for r in rows]
-    focus = {r["this"] for r in rows}
-    if not focus:
-        return []
-    found = store.query(c.select, prefixes={**_PREFIXES, **dict(c.prefixes)}, default_graph=default)
-    names = {v.value for v in found.variables}
-    out: dict[tuple, Violation] = {}  # one result per focus node, path and value, however many solutions say so
-    for r in found:
-        if r["this"] in focus:
-            path = r["path"] if "path" in names else None
-            value = r["value"] if "value" in names else None
-            v = Violation(graph, str(r["this"]), c.message, c.component,  # a node shape's value: $this
-                          None if path is None else path.value, str(r["this"] if value is None else value),
-                          c.severity, c.shape)
-            out.setdefault(v.key(), v)
-    return list(out.values())
+class _Closure:
+    """A class and its subclasses in a data graph (``default``, a list of graphs), cached by class."""
+
+    def __init__(self, store: ox.Store, default: list):
+        self.store, self.default, self.cache = store, default, {}
+
+    def __call__(self, cls: str) -> list[ox.NamedNode]:
+        if cls not in self.cache:
+            found = {ox.NamedNode(cls)}
+            if self.default:
+                rows = self.store.query(internal_query("validate/subclasses"), prefixes=_PREFIXES,
+                                        default_graph=self.default,
+                                        substitutions={ox.Variable("target"): ox.NamedNode(cls)})
+                found |= {r["class"] for r in rows if isinstance(r["class"], ox.NamedNode)}
+            self.cache[cls] = sorted(found, key=str)
+        return self.cache[cls]
+
+
+def _check(store: ox.Store, checks: list[Check], graph: ox.NamedNode | None, keep: set[str], default: list,
+           step=None) -> list[Violation]:
+    """The violations of ``checks`` in the graphs of ``keep``: the queries bound to ``graph``, or over every
+    named graph (``graph`` None); ``default`` is the data graph the class hierarchy is read from."""
+    closure = _Closure(store, default)
+    out: list[Violation] = []
+    for c in checks:
+        found: dict[tuple, Violation] = {}  # one result per graph, focus node, path and value
+        if c.select is not None:
+            _sparql(store, c, graph, keep, closure, found)
+        else:
+            text = c.text(tuple(closure(c.param.value)) if c.query == "class" else ())
+            for cls in closure(c.target):
+                subs = {**c.substitutions(), ox.Variable("target"): cls}
+                if "?ontology" in text:
+                    subs[ox.Variable("ontology")] = ox.NamedNode(str(ONTOLOGY))
+                if graph is not None:
+                    subs[ox.Variable("g")] = graph
+                rows = store.query(text, prefixes=_PREFIXES, substitutions=subs)
+                has_value = ox.Variable("value") in rows.variables
+                for r in rows:
+                    if r["g"].value in keep:
+                        v = Violation(r["g"].value, str(r["this"]), c.message, c.component, c.path,
+                                      str(r["value"]) if has_value else None, c.severity, c.shape)
+                        found.setdefault((v.graph, *v.key()), v)
+        out += found.values()
+        if step is not None:
+            step()
+    return out
+
+
+def _sparql(store: ox.Store, c: Check, graph: ox.NamedNode | None, keep: set[str], closure: _Closure,
+            found: dict) -> None:
+    """The violations of SELECT-based check ``c``, into ``found``: its SELECT run on each graph with focus nodes."""
+    focus: dict[str, set] = {}
+    for cls in closure(c.target):
+        subs = {ox.Variable("target"): cls, **({ox.Variable("g"): graph} if graph is not None else {})}
+        for r in store.query(internal_query("validate/focus"), prefixes=_PREFIXES, substitutions=subs):
+            if r["g"].value in keep:
+                focus.setdefault(r["g"].value, set()).add(r["this"])
+    for g, nodes in sorted(focus.items()):
+        rows = store.query(c.select, prefixes={**_PREFIXES, **dict(c.prefixes)}, default_graph=data_graphs(store, g))
+        names = {v.value for v in rows.variables}
+        for r in rows:
+            if r["this"] in nodes:
+                path = r["path"] if "path" in names else None
+                value = r["value"] if "value" in names else None
+                v = Violation(g, str(r["this"]), c.message, c.component,  # a node shape's value: $this
+                              None if path is None else path.value, str(r["this"] if value is None else value),
+                              c.severity, c.shape)
+                found.setdefault((g, *v.key()), v)

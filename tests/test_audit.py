@@ -88,6 +88,19 @@ def test_did_you_mean():
     assert did_you_mean("ZZZZZ", known) == []
 
 
+def test_an_audit_that_finds_what_the_graph_holds_rewrites_nothing(findings):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    g = ox.NamedNode(AUDIT_GRAPH)
+    held = write_findings(store, findings)
+    mark = ox.Quad(g, ox.NamedNode("http://example.org/mark"), ox.Literal("left alone"), g)
+    store.add(mark)
+    assert write_findings(store, findings) == held + 1 and mark in store  # the same findings: not rewritten
+    assert write_findings(store, findings[1:]) < held and mark not in store  # others: the graph is replaced
+    assert write_findings(store, findings) == held and mark not in store
+
+
 def test_findings_in_the_graph_and_named_queries(audited_store_dir, findings, tmp_path):
     import shutil
 

@@ -129,6 +129,32 @@ def test_a_small_rebuild_updates_the_union_counts_from_its_own_triples(tmp_path,
     _assert_kept_equals_recount(store)
 
 
+def test_rewriting_a_big_graph_that_holds_nothing_counted_recounts_nothing(tmp_path, briefings, monkeypatch):
+    """An audit graph of more quads than DELTA_MAX, rewritten: the union's counts stand, unrecounted, and right."""
+    import kg.stats
+    from kg.audit import AUDIT_GRAPH, Finding, write_findings
+    from kg.stats import counted
+    from kg.store import finish_writing
+
+    monkeypatch.setattr(kg.stats, "DELTA_MAX", 50)
+    store = open_store(tmp_path / "store")
+    assert build(store, [briefings], progress=False).ok
+    findings = [Finding("unknown-code", "error", f"C4O.{i}", "ICD-10-CM", "77013.txt", i, "no code") for i in range(20)]
+    for batch in (findings, findings[5:]):
+        recount = kg.stats.internal_query_filled
+
+        def no_union_recount(name):
+            assert name != "stats/union-counts", "rewriting the audit graph recounted the whole union"
+            return recount(name)
+
+        monkeypatch.setattr(kg.stats, "internal_query_filled", no_union_recount)
+        before = {AUDIT_GRAPH: counted(store, AUDIT_GRAPH)}
+        assert write_findings(store, batch) > kg.stats.DELTA_MAX
+        finish_writing(store, [AUDIT_GRAPH], before=before)
+        monkeypatch.setattr(kg.stats, "internal_query_filled", recount)
+        _assert_kept_equals_recount(store)
+
+
 def test_a_store_without_kept_statistics_is_recounted_not_misread(tmp_path):
     store = open_store(tmp_path / "store")
     assert build(store, [examples_dir()], progress=False).ok

@@ -10,7 +10,7 @@ Examples
 >>> from kg.audit import Finding
 >>> f = Finding("unknown-code", "error", "C4O.20", "ICD-10-CM", "77013.txt", 41, "C4O.20 is not a ICD-10-CM code")
 >>> store = ox.Store()
->>> write_findings(store, [f]) == len(findings_quads([f]))
+>>> write_findings(store, [f]) == len(findings_quads([f])) + 1  # and the digest of the findings
 True
 >>> read_findings(store)["http://purl.bioontology.org/ontology/ICD10CM/C4O.20"][0]["kind"]
 'unknown-code'
@@ -29,7 +29,8 @@ from kg.vocab import BASE, KG
 if TYPE_CHECKING:
     from kg.audit import Finding
 
-__all__ = ["AUDIT_GRAPH", "SEVERITY_RANK", "findings_quads", "read_findings", "write_findings"]
+__all__ = ["AUDIT_GRAPH", "FORMAT", "SEVERITY_RANK", "findings_digest", "findings_quads", "read_findings",
+           "write_findings"]
 
 AUDIT_GRAPH = BASE + "audit"
 """The named graph that holds the latest audit's findings."""
@@ -100,8 +101,35 @@ def findings_quads(findings: Iterable[Finding]) -> list[ox.Quad]:
     return out
 
 
+FORMAT = 1
+"""How :func:`findings_quads` writes a finding: part of the audit graph's digest, so a kg that writes
+findings differently always rewrites the graph."""
+
+
+def findings_digest(findings: Iterable[Finding]) -> str:
+    """The SHA-256 the audit graph keeps (``<audit> kg:sha256``) of the findings it holds, in their order.
+
+    Examples
+    --------
+    >>> from kg.audit import Finding
+    >>> f = Finding("unknown-code", "error", "C4O.20", "ICD-10-CM", "77013.txt", 41, "no code")
+    >>> findings_digest([f]) == findings_digest([f]) != findings_digest([])
+    True
+    """
+    import json
+    from hashlib import sha256
+
+    h = sha256(f"kg-audit-graph {FORMAT}\n".encode())
+    for f in findings:
+        h.update(json.dumps(f.as_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
 def write_findings(store: ox.Store, findings: list[Finding]) -> int:
-    """Replace the audit graph with ``findings`` in one transaction; return the quads written.
+    """Replace the audit graph with ``findings``; return the quads it holds.
+
+    The graph keeps the digest of its findings (:func:`findings_digest`): an audit that finds exactly
+    what the graph holds rewrites nothing (rewriting 26,000 findings costs about half a minute).
 
     Examples
     --------
@@ -110,10 +138,19 @@ def write_findings(store: ox.Store, findings: list[Finding]) -> int:
     ...             "K75.2: the official ICD-10-CM label is 'Nonspecific reactive hepatitis'")
     >>> store = ox.Store()
     >>> write_findings(store, [f]), write_findings(store, [f]), len(store)  # replaced, never duplicated
-    (9, 9, 9)
+    (10, 10, 10)
+    >>> write_findings(store, []), len(store)
+    (1, 1)
     """
-    quads = findings_quads(findings)
+    from kg.to_rdf import node
+
+    findings = list(findings)
     g = ox.NamedNode(AUDIT_GRAPH)
+    stamp = ox.Quad(g, node(str(KG.sha256)), ox.Literal(findings_digest(findings)), g)
+    if stamp in store:
+        n = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{AUDIT_GRAPH}> {{ ?s ?p ?o }} }}")))
+        return int(n["n"].value)
+    quads = findings_quads(findings) + [stamp]
     if store.contains_named_graph(g):
         store.remove_graph(g)
     store.extend(quads)

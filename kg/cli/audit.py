@@ -57,12 +57,14 @@ def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | Non
     findings = run_audit(target, context, cache_dir=None if endpoint else cache_dir_for(store_dir))
     if write and not endpoint:
         from kg.audit import AUDIT_GRAPH
+        from kg.stats import counted
         from kg.store import finish_writing, open_store
 
         del target  # the read-only handle; writing needs the store itself
         store = open_store(store_dir)
+        before = {AUDIT_GRAPH: counted(store, AUDIT_GRAPH)}  # none: the union's counts need no recount
         write_findings(store, findings)
-        finish_writing(store, [AUDIT_GRAPH])  # readers that open it next replay nothing
+        finish_writing(store, [AUDIT_GRAPH], before=before)  # readers that open it next replay nothing
         del store
     click.echo(FORMATS[fmt](findings).rstrip("\n"))
     if fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]:

@@ -149,3 +149,18 @@ def test_a_capped_whole_view_opens_clean(example_store, open_view):
     assert opened.visible()[0] == 6
     assert "best-connected" in opened.page.inner_text("#kg-title")
     opened.assert_clean()
+
+
+def test_small_graphs_are_laid_out_without_scipy_exactly_as_with_it(monkeypatch):
+    import networkx as nx
+    import numpy as np
+
+    import kg.view.layouts as layouts
+
+    graphs = [nx.path_graph(30), nx.gnp_random_graph(300, 0.02, seed=3),
+              nx.disjoint_union(nx.cycle_graph(12), nx.star_graph(9)), nx.empty_graph(5)]
+    python = [layouts.layout(G) for G in graphs]
+    monkeypatch.setattr(layouts, "SCIPY_FROM", 0)
+    for G, mine in zip(graphs, python):
+        theirs = layouts.layout(G)
+        assert set(mine) == set(theirs) and all(np.allclose(mine[n], theirs[n]) for n in mine)

@@ -71,9 +71,6 @@ def layout(G: nx.Graph, *, kind: str = "force", seed: int = 0) -> dict[str, np.n
         return _layered(G)
     if kind != "force":
         raise KGError(f"unknown layout {kind!r}; use force or layered")
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
     nodes = sorted(G.nodes, key=str)
     n = len(nodes)
     if n == 0:
@@ -83,8 +80,7 @@ def layout(G: nx.Graph, *, kind: str = "force", seed: int = 0) -> dict[str, np.n
     pairs = np.sort(pairs, axis=1)
     pairs = np.unique(pairs[:, 0] * n + pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
     pairs = np.stack([pairs // n, pairs % n], 1)
-    A = csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    count, labels = connected_components(A, directed=False)
+    count, labels = _components(n, pairs)
     members = np.argsort(labels, kind="stable")  # each component's nodes, in notation order
     starts = np.searchsorted(labels[members], np.arange(count + 1))
     comps = sorted((members[starts[c]:starts[c + 1]] for c in range(count)), key=lambda m: (-len(m), int(m[0])))
@@ -106,25 +102,80 @@ def layout(G: nx.Graph, *, kind: str = "force", seed: int = 0) -> dict[str, np.n
     return _pack(placed)
 
 
-def _component_layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
-    from scipy.sparse import csr_matrix
+SCIPY_FROM = 2_000
+"""Graphs of at least this many nodes are walked with SciPy's sparse graph routines; smaller ones in Python,
+which gives the same components and hop counts without SciPy's half second of imports (an ego view's page)."""
 
-    A = csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    pos = _pivot_mds(A, seed=seed)
+
+def _components(n: int, pairs: np.ndarray) -> tuple[int, np.ndarray]:
+    """``(count, labels)`` of the connected components of the undirected graph of ``n`` nodes and edge ``pairs``."""
+    if n >= SCIPY_FROM:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        return connected_components(csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)),
+                                    directed=False)
+    adjacency = _adjacency(n, pairs)
+    labels = np.full(n, -1, dtype=np.int64)
+    count = 0
+    for start in range(n):
+        if labels[start] < 0:
+            for i in np.flatnonzero(np.isfinite(_hops_from(adjacency, start))):
+                labels[i] = count
+            count += 1
+    return count, labels
+
+
+def _adjacency(n: int, pairs: np.ndarray) -> list[list[int]]:
+    out: list[list[int]] = [[] for _ in range(n)]
+    for u, v in pairs.tolist():
+        out[u].append(v)
+        out[v].append(u)
+    return out
+
+
+def _hops_from(adjacency: list[list[int]], source: int) -> np.ndarray:
+    """Hop counts from ``source`` by breadth-first search (``inf`` where it does not reach)."""
+    dist = np.full(len(adjacency), np.inf)
+    dist[source] = 0
+    frontier, d = [source], 0
+    seen = {source}
+    while frontier:
+        d += 1
+        nxt = []
+        for u in frontier:
+            for v in adjacency[u]:
+                if v not in seen:
+                    seen.add(v)
+                    nxt.append(v)
+        if nxt:
+            dist[nxt] = d
+        frontier = nxt
+    return dist
+
+
+def _component_layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
+    if n >= SCIPY_FROM:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import shortest_path
+
+        A = csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        hops = lambda i: shortest_path(A, directed=False, unweighted=True, indices=i)  # noqa: E731
+    else:
+        adjacency = _adjacency(n, edges)
+        hops = lambda i: _hops_from(adjacency, i)  # noqa: E731
+    pos = _pivot_mds(n, hops, seed=seed)
     return _refine(pos, edges, seed=seed, iterations=80 if n <= 5000 else 50)
 
 
-def _pivot_mds(A, *, pivots: int = 50, seed: int = 0) -> np.ndarray:
-    from scipy.sparse.csgraph import shortest_path
-
-    n = A.shape[0]
+def _pivot_mds(n: int, hops, *, pivots: int = 50, seed: int = 0) -> np.ndarray:
     k = min(pivots, n)
     rng = np.random.default_rng(seed)
     chosen = [int(rng.integers(n))]
     D = np.empty((k, n))
     nearest = np.full(n, np.inf)
     for i in range(k):
-        D[i] = shortest_path(A, directed=False, unweighted=True, indices=chosen[-1])
+        D[i] = hops(chosen[-1])
         nearest = np.minimum(nearest, D[i])
         if i + 1 < k:
             chosen.append(int(np.argmax(nearest)))  # max-min: spread the pivots over the graph

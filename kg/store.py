@@ -26,6 +26,7 @@ import errno
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,9 @@ __all__ = [
     "finish_writing",
     "ontology_dir",
     "open_store",
+    "read_briefing",
     "scan",
+    "source_path",
     "store_path",
     "triple_count",
 ]
@@ -280,6 +283,59 @@ def scan(paths: Paths) -> Scan:
         else:
             raise StoreError(f"{p}: no such file or folder")
     return out
+
+
+def read_briefing(path: str | os.PathLike) -> bytes:
+    """The bytes of the regular file ``path``; anything else is refused without reading (a FIFO never blocks).
+
+    Raises
+    ------
+    OSError
+        If it cannot be read, or is not a regular file (checked on the open file, so no race lets one in).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "77013.txt").write_bytes(b"CPT 77013")
+    >>> read_briefing(d / "77013.txt")
+    b'CPT 77013'
+    >>> os.mkfifo(d / "fifo.txt"); read_briefing(d / "fifo.txt")
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 0] not a regular file, never read
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file, never read")
+        want = max(st.st_size + 1, 65536)
+        chunks = [os.read(fd, want)]
+        if len(chunks[0]) < want:  # a short read of a regular file is its end: most files take one read
+            return chunks[0]
+        while chunk := os.read(fd, want):  # a file that grows while read is read whole
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def source_path(path: Path | str, folders: dict[str, str] | None = None) -> str:
+    """What ``kg:sourcePath`` records: the absolute path, the folder's links resolved, the name in NFC form.
+
+    ``folders`` caches each folder's resolved path (one ``resolve`` per folder, not per file).
+
+    >>> source_path(Path("/tmp/x/77013.txt")) == source_path(Path("/tmp/x/77013.txt"), {})
+    True
+    """
+    folder, name = os.path.split(os.fspath(path))
+    resolved = folders.get(folder) if folders is not None else None
+    if resolved is None:
+        resolved = str(Path(folder).absolute().resolve())
+        if folders is not None:
+            folders[folder] = resolved
+    return os.path.join(resolved, unicodedata.normalize("NFC", name))
 
 
 def briefing_files(paths: Paths) -> list[Path]:

@@ -332,10 +332,10 @@ def build(
     if addons is None:
         addons = add_on_codes(store)
     recorded = _paths_recorded(store)
-    found = scan(paths)
+    found = scan(paths, as_str=True)
     report.skipped = [(str(p), why) for p, why in found.skipped]
     report.errors.extend(BriefingParseError(p, 0, why) for p, why in found.not_files)
-    names: dict[str, Path] = {}
+    names: dict[str, str] = {}
     todo: list[tuple[str, bytes]] = []
     digests: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -350,8 +350,8 @@ def build(
     before: dict[str, list[ox.Triple]] | None = {}
     moved: list[str] = []
     for path in found.files:
-        name = unicodedata.normalize("NFC", path.name)  # NFC and NFD spellings are one document
-        if name in names and names[name].resolve() != path.resolve():
+        name = unicodedata.normalize("NFC", os.path.basename(path))  # NFC and NFD spellings are one document
+        if name in names and Path(names[name]).resolve() != Path(path).resolve():
             report.errors.append(BriefingParseError(
                 path, 0, f"another briefing in this build is also named {name!r} ({names[name]}); "
                          "file names name the graphs, so they must be unique"))
@@ -382,7 +382,7 @@ def build(
             _note_path(store, g, with_path)
             if store.contains_named_graph(g):
                 known.add(iri)
-            p = str(path)
+            p = path
             error = _FAILED.get((p, digest))
             if error is not None:
                 failed[len(todo)] = _Prepared(p, error=BriefingParseError(error.path, error.line, error.message))

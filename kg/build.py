@@ -40,7 +40,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import stat
 import time
 import unicodedata
 from collections import deque
@@ -55,9 +54,10 @@ from kg.errors import BriefingParseError, KGError
 from kg.knowledge import add_on_codes
 from kg.parse import MalformedRow, Unread, parse_bytes
 from kg.parse.warnings import MALFORMED, malformed_warnings, unread_warnings
+from kg.queries import internal_query
 from kg.relations import AddOnKnowledge
 from kg.stats import counted, record_graphs
-from kg.store import Paths, ontology_dir, scan
+from kg.store import Paths, ontology_dir, read_briefing, scan, source_path
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
 
@@ -118,20 +118,9 @@ _SOURCE_PATH = node(str(KG.sourcePath))
 _MARKER_PREDICATES = frozenset((_RDF_TYPE.value, _SHA256.value))  # of the graph's own node
 
 
-def _known_hashes(store: ox.Store) -> dict[str, str | None]:
-    """Briefing graph IRI -> the SHA-256 its document was built from.
-
-    ``None`` for a graph without its marker: a document whose write was
-    interrupted, which the next build replaces.
-    """
-    known: dict[str, str | None] = {
-        g.value: None for g in store.named_graphs() if g.value.startswith(BRIEFING)}
-    # one index scan: quad patterns cost far less than SPARQL over 10,000 graphs
-    for q in store.quads_for_pattern(None, _SHA256, None, None):
-        g = q.graph_name
-        if q.subject == g and g.value in known:
-            known[g.value] = q.object.value
-    return known
+def _paths_recorded(store: ox.Store) -> int:
+    """How many graphs record a ``kg:sourcePath`` of their own: counted in SPARQL, no path is read into Python."""
+    return int(next(iter(store.query(internal_query("build/paths-recorded"))))["n"].value)
 
 
 def _ensure_ontology(store: ox.Store) -> bool:
@@ -155,6 +144,12 @@ def _known_paths(store: ox.Store) -> dict[str, str]:
             if q.subject == q.graph_name and q.graph_name.value.startswith(BRIEFING)}
 
 
+_FAILED: dict[tuple[str, str], BriefingParseError] = {}
+"""The documents the last :func:`build` of this process could not parse: (path, SHA-256) -> the error. A document
+with the same bytes at the same path fails the same way (parsing reads nothing else), so it is reported again
+without being parsed again; only the last build's failures are kept."""
+
+
 def _marker(iri: str, digest: str, source: str) -> list[ox.Quad]:
     """The quads that say a briefing graph is complete: ``<g> a kg:Briefing ; kg:sha256 "..." ; kg:sourcePath "..."``.
 
@@ -164,44 +159,6 @@ def _marker(iri: str, digest: str, source: str) -> list[ox.Quad]:
     g = node(iri)
     return [ox.Quad(g, _RDF_TYPE, _BRIEFING_CLASS, g), ox.Quad(g, _SHA256, ox.Literal(digest), g),
             ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g)]
-
-
-def _read(path: Path) -> bytes:
-    """The bytes of the regular file ``path``; anything else is refused without reading (a FIFO never blocks).
-
-    Raises
-    ------
-    OSError
-        If it cannot be read, or is not a regular file (checked on the open file, so no race lets one in).
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(0, "not a regular file, never read")
-        chunks = []
-        while chunk := os.read(fd, max(st.st_size + 1, 65536)):  # a file that grows while read is read whole
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _source_path(path: Path, folders: dict[str, Path] | None = None) -> str:
-    """What ``kg:sourcePath`` records: the absolute path, the folder's links resolved, the name in NFC form.
-
-    ``folders`` caches each folder's resolved path (one ``resolve`` per folder, not per file).
-
-    >>> _source_path(Path("/tmp/x/77013.txt")) == _source_path(Path("/tmp/x/77013.txt"), {})
-    True
-    """
-    folder, name = os.path.split(os.fspath(path))
-    resolved = folders.get(folder) if folders is not None else None
-    if resolved is None:
-        resolved = Path(folder).absolute().resolve()
-        if folders is not None:
-            folders[folder] = resolved
-    return os.path.join(resolved, unicodedata.normalize("NFC", name))
 
 
 @dataclass(frozen=True)
@@ -277,6 +234,23 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None) -> Itera
         finally:
             for f in inflight:
                 f.cancel()
+
+
+def _note_path(store: ox.Store, g: ox.NamedNode, with_path: set[str]) -> None:
+    """Add ``g`` to ``with_path`` if its graph records a ``kg:sourcePath`` of its own."""
+    if next(store.quads_for_pattern(g, _SOURCE_PATH, None, g), None) is not None:
+        with_path.add(g.value)
+
+
+def _prepared_or_failed(todo: list[tuple[str, bytes]], failed: dict[int, _Prepared], workers: int,
+                        addons=None) -> Iterator[_Prepared]:
+    """:func:`_prepared` of ``todo``, in order, taking the documents known to fail (``failed``, by index) as they failed."""
+    rest = _prepared([item for i, item in enumerate(todo) if i not in failed], workers, addons)
+    try:
+        for i in range(len(todo)):
+            yield failed[i] if i in failed else next(rest)
+    finally:
+        rest.close()  # its worker pool, if any, is shut down
 
 
 def build(
@@ -357,63 +331,79 @@ def build(
     ontology_written = _ensure_ontology(store)
     if addons is None:
         addons = add_on_codes(store)
-    known = _known_hashes(store)
-    known_paths = _known_paths(store)
-    found = scan(paths)
+    recorded = _paths_recorded(store)
+    found = scan(paths, as_str=True)
     report.skipped = [(str(p), why) for p, why in found.skipped]
     report.errors.extend(BriefingParseError(p, 0, why) for p, why in found.not_files)
-    names: dict[str, Path] = {}
+    names: dict[str, str] = {}
     todo: list[tuple[str, bytes]] = []
     digests: dict[str, str] = {}
     sources: dict[str, str] = {}
-    folders: dict[str, Path] = {}
+    folders: dict[str, str] = {}
     iris: dict[str, str] = {}  # file name -> graph IRI
+    known: set[str] = set()  # the graphs of the documents to parse that the store held before
+    with_path: set[str] = set()  # the graphs seen that recorded a kg:sourcePath before
+    failed: dict[int, _Prepared] = {}  # index in todo -> the failure of the same bytes at the same path (_FAILED)
     # For kg.stats: the quads of each graph written, as counted here, and what each changed graph held before
     # (while that stays small, so the union's counts are updated rather than recounted); None once too big.
     quads: dict[str, int] = {}
     before: dict[str, list[ox.Triple]] | None = {}
     moved: list[str] = []
     for path in found.files:
-        name = unicodedata.normalize("NFC", path.name)  # NFC and NFD spellings are one document
-        if name in names and names[name].resolve() != path.resolve():
+        name = unicodedata.normalize("NFC", os.path.basename(path))  # NFC and NFD spellings are one document
+        if name in names and Path(names[name]).resolve() != Path(path).resolve():
             report.errors.append(BriefingParseError(
                 path, 0, f"another briefing in this build is also named {name!r} ({names[name]}); "
                          "file names name the graphs, so they must be unique"))
             continue
         names[name] = path
         iri = iris[name] = briefing_iri(name)
+        g = node(iri)
         try:
-            data = _read(path)
+            data = read_briefing(path)
         except OSError as err:
             report.errors.append(BriefingParseError(path, 0, f"cannot read file: {err.strerror or err}"))
+            _note_path(store, g, with_path)
             continue
         digest = hashlib.sha256(data).hexdigest()
-        source = _source_path(path, folders)
-        if known.get(iri) == digest:
+        source = source_path(path, folders)
+        # one lookup per document, not 10,000 hashes and paths read into Python
+        if ox.Quad(g, _SHA256, ox.Literal(digest), g) in store:
             report.unchanged.append(name)
-            if known_paths.get(iri) != source:  # moved, or built before paths were recorded
+            if ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g) in store:
+                with_path.add(iri)
+            else:  # moved, or built before paths were recorded
                 moved.append(iri)
-                g = node(iri)
+                _note_path(store, g, with_path)
                 for q in list(store.quads_for_pattern(g, _SOURCE_PATH, None, g)):
                     store.remove(q)
                 store.add(ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g))
         else:
-            todo.append((str(path), data))
-            digests[str(path)] = digest
-            sources[str(path)] = source
+            _note_path(store, g, with_path)
+            if store.contains_named_graph(g):
+                known.add(iri)
+            p = path
+            error = _FAILED.get((p, digest))
+            if error is not None:
+                failed[len(todo)] = _Prepared(p, error=BriefingParseError(error.path, error.line, error.message))
+            todo.append((p, data))
+            digests[p] = digest
+            sources[p] = source
 
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(todo) >= PARALLEL_MIN_DOCS else 1
+        workers = (os.cpu_count() or 1) if len(todo) - len(failed) >= PARALLEL_MIN_DOCS else 1
+    failures: dict[tuple[str, str], BriefingParseError] = {}
     writer = BulkWriter(store, bulk=bulk)
     pending: list[bytes] = []
     markers: list[ox.Quad] = []
     pending_quads = 0
     try:
-        bar = tqdm(_prepared(todo, workers, addons), total=len(todo), desc="kg build", unit="doc",
+        bar = tqdm(_prepared_or_failed(todo, failed, workers, addons), total=len(todo), desc="kg build", unit="doc",
                    disable=(None if progress is None else not progress), leave=False)
         for doc in bar:
             if doc.error is not None:
                 report.errors.append(doc.error)
+                failures[(doc.path, digests[doc.path])] = doc.error
                 continue
             read, skipped, reported = doc.rows
             report.rows_read += read
@@ -430,7 +420,7 @@ def build(
             iri = iris[name]
             marker = _marker(iri, digests[doc.path], sources[doc.path])
             quads[iri] = doc.quads + len(marker)
-            if iri in known:
+            if iri in known:  # (it was, before this build)
                 # Drop the old graph, then write the new one with its marker in one
                 # transaction; a crash in between leaves the document absent, and the
                 # next build writes it.
@@ -458,8 +448,10 @@ def build(
         writer.close(check=False)  # what was queued is written; the error in hand is the one to see
         raise
     writer.close()
-    if not keep_missing:
-        report.removed, before = _remove_missing(store, known_paths, found.folders, set(iris.values()),
+    _FAILED.clear()
+    _FAILED.update(failures)
+    if not keep_missing and len(with_path) != recorded:  # else every graph with a path was seen: none is missing
+        report.removed, before = _remove_missing(store, _known_paths(store), found.folders, set(iris.values()),
                                                  before)
     for iri in moved:  # a kg:sourcePath rewritten: the graph's size may change, its counted triples do not
         before = _held(store, iri, before)

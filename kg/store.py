@@ -26,6 +26,7 @@ import errno
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,9 @@ __all__ = [
     "finish_writing",
     "ontology_dir",
     "open_store",
+    "read_briefing",
     "scan",
+    "source_path",
     "store_path",
     "triple_count",
 ]
@@ -229,7 +232,7 @@ def _kind(path: str | Path) -> str | None:
     return next((v for test, v in kinds.items() if test(st.st_mode)), "not a regular file") + ", never opened"
 
 
-def scan(paths: Paths) -> Scan:
+def scan(paths: Paths, *, as_str: bool = False) -> Scan:
     """Expand files and folders into briefing files, reporting every path passed over and why.
 
     Folders are searched recursively for ``*.txt`` and ``*.md`` (sorted
@@ -238,6 +241,7 @@ def scan(paths: Paths) -> Scan:
     (FIFOs, sockets, devices), dangling links and link loops are never
     opened: in a folder they are :attr:`Scan.skipped`, named explicitly they
     are :attr:`Scan.not_files`. Symbolic links to folders are not followed.
+    ``as_str`` gives the files as ``str`` (what ``str(Path)`` would say), for a caller of 10,000 of them.
 
     Raises
     ------
@@ -254,6 +258,8 @@ def scan(paths: Paths) -> Scan:
     >>> [p.name for p in found.files], [(p.name, why) for p, why in found.skipped]  # doctest: +NORMALIZE_WHITESPACE
     (['77013.txt'], [('dangling.txt', 'a dangling symbolic link'), ('fifo.txt', 'a FIFO (named pipe), never opened'),
      ('x.txt', 'a folder, not a file (its briefings are read as part of the folder)')])
+    >>> scan(d, as_str=True).files == [str(p) for p in found.files]
+    True
     >>> [(p.name, why) for p, why in scan(d / "fifo.txt").not_files]
     [('fifo.txt', 'a FIFO (named pipe), never opened')]
     """
@@ -265,10 +271,11 @@ def scan(paths: Paths) -> Scan:
             for folder, dirs, names in os.walk(p):
                 found.extend(os.path.join(folder, n) for n in names + dirs
                              if n.lower().endswith(BRIEFING_SUFFIXES) and not _NOT_BRIEFINGS.match(n))
+            dot = len(os.curdir + os.sep) if str(p) == os.curdir else 0  # os.walk says ./x.txt, and str(Path) x.txt
             for f in sorted(found, key=lambda f: f.split(os.sep)):
                 why = _kind(f)  # a str: a Path per file only for the files kept (10,000 of them cost)
                 if why is None:
-                    out.files.append(Path(f))
+                    out.files.append(f[dot:] if as_str else Path(f))
                 elif not (os.path.isdir(f) and os.path.islink(f)):
                     out.skipped.append((Path(f), why))
                 else:
@@ -276,12 +283,65 @@ def scan(paths: Paths) -> Scan:
         elif p.exists() or os.path.islink(p):
             why = _kind(p)
             if why is None:
-                out.files.append(p)
+                out.files.append(str(p) if as_str else p)
             else:
                 out.not_files.append((p, why))
         else:
             raise StoreError(f"{p}: no such file or folder")
     return out
+
+
+def read_briefing(path: str | os.PathLike) -> bytes:
+    """The bytes of the regular file ``path``; anything else is refused without reading (a FIFO never blocks).
+
+    Raises
+    ------
+    OSError
+        If it cannot be read, or is not a regular file (checked on the open file, so no race lets one in).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "77013.txt").write_bytes(b"CPT 77013")
+    >>> read_briefing(d / "77013.txt")
+    b'CPT 77013'
+    >>> os.mkfifo(d / "fifo.txt"); read_briefing(d / "fifo.txt")
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 0] not a regular file, never read
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file, never read")
+        want = max(st.st_size + 1, 65536)
+        chunks = [os.read(fd, want)]
+        if len(chunks[0]) < want:  # a short read of a regular file is its end: most files take one read
+            return chunks[0]
+        while chunk := os.read(fd, want):  # a file that grows while read is read whole
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def source_path(path: Path | str, folders: dict[str, str] | None = None) -> str:
+    """What ``kg:sourcePath`` records: the absolute path, the folder's links resolved, the name in NFC form.
+
+    ``folders`` caches each folder's resolved path (one ``resolve`` per folder, not per file).
+
+    >>> source_path(Path("/tmp/x/77013.txt")) == source_path(Path("/tmp/x/77013.txt"), {})
+    True
+    """
+    folder, name = os.path.split(os.fspath(path))
+    resolved = folders.get(folder) if folders is not None else None
+    if resolved is None:
+        resolved = str(Path(folder).absolute().resolve())
+        if folders is not None:
+            folders[folder] = resolved
+    return os.path.join(resolved, unicodedata.normalize("NFC", name))
 
 
 def briefing_files(paths: Paths) -> list[Path]:

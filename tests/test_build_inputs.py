@@ -20,9 +20,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import _read, build
+from kg.build import build
 from kg.examples import examples_dir
-from kg.store import documents, open_store
+from kg.store import documents, open_store, read_briefing
 from kg.vocab import KG, briefing_iri
 
 EXAMPLES = examples_dir()
@@ -153,7 +153,7 @@ def test_a_fifo_is_never_read(tmp_path):
     os.mkfifo(fifo)
     start = time.monotonic()
     with pytest.raises(OSError, match="not a regular file"):
-        _read(fifo)  # even if it got past the scan: opened without blocking, refused without reading
+        read_briefing(fifo)  # even if it got past the scan: opened without blocking, refused without reading
     report = build(ox.Store(), fifo, progress=False)
     assert time.monotonic() - start < 10
     assert [str(e) for e in report.errors] == [f"{fifo}:0: a FIFO (named pipe), never opened"]

@@ -76,7 +76,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     """
     from kg.examples import examples_dir
     from kg.pipeline import build_all
-    from kg.stats import kept_quads
+    from kg.stats import kept_total
     from kg.store import finish_writing, open_store
 
     if examples:
@@ -101,7 +101,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
         f"{len(report.errors)} failed, removed {len(report.removed)}; table rows {report.rows_read} read, "
         f"{report.rows_skipped} skipped (N/A), {report.rows_reported} reported{_by_reason(report.rows_reported_by)}; "
         f"{report.quads_written} quads written in {report.seconds:.2f}s; "
-        f"{sum(kept_quads(store).values())} quads in {store_dir}"
+        f"{kept_total(store)} quads in {store_dir}"
     )
     if report.errors:
         sys.exit(1)

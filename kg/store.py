@@ -479,3 +479,4 @@ def cache_dir_for(store_dir: str | os.PathLike) -> Path:
     override = os.environ.get("KG_CACHE_DIR")
     store_dir = Path(store_dir)
     return Path(override) if override else store_dir.parent / f"{store_dir.name}.kg-cache"
+

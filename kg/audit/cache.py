@@ -38,6 +38,7 @@ import os
 import pickle
 from pathlib import Path
 
+from kg.cache import write_cache
 from kg.official import INTERNAL_QUERIES, Official, code_set_facts, run_internal
 
 __all__ = ["FORMAT", "cached_code_set_facts", "facts_key", "label_memo", "save_label_memo"]
@@ -103,17 +104,8 @@ def cached_code_set_facts(store, cache_dir: str | os.PathLike | None) -> tuple[O
         if isinstance(facts, Official):
             return facts, True
     facts = code_set_facts(store)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("code-set-facts-*.pickle"):  # other releases' facts are never read again
-            if old != path:
-                old.unlink()
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(facts, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a read-only place: the facts are right, only the next call is slower
-        pass
+    # other releases' facts are never read again
+    write_cache(path, facts, stale=path.parent.glob("code-set-facts-*.pickle") if path.parent.is_dir() else ())
     return facts, False
 
 
@@ -165,14 +157,5 @@ def save_label_memo(cache_dir: str | os.PathLike | None, memo: dict, loaded: dic
     if cache_dir is None or memo.keys() == loaded.keys():
         return
     path = _memo_path(cache_dir)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("label-comparisons-*.pickle"):  # another kg.similarity's comparisons
-            if old != path:
-                old.unlink()
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(memo, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    # another kg.similarity's comparisons are never read again
+    write_cache(path, memo, stale=path.parent.glob("label-comparisons-*.pickle") if path.parent.is_dir() else ())

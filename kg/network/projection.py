@@ -47,6 +47,7 @@ import pyoxigraph as ox
 from kg.model import ATTRIBUTE_RELATIONS, EDGE_KINDS, LAYERS
 from kg.network.layers import Releases, check_layers, edge_words, rows
 from kg.network.local import node_info, ncci_rules
+from kg.cache import write_cache
 from kg.store import cache_dir_for  # noqa: F401  (re-exported: the projection's cache lives there)
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG
@@ -315,18 +316,9 @@ def cached_project(target: ox.Store | QueryTarget | str | os.PathLike, cache_dir
         return G
     G = project(opened(), **options)
     G.graph["cached"] = False
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        stamped = state.startswith("s")
-        for old in path.parent.glob("projection-*.pickle"):  # another build state's graph is never read again
-            same_kind = old.name.startswith("projection-s") == stamped  # a stamp's and a fingerprint's keys differ
-            if same_kind and not old.name.startswith(f"projection-{state}-"):
-                old.unlink()
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(G, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a read-only place: the graph is right, only the next call is slower
-        pass
+    stamped = state.startswith("s")  # a stamp's and a fingerprint's keys differ: each kind clears its own
+    stale = [old for old in (path.parent.glob("projection-*.pickle") if path.parent.is_dir() else ())
+             if old.name.startswith("projection-s") == stamped and not old.name.startswith(f"projection-{state}-")]
+    write_cache(path, G, stale=stale)  # another build state's graph is never read again
     return G
 

@@ -167,7 +167,8 @@ def test_stats_counts_every_relation_and_node_type():
     layer_edges = {e.prop.rsplit("#", 1)[1] for e in EDGE_KINDS.values() if e.prop}
     assert found["p"] == set(BRIEFING_RELATIONS) | set(OFFICIAL_RELATIONS) | layer_edges
     assert {"excludes1", "ccsrCategory", "hcc", "hccTrumps", "broader"} <= found["p"]
-    assert found["class"] == {t.owl_class for t in NODE_TYPES.values()} | {"Briefing", "AssertedRelation"}
+    assert found["class"] == {t.owl_class for t in NODE_TYPES.values()} | {
+        "Briefing", "AssertedRelation", "MalformedMention"}
     raw = (QUERY_DIR / "stats.rq").read_text()
     assert "VALUES ?p { }" in raw and "kg:monitors" not in raw, "the file itself restates no relation"
 

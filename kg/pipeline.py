@@ -28,17 +28,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.codesets import LoadReport, current_graph, load, map_site_text
-from kg.codesets.terms import K, RDF_TYPE
+from kg.codesets.terms import K, RDF_TYPE, RDFS_LABEL
 from kg.build import BuildReport, build
 from kg.stats import counted, record_graphs
 from kg.store import Paths
-from kg.vocab import BASE, BRIEFING, PREFIXES, code_iri
+from kg.vocab import BASE, BRIEFING, PREFIXES, briefing_iri, code_iri
 
 __all__ = ["ADD_ON_SOURCES", "SITE_LINKS", "build_all", "link_sites", "load_codesets"]
 
@@ -48,10 +48,13 @@ ADD_ON_SOURCES = ("ncci-addon", "mpfs")
 SITE_LINKS = BASE + "link/site-pos"
 """The graph of ``site:{slug} kg:posCode pos:{code}`` links: derived from the briefings and the POS codes."""
 
+_RELINK_ALL = 200
+"""Briefings changed in one build beyond which :func:`build_all` relinks every site rather than theirs."""
+
 _SITES = Path(__file__).with_name("queries") / "internal" / "briefing_sites.rq"
 
 
-def link_sites(store: ox.Store) -> int:
+def link_sites(store: ox.Store, graphs: Iterable[str] | None = None) -> int:
     """Link the sites that briefings name to the POS codes loaded, in graph :data:`SITE_LINKS`.
 
     A site is linked where its name settles the POS codes
@@ -59,6 +62,12 @@ def link_sites(store: ox.Store) -> int:
     (the current POS release). The graph is brought to exactly those links:
     links of sites no briefing names any more, or of a POS release without
     the code, are removed. Without POS codes loaded there are no links.
+
+    ``graphs``, the briefing graphs written or removed since the links were last brought up to date, makes the
+    update incremental: only the sites those graphs name now and the sites linked already are looked at, rather
+    than every site of every briefing graph (0.4 s at 10,000 briefings). It gives the same links: what a site links
+    to follows from its name's slug (:func:`kg.to_rdf.slug`), which its IRI is made of, so one briefing naming it
+    settles its links, and a site that had links is in the graph already.
 
     Returns
     -------
@@ -71,7 +80,7 @@ def link_sites(store: ox.Store) -> int:
     >>> from kg.examples import examples_dir
     >>> from kg.codesets import load_pos
     >>> store = ox.Store()
-    >>> _ = build(store, [examples_dir()], progress=False)
+    >>> built = build(store, [examples_dir()], progress=False)
     >>> link_sites(store)  # no POS codes yet
     0
     >>> path = Path(tempfile.mkdtemp()) / "pos.csv"
@@ -79,26 +88,50 @@ def link_sites(store: ox.Store) -> int:
     >>> _ = load_pos(store, path, progress=False)
     >>> link_sites(store)  # the briefings' "physician office" and "office" sites are POS 11
     1
+    >>> link_sites(store, [briefing_iri(n) for n in built.added])  # incremental: the same links
+    1
     """
     g = ox.NamedNode(SITE_LINKS)
     pos = current_graph(store, "pos")
-    loaded = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, K.SiteOfService, ox.NamedNode(pos))} if pos else set()
+    current = set(store.quads_for_pattern(None, None, None, g))
     wanted: set[ox.Quad] = set()
-    if loaded:
+    if pos and graphs is None:
+        loaded = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, K.SiteOfService, ox.NamedNode(pos))}
         query = _SITES.read_text(encoding="utf-8")
         for s in store.query(query, prefixes=PREFIXES, substitutions={ox.Variable("prefix"): ox.Literal(BRIEFING)}):
             for code in map_site_text(s["label"].value):
-                pos = ox.NamedNode(code_iri("POS", code))
-                if pos in loaded:
-                    wanted.add(ox.Quad(s["site"], K.posCode, pos, g))
-    current = set(store.quads_for_pattern(None, None, None, g))
+                if ox.NamedNode(code_iri("POS", code)) in loaded:
+                    wanted.add(ox.Quad(s["site"], K.posCode, ox.NamedNode(code_iri("POS", code)), g))
+    elif pos:
+        sites = {q.subject for q in current}
+        for iri in graphs:
+            sites.update(q.subject for q in store.quads_for_pattern(None, RDF_TYPE, K.SiteOfService, ox.NamedNode(iri)))
+        pos_graph = ox.NamedNode(pos)
+        for site in sites:
+            label = _named_as(store, site)
+            for code in map_site_text(label) if label is not None else ():
+                code_node = ox.NamedNode(code_iri("POS", code))
+                if ox.Quad(code_node, RDF_TYPE, K.SiteOfService, pos_graph) in store:
+                    wanted.add(ox.Quad(site, K.posCode, code_node, g))
+    if wanted == current:
+        return len(wanted)
     before = {SITE_LINKS: counted(store, SITE_LINKS)}  # so the statistics update from the changed links alone
     for q in current - wanted:
         store.remove(q)
     store.extend(wanted - current)
-    if wanted != current:
-        record_graphs(store, [SITE_LINKS], quads={SITE_LINKS: len(wanted)}, before=before)
+    record_graphs(store, [SITE_LINKS], quads={SITE_LINKS: len(wanted)}, before=before)
     return len(wanted)
+
+
+def _named_as(store: ox.Store, site: ox.NamedNode) -> str | None:
+    """A name a briefing graph gives ``site`` (``site a kg:SiteOfService ; rdfs:label ?name`` in one graph under
+    :data:`kg.vocab.BRIEFING`, as :func:`link_sites` reads them all), or None if no briefing names it."""
+    for q in store.quads_for_pattern(site, RDF_TYPE, K.SiteOfService, None):
+        if q.graph_name.value.startswith(BRIEFING):
+            label = next(store.quads_for_pattern(site, RDFS_LABEL, None, q.graph_name), None)
+            if label is not None:
+                return label.object.value
+    return None
 
 
 def _pos_changed(loaded: Sequence[LoadReport]) -> bool:
@@ -201,8 +234,11 @@ def build_all(
         if thread is not None:
             thread.join()
     loaded: list[LoadReport] = early + outcome["loaded"]  # type: ignore[operator]
-    if built.added or built.updated or built.removed or _pos_changed(loaded) or (codesets and "pos" in codesets):
+    changed = [briefing_iri(n) for n in built.added + built.updated + built.removed]
+    if _pos_changed(loaded) or len(changed) > _RELINK_ALL:
         link_sites(store)  # after both sides: the briefings' sites and the POS codes are all in
+    elif changed:
+        link_sites(store, changed)  # the sites of the changed briefings, and those linked already
     if "error" in outcome:
         raise outcome["error"]
     return built, loaded

@@ -9,6 +9,7 @@ from kg.codesets import current_graph, load_pos, map_site_text
 from kg.examples import examples_dir
 from kg.pipeline import SITE_LINKS, build_all, link_sites, load_codesets
 from kg.build import build
+from kg.stats import VOID_GRAPH
 from kg.to_rdf import slug
 from kg.vocab import code_iri
 
@@ -104,3 +105,26 @@ def test_links_follow_the_pos_release(tmp_path, data_dir):
     only_21.write_text("pos_code,pos_type,pos_name,pos_description\n21,Facility,Inpatient Hospital,x\n")
     load_codesets(store, {"pos": only_21}, progress=False)
     assert {code for _, code in _links(store)} == {"21"}  # links to codes no longer loaded are gone
+
+
+def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir):
+    import shutil
+
+    pos = {"pos": data_dir / "place_of_service_codes_cms.csv"}
+    folder = tmp_path / "briefings"
+    shutil.copytree(examples_dir(), folder)
+    store = ox.Store(str(tmp_path / "store"))
+    build_all(store, [folder], pos, progress=False)
+    assert ("physician-office", "11") in _links(store) and ("office", "11") not in _links(store)
+    (folder / "76942.txt").unlink()  # the one briefing that names the physician office
+    changed = folder / "77013.txt"  # now names an office (POS 11) besides the sites it named
+    changed.write_bytes(changed.read_bytes().replace(b"Typical site of service: ", b"Typical site of service: Office, ", 1))
+    built, _ = build_all(store, [folder], pos, progress=False)
+    assert built.updated == ["77013.txt"] and built.removed == ["76942.txt"]
+    fresh = ox.Store(str(tmp_path / "fresh"))
+    build_all(fresh, [folder], pos, progress=False)
+    assert ("office", "11") in _links(store) and ("physician-office", "11") not in _links(store)
+    links = ox.NamedNode(SITE_LINKS)
+    assert set(store.quads_for_pattern(None, None, None, links)) == set(fresh.quads_for_pattern(None, None, None, links))
+    void = ox.NamedNode(VOID_GRAPH)  # the statistics follow the links changed
+    assert set(store.quads_for_pattern(None, None, None, void)) == set(fresh.quads_for_pattern(None, None, None, void))

@@ -328,8 +328,6 @@ def build(
     start = time.perf_counter()
     report = BuildReport()
     ontology_written = _ensure_ontology(store)
-    if addons is None:
-        addons = add_on_codes(store)
     recorded = _paths_recorded(store)
     found = scan(paths, as_str=True)
     report.skipped = [(str(p), why) for p, why in found.skipped]
@@ -389,6 +387,8 @@ def build(
             digests[p] = digest
             sources[p] = source
 
+    if addons is None and len(todo) > len(failed):  # read only when a document is to be parsed
+        addons = add_on_codes(store)
     if workers is None:
         workers = (os.cpu_count() or 1) if len(todo) - len(failed) >= PARALLEL_MIN_DOCS else 1
     failures: dict[tuple[str, str], BriefingParseError] = {}

@@ -16,6 +16,7 @@ from kg.store import open_store
 from kg.vocab import ONTOLOGY
 
 _build = importlib.import_module("kg.build")  # the module (kg.build the name is the function)
+_prepare = _build._prepare
 
 
 def _report(report) -> dict:
@@ -82,6 +83,27 @@ def test_failures_remembered_are_reported_as_a_parse_reports_them(tmp_path, fold
     (folder / "zz-bad.txt").write_text("still no heading, other bytes\n", encoding="utf-8")  # new bytes: parsed again
     again = build(remembered, [folder], progress=False)
     assert "zz-bad.txt:1: " in " ".join(str(e) for e in again.errors)
+
+
+def test_failures_carried_to_the_next_process_are_reported_alike_and_not_parsed(tmp_path, folder, monkeypatch):
+    from kg.build_failures import remembered_failures
+
+    store, cache = open_store(tmp_path / "store"), tmp_path / "cache"
+    _build._FAILED.clear()
+    with remembered_failures(cache):
+        first = build(store, [folder], progress=False)
+    _build._FAILED.clear()  # as a new process starts
+    parsed = []
+    monkeypatch.setattr(_build, "_prepare", lambda item, addons=None: parsed.append(item[0]) or _prepare(item, addons))
+    with remembered_failures(cache):
+        again = build(store, [folder], progress=False)
+    assert [str(e) for e in again.errors] == [str(e) for e in first.errors] and len(first.errors) == 1
+    assert parsed == []  # the failing document was not parsed again, nor any other
+    (folder / "zz-bad.txt").write_text("still no heading, other bytes\n", encoding="utf-8")
+    _build._FAILED.clear()
+    with remembered_failures(cache):
+        build(store, [folder], progress=False)
+    assert [Path(p).name for p in parsed] == ["zz-bad.txt"]  # other bytes: parsed
 
 
 def test_statistics_follow_a_graph_written_behind_their_back(tmp_path, folder):

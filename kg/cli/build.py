@@ -74,10 +74,11 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     \b
     kg build briefings/ --codeset icd10cm --codeset ncci-ptp=ncci_ptp_practitioner_2024q3.csv.gz
     """
+    from kg.build_failures import remembered_failures
     from kg.examples import examples_dir
     from kg.pipeline import build_all
     from kg.stats import kept_total
-    from kg.store import finish_writing, open_store
+    from kg.store import cache_dir_for, finish_writing, open_store
 
     if examples:
         paths = paths + (examples_dir(),)
@@ -85,7 +86,8 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
         raise click.UsageError("give briefing files or folders, or --examples")
     store = open_store(store_dir)
     try:
-        report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing)
+        with remembered_failures(cache_dir_for(store_dir)):  # the documents that failed last time are not parsed again
+            report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing)
     finally:
         finish_writing(store)  # the statistics are up to date (kg.stats); flushed for the readers that follow
     for path, why in report.skipped:

@@ -45,13 +45,15 @@ import time
 import unicodedata
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from kg.build_report import BuildReport
 from kg.bulk import BulkWriter
-from kg.errors import BriefingParseError, KGError
+from kg.errors import BriefingParseError
 from kg.knowledge import add_on_codes
 from kg.parse import MalformedRow, Unread, parse_bytes
 from kg.parse.warnings import MALFORMED, malformed_warnings, unread_warnings
@@ -62,54 +64,10 @@ from kg.store import Paths, ontology_dir, read_briefing, scan, source_path
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
 
+if TYPE_CHECKING:
+    from kg.build_files import FileMemo
+
 __all__ = ["BuildReport", "PARALLEL_MIN_DOCS", "build"]
-
-
-@dataclass
-class BuildReport:
-    """What :func:`build` did: file names by outcome, errors, and timing.
-
-    Examples
-    --------
-    >>> import pyoxigraph as ox
-    >>> from kg.examples import examples_dir
-    >>> report = build(ox.Store(), examples_dir() / "77013.txt", progress=False)
-    >>> report.added, report.ok
-    (['77013.txt'], True)
-    """
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[KGError] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    """Documents removed: built from a folder of this build before, no longer in it."""
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    """Paths in the folders that were not read (special files, dangling links, link loops), with why."""
-    rows_read: int = 0
-    rows_skipped: int = 0
-    rows_reported: int = 0
-    """Table rows of the documents parsed in this build: read, skipped (``N/A``), reported (not read)."""
-    rows_reported_by: dict[str, int] = field(default_factory=dict)
-    """The reported rows by reason (:attr:`kg.parse.Unread.kind`: ``no code``, ``unknown table`` ...; and
-    ``malformed code`` for the rows kept as written, :class:`kg.parse.MalformedRow`)."""
-    unread: list[str] = field(default_factory=list)
-    """One warning per document and reason with table lines not read (``path:line: ...``, naming every line),
-    and one per row kept as written because its code is malformed."""
-    quads_written: int = 0
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """True when every document was built.
-
-        Examples
-        --------
-        >>> BuildReport().ok, BuildReport(errors=[KGError("x")]).ok
-        (True, False)
-        """
-        return not self.errors
-
 
 
 _RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -264,6 +222,7 @@ def build(
     bulk: bool = True,
     addons: AddOnKnowledge | None = None,
     keep_missing: bool = False,
+    files: FileMemo | None = None,
 ) -> BuildReport:
     """Build briefings (files or folders) into ``store``.
 
@@ -294,6 +253,8 @@ def build(
     keep_missing : bool
         Keep the documents built from a folder of ``paths`` before that are no longer in it; by default they
         are removed (:attr:`BuildReport.removed`).
+    files : kg.build_files.FileMemo, optional
+        What the last build found in each file: a file it vouches for is not read, nor looked up.
 
     Returns
     -------
@@ -336,6 +297,7 @@ def build(
     todo: list[tuple[str, bytes]] = []
     digests: dict[str, str] = {}
     sources: dict[str, str] = {}
+    statuses: dict[str, tuple | None] = {}  # path -> its status before it was read (files)
     folders: dict[str, str] = {}
     iris: dict[str, str] = {}  # file name -> graph IRI
     known: set[str] = set()  # the graphs of the documents to parse that the store held before
@@ -356,6 +318,13 @@ def build(
         names[name] = path
         iri = iris[name] = briefing_iri(name)
         g = node(iri)
+        source = source_path(path, folders)
+        status = files.status(path) if files is not None else None  # taken before the file is read
+        if files is not None and (digest := files.known(path, status, source)) is not None:  # kg.build_files
+            report.unchanged.append(name)
+            with_path.add(iri)
+            files.record(path, status, digest, source)
+            continue
         try:
             data = read_briefing(path)
         except OSError as err:
@@ -363,7 +332,6 @@ def build(
             _note_path(store, g, with_path)
             continue
         digest = hashlib.sha256(data).hexdigest()
-        source = source_path(path, folders)
         # one lookup per document, not 10,000 hashes and paths read into Python
         if ox.Quad(g, _SHA256, ox.Literal(digest), g) in store:
             report.unchanged.append(name)
@@ -375,6 +343,8 @@ def build(
                 for q in list(store.quads_for_pattern(g, _SOURCE_PATH, None, g)):
                     store.remove(q)
                 store.add(ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g))
+            if files is not None:
+                files.record(path, status, digest, source)
         else:
             _note_path(store, g, with_path)
             if store.contains_named_graph(g):
@@ -386,6 +356,7 @@ def build(
             todo.append((p, data))
             digests[p] = digest
             sources[p] = source
+            statuses[p] = status
 
     if addons is None and len(todo) > len(failed):  # read only when a document is to be parsed
         addons = add_on_codes(store)
@@ -446,6 +417,8 @@ def build(
         writer.close(check=False)  # what was queued is written; the error in hand is the one to see
         raise
     writer.close()
+    for p in (names[n] for n in report.added + report.updated) if files is not None else ():
+        files.record(p, statuses[p], digests[p], sources[p])
     _FAILED.clear()
     _FAILED.update(failures)
     if not keep_missing and len(with_path) != recorded:  # else every graph with a path was seen: none is missing

@@ -25,7 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import pickle
@@ -34,21 +33,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kg.build import build  # noqa: F401  (the function; the module is _build)
-from kg.cache import write_cache
+from kg.cache import code_digest, write_cache
 from kg.errors import BriefingParseError
 
 __all__ = ["remembered_failures"]
 
 _build = importlib.import_module("kg.build")
-
-
-def _code_digest() -> str:
-    """A SHA-256 of every module of kg: what parses a document, and what words its errors."""
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256(b"kg build failures 1\n")
-    for f in sorted(root.rglob("*.py")):
-        h.update(f.relative_to(root).as_posix().encode() + b"\n" + f.read_bytes())
-    return h.hexdigest()[:24]
 
 
 @contextmanager
@@ -63,7 +53,7 @@ def remembered_failures(cache_dir: str | os.PathLike) -> Iterator[None]:
     >>> with remembered_failures(tempfile.mkdtemp()):
     ...     pass
     """
-    path = Path(cache_dir) / f"build-failures-{_code_digest()}.pickle"
+    path = Path(cache_dir) / f"build-failures-{code_digest()}.pickle"
     known: dict[tuple[str, str], tuple[str, int, str]] = {}
     try:
         known = pickle.loads(path.read_bytes())

@@ -1,12 +1,14 @@
-"""Cache files kg keeps beside a store (:func:`kg.store.cache_dir_for`): the projection, the audit's facts."""
+"""Cache files kg keeps beside a store (:func:`kg.store.cache_dir_for`): the projection, the audit's facts, what a build
+found; and the key of a store's state that tells whether they still hold (:func:`files_stamp`)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["write_cache"]
+__all__ = ["code_digest", "files_stamp", "write_cache"]
 
 
 def write_cache(path: Path, value, stale: Iterable[Path] = ()) -> None:
@@ -33,3 +35,42 @@ def write_cache(path: Path, value, stale: Iterable[Path] = ()) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def files_stamp(store_dir: str | os.PathLike, salt: str) -> str:
+    """A key for the state of the store in directory ``store_dir``, read from its files alone (no open).
+
+    SHA-256 of ``salt`` and the name, size and modification time of every file of the RocksDB directory but its
+    ``LOG`` files (which a read-only open may write): any write appends to the write-ahead log or makes new
+    table files and a new manifest, so a changed store never keeps its key; one opened for writing and left as
+    it was may get a new key, which only costs what the key saves.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> a = files_stamp(d, "x")
+    >>> _ = (d / "000001.log").write_bytes(b"x")
+    >>> files_stamp(d, "x") != a, files_stamp(d, "x") != files_stamp(d, "y")
+    (True, True)
+    """
+    h = hashlib.sha256(salt.encode())
+    with os.scandir(store_dir) as entries:
+        for e in sorted(entries, key=lambda e: e.name):
+            if e.is_file() and not e.name.startswith("LOG"):
+                st = e.stat()
+                h.update(f"{e.name} {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """A SHA-256 (24 hex digits) of every module of kg, for cache files that hold what kg's code computed.
+
+    >>> len(code_digest()), code_digest() == code_digest()
+    (24, True)
+    """
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(b"kg code\n")
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\n" + f.read_bytes())
+    return h.hexdigest()[:24]

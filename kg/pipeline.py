@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from kg.codesets import LoadReport, current_graph, load, map_site_text
 from kg.codesets.terms import K, RDF_TYPE, RDFS_LABEL
 from kg.build import BuildReport, build
+from kg.build_files import FileMemo
 from kg.stats import counted, record_graphs
 from kg.store import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, briefing_iri, code_iri
@@ -170,6 +171,7 @@ def build_all(
     progress: bool | None = None,
     include_deleted: bool = False,
     keep_missing: bool = False,
+    files: FileMemo | None = None,
 ) -> tuple[BuildReport, list[LoadReport]]:
     """Build briefings and load code sets into ``store`` concurrently, then link them.
 
@@ -188,6 +190,8 @@ def build_all(
         Passed to :func:`kg.codesets.load`.
     keep_missing : bool
         Passed to :func:`kg.build.build`: keep the documents no longer in the folders built.
+    files : kg.build_files.FileMemo, optional
+        Passed to :func:`kg.build.build`: what the last build found in each file.
 
     Returns
     -------
@@ -229,7 +233,7 @@ def build_all(
     if thread is not None:
         thread.start()
     try:
-        built = build(store, paths, progress=progress, keep_missing=keep_missing)
+        built = build(store, paths, progress=progress, keep_missing=keep_missing, files=files)
     finally:
         if thread is not None:
             thread.join()

@@ -120,3 +120,54 @@ def test_statistics_follow_a_graph_written_behind_their_back(tmp_path, folder):
     store.remove_graph(ox.NamedNode(VOID_GRAPH))
     record_graphs(store, [])  # described afresh
     assert set(store.quads_for_pattern(None, None, None, ox.NamedNode(VOID_GRAPH))) == kept
+
+
+def _memo_build(tmp_path, folder):
+    """One build as ``kg build`` runs it: the memo loaded before the store opens, saved once it is closed."""
+    from kg.build_files import FileMemo
+
+    memo = FileMemo.load(tmp_path / "cache", tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    report = build(store, [folder], progress=False, files=memo)
+    del store
+    memo.save(tmp_path / "store")
+    return report, memo
+
+
+def test_files_the_memo_vouches_for_are_not_read_and_the_store_equals_a_fresh_build(tmp_path, folder, monkeypatch):
+    import os
+
+    first, _ = _memo_build(tmp_path, folder)
+    _build._FAILED.clear()
+    reads = []
+    read = _build.read_briefing
+    monkeypatch.setattr(_build, "read_briefing", lambda p: reads.append(Path(p).name) or read(p))
+    monkeypatch.setattr("kg.build_files.RACY_NS", -10**12)  # the files were written just now: trust them anyway
+    again, memo = _memo_build(tmp_path, folder)
+    assert memo.trusted and reads == ["zz-bad.txt"]  # the failing file is read (its failure is remembered apart)
+    assert again.unchanged == first.added and [str(e) for e in again.errors] == [str(e) for e in first.errors]
+    # same size, same modification time, other bytes: the change time tells
+    changed = folder / "77013.txt"
+    st = changed.stat()
+    data = changed.read_bytes()
+    changed.write_bytes(data.replace(b"Key payers", b"KEY PAYERS", 1))
+    os.utime(changed, ns=(st.st_atime_ns, st.st_mtime_ns))
+    reads.clear()
+    third, memo = _memo_build(tmp_path, folder)
+    assert third.updated == ["77013.txt"] and "77013.txt" in reads
+    # another writer since the last build: nothing is vouched for
+    store = open_store(tmp_path / "store")
+    store.add(ox.Quad(ox.NamedNode("http://x"), ox.NamedNode("http://p"), ox.Literal("o"), ox.NamedNode("http://g")))
+    store.flush()
+    del store
+    (folder / "47382.txt").write_bytes((folder / "47382.txt").read_bytes() + b"\n")
+    os.utime(folder / "47382.txt", ns=(st.st_atime_ns, st.st_mtime_ns))
+    reads.clear()
+    fourth, memo = _memo_build(tmp_path, folder)
+    assert not memo.trusted and len(reads) == len(first.added) + 1 and fourth.updated == ["47382.txt"]
+    fresh = open_store(tmp_path / "fresh")
+    build(fresh, [folder], progress=False)
+    store = open_store(tmp_path / "store")
+    store.remove_graph(ox.NamedNode("http://g"))
+    record_graphs(store, ["http://g"])
+    assert _quads(store) == _quads(fresh)

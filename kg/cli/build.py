@@ -75,6 +75,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     kg build briefings/ --codeset icd10cm --codeset ncci-ptp=ncci_ptp_practitioner_2024q3.csv.gz
     """
     from kg.build_failures import remembered_failures
+    from kg.build_files import FileMemo
     from kg.examples import examples_dir
     from kg.pipeline import build_all
     from kg.stats import kept_total
@@ -84,12 +85,17 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
         paths = paths + (examples_dir(),)
     if not paths:
         raise click.UsageError("give briefing files or folders, or --examples")
+    files = FileMemo.load(cache_dir_for(store_dir), store_dir)  # before the store is opened, which changes its files
     store = open_store(store_dir)
     try:
         with remembered_failures(cache_dir_for(store_dir)):  # the documents that failed last time are not parsed again
-            report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing)
+            report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing,
+                                       files=files)
     finally:
         finish_writing(store)  # the statistics are up to date (kg.stats); flushed for the readers that follow
+    total = kept_total(store)
+    del store  # closed: the memo keeps the stamp of the store as this build leaves it
+    files.save(store_dir)
     for path, why in report.skipped:
         click.echo(f"kg: warning: skipped {path}: {why}", err=True)
     for warning in report.unread:
@@ -103,7 +109,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
         f"{len(report.errors)} failed, removed {len(report.removed)}; table rows {report.rows_read} read, "
         f"{report.rows_skipped} skipped (N/A), {report.rows_reported} reported{_by_reason(report.rows_reported_by)}; "
         f"{report.quads_written} quads written in {report.seconds:.2f}s; "
-        f"{kept_total(store)} quads in {store_dir}"
+        f"{total} quads in {store_dir}"
     )
     if report.errors:
         sys.exit(1)

@@ -47,7 +47,7 @@ import pyoxigraph as ox
 from kg.model import ATTRIBUTE_RELATIONS, EDGE_KINDS, LAYERS
 from kg.network.layers import Releases, check_layers, edge_words, rows
 from kg.network.local import node_info, ncci_rules
-from kg.cache import write_cache
+from kg.cache import files_stamp, write_cache
 from kg.store import cache_dir_for  # noqa: F401  (re-exported: the projection's cache lives there)
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG
@@ -254,13 +254,7 @@ def store_stamp(store_dir: str | os.PathLike) -> str:
     >>> store_stamp(d) != a
     True
     """
-    h = hashlib.sha256(f"kg-projection {FORMAT} files\n".encode())
-    with os.scandir(store_dir) as entries:
-        for e in sorted(entries, key=lambda e: e.name):
-            if e.is_file() and not e.name.startswith("LOG"):
-                st = e.stat()
-                h.update(f"{e.name} {st.st_size} {st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+    return files_stamp(store_dir, f"kg-projection {FORMAT} files\n")
 
 
 def _load(fh) -> nx.MultiDiGraph:

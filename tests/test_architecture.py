@@ -21,7 +21,8 @@ LAYERS = [
     # 2: records and official files to RDF
     ("to_rdf", ["kg.to_rdf", "kg.codesets", "kg.icd_notes"]),
     # 3: the store and what a build reads from it
-    ("store", ["kg.knowledge", "kg.store", "kg.cache", "kg.build", "kg.pipeline", "kg.export", "kg.shapes", "kg.interop",
+    ("store", ["kg.knowledge", "kg.store", "kg.cache", "kg.build", "kg.build_report", "kg.build_files", "kg.build_failures",
+               "kg.pipeline", "kg.export", "kg.shapes", "kg.interop",
                "kg.fhir", "kg.parquet"]),
     # 4: one query target, embedded or remote
     ("target", ["kg.target", "kg.results", "kg.remote", "kg.query", "kg.release_view"]),

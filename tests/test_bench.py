@@ -42,6 +42,9 @@ def test_build_bench_smoke(tmp_path, shared_data):
     assert kg["documents"] + kg["failed"] == 200 and kg["failed"] > 0
     assert kg["quads"] == floor["quads"], "the floor loads exactly what kg built"
     assert kg["incremental_updated"] == 1
+    cli = result["cli"]  # kg build from the command line: nothing changed, then one briefing
+    assert cli["no change"]["summary"].startswith("built 0 new, 0 changed") and cli["no change"]["cpu"] > 0
+    assert cli["1 changed briefing"]["summary"].startswith("built 0 new, 1 changed")
     assert kg["total_cpu"] > 0 and floor["cpu"] > 0 and result["open"]["graphs"] > 200  # reopened: every graph there
     assert set(kg["stages"]) == {"full build (briefings and code sets at once)", "briefings (their own wall time)"}
     assert set(kg["codesets"]) == {"icd10cm", "nucc", "hcpcs", "pos", "mpfs", "ncci-ptp"}
@@ -49,6 +52,7 @@ def test_build_bench_smoke(tmp_path, shared_data):
     table = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| full build vs floor |" in table and "extrapolated" in table
     assert "| opening the store read-write after the build, fresh process |" in table and "load average" in table
+    assert "| `kg build CORPUS --codeset ...`, CLI, 1 changed briefing |" in table
 
     q = subprocess.run([sys.executable, str(BENCH / "query.py"), "--store", str(tmp_path / "store"), "--reps", "2",
                         "--rdflib-reps", "1", "--rdflib-max", "3000"], capture_output=True, text=True, timeout=1800)

@@ -7,6 +7,7 @@ import pytest
 
 from kg.codesets import current_graph, load_pos, map_site_text
 from kg.examples import examples_dir
+from kg.build_files import FileMemo
 from kg.pipeline import SITE_LINKS, build_all, link_sites, load_codesets
 from kg.build import build
 from kg.stats import VOID_GRAPH
@@ -113,13 +114,20 @@ def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir
     pos = {"pos": data_dir / "place_of_service_codes_cms.csv"}
     folder = tmp_path / "briefings"
     shutil.copytree(examples_dir(), folder)
-    store = ox.Store(str(tmp_path / "store"))
-    build_all(store, [folder], pos, progress=False)
+    store_dir, cache = tmp_path / "store", tmp_path / "cache"
+    store = ox.Store(str(store_dir))
+    memo = FileMemo.load(cache, store_dir)
+    build_all(store, [folder], pos, progress=False, files=memo)
     assert ("physician-office", "11") in _links(store) and ("office", "11") not in _links(store)
+    del store
+    memo.save(store_dir)  # as kg build leaves it: the memo vouched for by the closed store
     (folder / "76942.txt").unlink()  # the one briefing that names the physician office
     changed = folder / "77013.txt"  # now names an office (POS 11) besides the sites it named
     changed.write_bytes(changed.read_bytes().replace(b"Typical site of service: ", b"Typical site of service: Office, ", 1))
-    built, _ = build_all(store, [folder], pos, progress=False)
+    memo = FileMemo.load(cache, store_dir)
+    assert memo.trusted  # so the links are updated from the changed briefings alone
+    store = ox.Store(str(store_dir))
+    built, _ = build_all(store, [folder], pos, progress=False, files=memo)
     assert built.updated == ["77013.txt"] and built.removed == ["76942.txt"]
     fresh = ox.Store(str(tmp_path / "fresh"))
     build_all(fresh, [folder], pos, progress=False)
@@ -128,3 +136,31 @@ def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir
     assert set(store.quads_for_pattern(None, None, None, links)) == set(fresh.quads_for_pattern(None, None, None, links))
     void = ox.NamedNode(VOID_GRAPH)  # the statistics follow the links changed
     assert set(store.quads_for_pattern(None, None, None, void)) == set(fresh.quads_for_pattern(None, None, None, void))
+
+
+def test_a_build_killed_before_its_links_is_repaired_by_the_next(tmp_path, data_dir):
+    """Briefings written but their sites never linked (the build was killed): the next build relinks every site,
+    though no briefing changed since, because no memo vouched for by the store says the links are up to date."""
+    import shutil
+
+    from kg.build import build
+
+    pos = {"pos": data_dir / "place_of_service_codes_cms.csv"}
+    folder = tmp_path / "briefings"
+    shutil.copytree(examples_dir(), folder)
+    store_dir, cache = tmp_path / "store", tmp_path / "cache"
+    store = ox.Store(str(store_dir))
+    memo = FileMemo.load(cache, store_dir)
+    build_all(store, [folder], pos, progress=False, files=memo)
+    del store
+    memo.save(store_dir)
+    changed = folder / "77013.txt"
+    changed.write_bytes(changed.read_bytes().replace(b"Typical site of service: ", b"Typical site of service: Office, ", 1))
+    store = ox.Store(str(store_dir))
+    assert build(store, [folder], progress=False).updated == ["77013.txt"]  # the briefing, and then the kill
+    assert ("office", "11") not in _links(store)
+    del store
+    memo = FileMemo.load(cache, store_dir)
+    store = ox.Store(str(store_dir))
+    built, _ = build_all(store, [folder], pos, progress=False, files=memo)
+    assert built.updated == [] and ("office", "11") in _links(store)

@@ -174,6 +174,33 @@ def test_a_planted_violation_in_a_briefing_graph_is_found_by_the_workers(faulty_
     assert {v.graph for v in report.violations} == {BRIEFING + "77013.txt", BRIEFING + "47382.txt"}
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_that_open_the_store_themselves_report_what_the_parent_finds(tmp_path, example_store_dir, workers):
+    """With the store's path the workers open it read-only and check every graph, code sets included, each split
+    by constraint across them: the same violations as checking everything in this process."""
+    path = tmp_path / "store"
+    shutil.copytree(example_store_dir, path)
+    store = open_store(path)
+    _plant_briefing_faults(store)
+    release = "https://w3id.org/codekg/codeset/pos/2025/0123456789ab"
+    site = N("https://w3id.org/codekg/pos/99")
+    store.add(ox.Quad(site, RDF_TYPE, N(KG + "SiteOfService"), N(release)))  # no notation, no scheme
+    store.add(ox.Quad(N("http://example.org/x"), RDF_TYPE, N(KG + "Modifier")))  # the default graph: no notation
+    store.flush()
+    del store  # closed: nothing writes while the workers read
+    ro = open_store(path, read_only=True)
+    here = validate(ro, workers=1)
+    there = validate(ro, workers=workers, path=path)
+    assert there.violations == here.violations and there.graphs == here.graphs
+    found = {(v.graph, v.focus, v.component.rsplit("#")[1]) for v in there.violations}
+    assert (release, str(site), "MinCountConstraintComponent") in found
+    assert ("", "<http://example.org/x>", "MinCountConstraintComponent") in found
+    assert (BRIEFING + "77013.txt", f"<{BRIEFING}77013.txt#L53>", "DatatypeConstraintComponent") in found
+    by_pyshacl = validate(ro, workers=workers, path=path, engine="pyshacl")
+    assert sorted((v.graph, *map(str, v.key())) for v in by_pyshacl.violations) == \
+        sorted((v.graph, *map(str, v.key())) for v in here.violations)
+
+
 def test_the_sparql_translation_finds_what_pyshacl_finds_in_briefing_graphs(faulty_store):
     """The one pass over every briefing graph (in the store, and in the workers' memory stores) reports the
     same (graph, focus node, path, constraint, value) set as pySHACL run on each graph's own data graph."""

@@ -189,11 +189,12 @@ def validate(fmt: str, engine: str, workers: int | None, progress: bool | None, 
     kg validate
     kg validate --format json --workers 2
     """
-    from kg.store import open_store
+    from kg.store import open_store, store_path
     from kg.validate import FORMATS
     from kg.validate import validate as validate_store
 
-    report = validate_store(open_store(store_dir, read_only=True), engine=engine, workers=workers, progress=progress)
+    report = validate_store(open_store(store_dir, read_only=True), engine=engine, workers=workers, progress=progress,
+                            path=store_path(store_dir))  # the workers open the store read-only themselves
     click.echo(FORMATS[fmt](report).rstrip("\n"))
     if not report.conforms:
         sys.exit(1)

@@ -15,6 +15,12 @@ Every other graph (the code-set releases, the ontology, the statistics, the
 audit findings) always goes through the SPARQL translation: a release of
 millions of triples is never copied into rdflib.
 
+Given the store's directory (``path``: the store was opened read-only from it,
+as ``kg validate`` does), the workers open the store themselves
+(:func:`kg.validate.briefings.validate_store`): they dump their own briefing
+batches and check the other graphs too, in parallel with the briefings; else
+the parent checks the other graphs and dumps the briefing batches for them.
+
 The shapes are :func:`kg.shapes.shapes_graph`; the old whole-store path,
 :func:`kg.shapes.validate`, copies the union into rdflib and suits only small
 stores.
@@ -43,7 +49,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.store import documents
-from kg.validate.briefings import validate_graphs
+from kg.validate.briefings import validate_graphs, validate_store
 from kg.validate.sparql import SH, Violation, check_graphs, compile_checks
 
 __all__ = ["ENGINES", "FORMATS", "ValidationReport", "Violation", "graph_kind", "validate"]
@@ -128,7 +134,8 @@ def graph_kind(graph: str) -> str:
 
 
 def validate(store: ox.Store, *, engine: str = "sparql", workers: int | None = None,
-             progress: bool | None = False, shapes=None, graphs: Iterable[str] | None = None) -> ValidationReport:
+             progress: bool | None = False, shapes=None, graphs: Iterable[str] | None = None,
+             path: str | os.PathLike | None = None) -> ValidationReport:
     """Validate every graph of ``store`` against the kg shapes, each graph on its own (see the module docstring).
 
     Parameters
@@ -139,14 +146,18 @@ def validate(store: ox.Store, *, engine: str = "sparql", workers: int | None = N
         How the briefing graphs are validated (:data:`ENGINES`); the other
         graphs always go through the SPARQL translation.
     workers : int, optional
-        Processes for the pySHACL engine; default: one per core when there
-        are more than a few hundred briefings, else none.
+        Worker processes; default: one per core when there are more than a
+        few hundred briefings, else none (everything in this process).
     progress : bool or None
         A progress bar on stderr (``None``: when it is a terminal).
     shapes : rdflib.Graph, optional
         The shapes; default :func:`kg.shapes.shapes_graph`.
     graphs : iterable of str, optional
         Validate only these graphs (IRIs; ``""`` is the default graph).
+    path : path-like, optional
+        The directory ``store`` was opened from, read-only; with more than
+        one worker, the workers open it themselves and check every graph
+        (nothing may write the store meanwhile).
 
     Raises
     ------
@@ -181,19 +192,28 @@ def validate(store: ox.Store, *, engine: str = "sparql", workers: int | None = N
         wanted = set(graphs)
         briefings, others = [g for g in briefings if g in wanted], [g for g in others if g in wanted]
     report = ValidationReport()
-    report.violations += check_graphs(store, others, checks, progress=progress)  # in the store, one by one
-    report.graphs.update(graph_kind(g) for g in others)
-    if briefings:
-        from tqdm import tqdm
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(briefings) >= 200 else 1
+    from tqdm import tqdm
 
-        if workers is None:
-            workers = (os.cpu_count() or 1) if len(briefings) >= 200 else 1
-        disable = None if progress is None else not progress
+    disable = None if progress is None else not progress
+    if path is not None and workers > 1:
+        with tqdm(total=len(briefings) + len(others), desc=f"kg validate ({engine})", unit="graph",
+                  disable=disable, leave=False) as bar:
+            for graph, found in validate_store(path, briefings, others, workers=workers, shapes=shapes,
+                                               engine=engine):
+                report.violations += found
+                bar.update()
+    else:
+        report.violations += check_graphs(store, others, checks, progress=progress)  # in the store, one by one
+    if briefings and (path is None or workers <= 1):
         with tqdm(total=len(briefings), desc=f"kg validate ({engine})", unit="graph", disable=disable,
                   leave=False) as bar:
             for found in validate_graphs(store, briefings, workers=workers, shapes=shapes, engine=engine):
                 report.violations += found
                 bar.update()
+    report.graphs.update(graph_kind(g) for g in others)
+    if briefings:
         report.graphs["briefing"] += len(briefings)
     report.violations.sort(key=lambda v: (v.graph, v.focus, v.component, v.path or "", v.value or ""))
     return report

@@ -16,6 +16,13 @@ Either way a graph's data graph is the one :func:`kg.validate.sparql.data_graphs
 names. At most a few batches are in flight, so memory stays bounded whatever
 the number of briefings.
 
+When the store is on disk and opened read-only, :func:`validate_store` hands the
+workers graph IRIs only: each worker opens the store read-only itself and dumps
+its own batches, so the parent serialises nothing, and the other graphs (the
+code-set releases, the ontology, the statistics) are checked there too, in the
+store, each split by constraint into one task per worker (``check_graph`` on
+every n-th check), alongside the briefing batches.
+
 Examples
 --------
 >>> from kg.build import build
@@ -34,10 +41,10 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from kg.validate.sparql import SH, Violation, check_graphs, compile_checks, data_graphs
+from kg.validate.sparql import SH, Violation, check_graph, check_graphs, compile_checks, data_graphs
 from kg.vocab import ONTOLOGY
 
-__all__ = ["BATCH", "validate_graphs"]
+__all__ = ["BATCH", "validate_graphs", "validate_store"]
 
 BATCH = {"sparql": 256, "pyshacl": 64}
 """Briefing graphs per task handed to a worker, by engine."""
@@ -46,16 +53,22 @@ _NT = ox.RdfFormat.N_TRIPLES
 _worker: dict = {}
 
 
-def _start(shapes_nt: bytes, engine: str = "pyshacl") -> None:
-    """Worker set-up: parse the shapes once; keep their SPARQL checks, or one pySHACL validator for every graph."""
+def _start(shapes_nt: bytes, engine: str = "pyshacl", path: str | None = None) -> None:
+    """Worker set-up: parse the shapes once; keep their SPARQL checks, and one pySHACL validator for every graph
+    (engine ``pyshacl``); open the store at ``path`` read-only, if given (:func:`validate_store`)."""
     import logging
 
     import rdflib
 
     shapes = rdflib.Graph().parse(data=shapes_nt.decode("utf-8"), format="nt")
     _worker["engine"] = engine
+    _worker["checks"] = compile_checks(shapes)
+    _worker["ontology"] = None
+    if path is not None:
+        from kg.store import open_store
+
+        _worker["store"] = open_store(path, read_only=True)
     if engine == "sparql":
-        _worker["checks"] = compile_checks(shapes)
         return
     from pyshacl import Validator
     from pyshacl.graph_abstraction import DataGraph
@@ -84,6 +97,22 @@ def _validate(batch: list[tuple[str, bytes, bytes]]) -> list[list[Violation]]:
         _, report, _ = validator.run()
         out.append(_violations(graph, report))
     return out
+
+
+def _task(task: tuple) -> tuple[str, list]:
+    """One task of :func:`validate_store` on the worker's own store: ``("graph", iri, part, parts)``, every
+    ``parts``-th check of one non-briefing graph (its violations), or ``("briefings", iris)``, a batch of
+    briefing graphs dumped here (one list of violations per graph)."""
+    store = _worker["store"]
+    if task[0] == "graph":
+        _, graph, part, parts = task
+        return graph, check_graph(store, graph, _worker["checks"][part::parts])
+    graphs = task[1]
+    if _worker["ontology"] is None:
+        onto = data_graphs(store, graphs[0])[1:]
+        _worker["ontology"] = store.dump(format=_NT, from_graph=onto[0]) if onto else b""
+    return "", _validate([(g, store.dump(format=_NT, from_graph=ox.NamedNode(g)), _worker["ontology"])
+                          for g in graphs])
 
 
 def _by_sparql(batch: list[tuple[str, bytes, bytes]]) -> list[list[Violation]]:
@@ -163,6 +192,56 @@ def validate_graphs(store: ox.Store, graphs: list[str], *, workers: int = 1, sha
                 yield from pending.pop(0).result()
         for future in pending:
             yield from future.result()
+
+
+def validate_store(path: str, briefings: list[str], others: list[str], *, workers: int = 2, shapes=None,
+                   engine: str = "sparql") -> Iterator[tuple[str, list[Violation]]]:
+    """``(graph, its violations)`` for each of ``briefings`` and ``others`` (IRIs, ``""`` the default graph), as
+    each is done, in no set order: ``workers`` processes open the store at ``path`` read-only themselves.
+
+    The store must not change meanwhile (a read-only open while another process writes is undefined). Each of
+    ``others`` is checked in the store (:func:`kg.validate.sparql.check_graph`) in ``workers`` tasks, each task
+    every ``workers``-th constraint, so one big code-set release keeps every worker busy; ``briefings`` go in
+    batches of :data:`BATCH` as in :func:`validate_graphs`. The other graphs' tasks are handed out first (the
+    longest), and at most ``2 * workers`` briefing batches are in flight.
+
+    Examples
+    --------
+    >>> from kg.build import build
+    >>> from kg.examples import examples_dir
+    >>> from kg.store import open_store
+    >>> import tempfile
+    >>> path = tempfile.mkdtemp()
+    >>> _ = build(open_store(path), examples_dir() / "77013.txt", progress=False)
+    >>> sorted(validate_store(path, ["https://w3id.org/codekg/briefing/77013.txt"], ["https://w3id.org/codekg/ontology"]))
+    [('https://w3id.org/codekg/briefing/77013.txt', []), ('https://w3id.org/codekg/ontology', [])]
+    """
+    from kg.shapes import shapes_graph
+
+    shapes_nt = (shapes if shapes is not None else shapes_graph()).serialize(format="nt", encoding="utf-8")
+    tasks = itertools.chain(((("graph", g, part, workers)) for g in others for part in range(workers)),
+                            (("briefings", chunk) for chunk in _chunks(briefings, BATCH[engine])))
+    parts = {g: workers for g in others}
+    found: dict[str, list[Violation]] = {g: [] for g in others}
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_start,
+                                initargs=(shapes_nt, engine, str(path))) as pool:
+        pending: dict[cf.Future, tuple] = {}
+        while True:
+            for task in itertools.islice(tasks, max(0, 2 * workers - len(pending))):
+                pending[pool.submit(_task, task)] = task
+            if not pending:
+                return
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                graph, result = future.result()
+                if task[0] == "briefings":
+                    yield from zip(task[1], result)
+                    continue
+                found[graph] += result
+                parts[graph] -= 1
+                if not parts[graph]:
+                    yield graph, found.pop(graph)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -143,10 +143,8 @@ class Check:
         subs: dict[ox.Variable, object] = {ox.Variable("target"): ox.NamedNode(self.target)}
         if self.path is not None:
             subs[ox.Variable("path")] = ox.NamedNode(self.path)
-        if self.param is not None and self.query != "class":  # sh:class's param goes in text(), with its subclasses
+        if self.param is not None and self.query not in ("class", "pattern"):  # these go in text()
             subs[ox.Variable("param")] = self.param
-        if self.query == "pattern":
-            subs[ox.Variable("flags")] = ox.Literal(self.flags)
         return subs
 
     def text(self, classes: tuple = ()) -> str:
@@ -156,6 +154,9 @@ class Check:
             text = _fill_values(text, "allowed", self.allowed)
         if self.query == "class":
             text = _fill_values(text, "type", classes)
+        if self.query == "pattern":  # a constant pattern is compiled once, a substituted one once per row
+            text = re.sub(r"\?param\b", lambda m: str(self.param), text)
+            text = re.sub(r"\?flags\b", lambda m: str(ox.Literal(self.flags)), text)
         return text
 
 
@@ -335,6 +336,9 @@ def check_graph(store: ox.Store, graph: str, checks: list[Check]) -> list[Violat
     return _check(store, checks, ox.NamedNode(graph), {graph}, data_graphs(store, graph))
 
 
+_ONTOLOGY_VALUES = "UNION { GRAPH ?ontology { ?this ?path ?value } }"
+"""The templates' branch that takes a focus node's values from the ontology graph too (its data graph's half)."""
+
 SCRATCH = "urn:kg:validate:default-graph"
 """The default graph's name in the scratch store :func:`check_graph` checks it in."""
 
@@ -415,6 +419,8 @@ def _check(store: ox.Store, checks: list[Check], graph: ox.NamedNode | None, kee
     """The violations of ``checks`` in the graphs of ``keep``: the queries bound to ``graph``, or over every
     named graph (``graph`` None); ``default`` is the data graph the class hierarchy is read from."""
     closure = _Closure(store, default)
+    onto = ox.NamedNode(str(ONTOLOGY))
+    in_ontology: dict[str, bool] = {}  # does the ontology graph use this path at all?
     out: list[Violation] = []
     for c in checks:
         found: dict[tuple, Violation] = {}  # one result per graph, focus node, path and value
@@ -422,6 +428,11 @@ def _check(store: ox.Store, checks: list[Check], graph: ox.NamedNode | None, kee
             _sparql(store, c, graph, keep, closure, found)
         else:
             text = c.text(tuple(closure(c.param.value)) if c.query == "class" else ())
+            if c.path is not None and c.path not in in_ontology:
+                in_ontology[c.path] = next(store.quads_for_pattern(None, ox.NamedNode(c.path), None, onto),
+                                           None) is not None
+            if c.path is not None and not in_ontology[c.path]:  # that branch finds nothing: spare its lookups
+                text = text.replace(_ONTOLOGY_VALUES, "")
             for cls in closure(c.target):
                 subs = {**c.substitutions(), ox.Variable("target"): cls}
                 if "?ontology" in text:

@@ -54,7 +54,7 @@ from dataclasses import dataclass, fields
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
-from kg.audit.read import _Mention, _mentions, mentions
+from kg.audit.read import _Mention, mentions
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
     NCCI_ANATOMIC_MODIFIERS,
@@ -67,7 +67,6 @@ from kg.model import RELATIONS
 from kg.model.codes import BRIEFING_SYSTEMS, code_candidates
 from kg.audit.cache import cached_code_set_facts, label_memo, save_label_memo
 from kg.official import Official, official, with_ptp
-from kg.official import run_internal as _run
 from kg.similarity import compare_label
 from kg.suggest import suggest
 
@@ -450,16 +449,15 @@ def audit(store, context: str = "practitioner", cache_dir=None) -> list[Finding]
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    # The briefings' relations are the longest read: the engine runs it in another thread (it holds no GIL
-    # while it evaluates a query) while this one reads the rest, the code sets' facts first (from the cache
-    # when their releases have not changed). Only the NCCI edits wait for the briefings' codes. Another source
-    # of findings plugs in here: its query run beside these, its rows handed to _mentions.
+    from kg.audit.briefings import briefing_mentions
+
+    # What the code sets say is read in another thread (from the cache when their releases have not changed)
+    # while this one reads the briefings' mentions (those of the briefings that changed since the last audit,
+    # when kept: kg.audit.briefings). Only the NCCI edits wait for the briefings' codes.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        mention_rows = pool.submit(_run, store, "audit-mentions")
-        facts, _ = cached_code_set_facts(store, cache_dir)
-        node_rows, subject_rows = _run(store, "audit-code-nodes"), _run(store, "audit-subjects")
-        malformed_rows = _run(store, "audit-malformed")  # rows kept as written: unknown-code findings
-        found = _mentions(node_rows, mention_rows.result(), subject_rows, malformed_rows)
+        facts = pool.submit(cached_code_set_facts, store, cache_dir)
+        found, _ = briefing_mentions(store, cache_dir)
+        facts, _ = facts.result()
     codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
     known, made = label_memo(cache_dir), {}
     out = check(found, with_ptp(facts, store, context, codes), known, made)

@@ -65,8 +65,7 @@ from kg.cms import (
 )
 from kg.model import RELATIONS
 from kg.model.codes import BRIEFING_SYSTEMS, code_candidates
-from kg.audit.cache import cached_code_set_facts, label_memo, save_label_memo
-from kg.official import Official, official, with_ptp
+from kg.official import Official, official
 from kg.similarity import compare_label
 from kg.suggest import suggest
 
@@ -432,8 +431,8 @@ def audit(store, context: str = "practitioner", cache_dir=None) -> list[Finding]
 
     ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`;
     ``context`` picks the NCCI PTP release (practitioner or hospital);
-    ``cache_dir``, if given, keeps what the code sets say and the label comparisons between audits
-    (:mod:`kg.audit.cache`; never read once stale).
+    ``cache_dir``, if given, keeps each briefing's findings (:mod:`kg.audit.briefings`), what the code sets say
+    and the label comparisons between audits (:mod:`kg.audit.cache`; never read once stale).
 
     Examples
     --------
@@ -447,22 +446,11 @@ def audit(store, context: str = "practitioner", cache_dir=None) -> list[Finding]
     >>> audit(store)
     []
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from kg.audit.briefings import audit_briefings
 
-    from kg.audit.briefings import briefing_mentions
-
-    # What the code sets say is read in another thread (from the cache when their releases have not changed)
-    # while this one reads the briefings' mentions (those of the briefings that changed since the last audit,
-    # when kept: kg.audit.briefings). Only the NCCI edits wait for the briefings' codes.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        facts = pool.submit(cached_code_set_facts, store, cache_dir)
-        found, _ = briefing_mentions(store, cache_dir)
-        facts, _ = facts.result()
-    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
-    known, made = label_memo(cache_dir), {}
-    out = check(found, with_ptp(facts, store, context, codes), known, made)
-    save_label_memo(cache_dir, made, known)
-    return out
+    # each briefing's findings are kept by its SHA-256 (kg.audit.briefings): the briefings that changed since the
+    # last audit are read and checked, the others' findings read from the cache
+    return audit_briefings(store, cache_dir, context)[0]
 
 
 def worst(findings: Iterable[Finding]) -> int:

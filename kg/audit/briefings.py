@@ -1,13 +1,18 @@
-"""The audit's mentions (:func:`kg.audit.read.mentions`), kept per briefing beside the store, keyed by its SHA-256.
+"""The audit's findings, kept per briefing beside the store, keyed by the briefing's SHA-256.
 
-What a briefing mentions depends on its graph alone, which ``kg build`` writes from the briefing's bytes and
-replaces only when they change (their SHA-256 is in the graph's marker, ``<g> kg:sha256``). So an audit reads
-the briefings' digests (a few hundred milliseconds at 10,000 briefings, where reading every mention takes ten
-seconds of CPU), and reads again only the briefings whose digest the kept mentions do not have: the four queries
-of :func:`kg.audit.read.mentions`, each ``GRAPH ?doc`` pattern restricted to those graphs. The file's name is
-a SHA-256 over the source of the code that builds a briefing graph and reads its mentions, and over the code-set
-releases (:func:`kg.audit.cache.facts_key`: the add-on codes a build reads come from them), so another kg, or a
-code set loaded, reloaded or dropped, reads every briefing again. The directory is :func:`kg.store.cache_dir_for`'s.
+What the audit finds in a briefing depends on that briefing's graph and the code sets alone (every check looks
+at one briefing's mentions; the NCCI edits read are those among its own codes). ``kg build`` writes a briefing's
+graph from its bytes and replaces it only when they change (their SHA-256 is in the graph's marker,
+``<g> kg:sha256``). So an audit reads the briefings' digests (a few tenths of a second at 10,000 briefings,
+where reading every mention takes ten seconds of CPU) and checks again only the briefings whose digest the kept
+findings do not have: it reads their mentions alone, with the four queries of :func:`kg.audit.read.mentions`
+each ``GRAPH ?doc`` group bound to those graphs, and the code sets' facts only then. When more than a fifth
+changed, every briefing is read and checked, as without a cache.
+
+The file's name is a SHA-256 over the source of kg (the code that builds a briefing's graph, reads it and checks
+it), the version of rapidfuzz, the NCCI context, and the code-set releases (:func:`kg.audit.cache.facts_key`), so
+another kg, or a code set loaded, reloaded or dropped, checks every briefing again; a release without a stamp,
+a remote store or no cache directory caches nothing. The directory is :func:`kg.store.cache_dir_for`'s.
 
 Examples
 --------
@@ -18,8 +23,8 @@ Examples
 >>> store = ox.Store()
 >>> _ = build(store, examples_dir() / "77013.txt", progress=False)
 >>> cache = tempfile.mkdtemp()
->>> (first, read), (again, read_again) = briefing_mentions(store, cache), briefing_mentions(store, cache)
->>> first == again == mentions(store), read, read_again
+>>> (first, read), (again, read_again) = audit_briefings(store, cache), audit_briefings(store, cache)
+>>> first == again, read, read_again  # no code set loaded: no finding, and the briefing read once
 (True, 1, 0)
 """
 
@@ -32,12 +37,12 @@ import pickle
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kg.audit.read import _Mention, _mentions, mentions
+from kg.audit.read import _Mention, _mentions
 from kg.cache import write_cache
 from kg.official import INTERNAL_QUERIES
 from kg.official import run_internal as _run
 
-__all__ = ["FORMAT", "QUERIES", "briefing_mentions"]
+__all__ = ["FORMAT", "QUERIES", "audit_briefings"]
 
 FORMAT = 1
 """The cache's format: part of its key."""
@@ -45,27 +50,24 @@ FORMAT = 1
 QUERIES = ("audit-code-nodes", "audit-mentions", "audit-subjects", "audit-malformed")
 """The queries :func:`kg.audit.read._mentions` reads; each names a briefing graph ``GRAPH ?doc`` only."""
 
-_SOURCES = ("audit/read.py", "build.py", "to_rdf.py", "vocab.py", "parse", "model", "relations")
-"""The code that decides a briefing's graph from its bytes, and what the audit reads of it."""
-
 _PARTIAL = 0.2
 """Up to this share of the briefings changed, the changed ones alone are read; more, and every one is."""
 
 
-def _key(store) -> str | None:
+def _key(store, context: str) -> str | None:
+    import rapidfuzz
+
     from kg.audit.cache import facts_key
 
     releases = facts_key(store)
     if releases is None:
         return None
-    h = hashlib.sha256(f"kg-audit-mentions {FORMAT} {releases}\n".encode())
+    h = hashlib.sha256(f"kg-audit-briefings {FORMAT} {context} rapidfuzz {rapidfuzz.__version__} {releases}\n".encode())
     package = Path(__file__).parents[1]
-    for name in _SOURCES:
-        path = package / name
-        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            h.update(str(source.relative_to(package)).encode() + b"\n" + source.read_bytes())
-    for name in QUERIES:
-        h.update((INTERNAL_QUERIES / f"{name}.rq").read_bytes())
+    for source in sorted(package.rglob("*.py")):
+        h.update(str(source.relative_to(package)).encode() + b"\n" + source.read_bytes())
+    for query in sorted(INTERNAL_QUERIES.rglob("*.rq")):
+        h.update(str(query.relative_to(INTERNAL_QUERIES)).encode() + b"\n" + query.read_bytes())
     return h.hexdigest()
 
 
@@ -106,23 +108,41 @@ def _read_some(store, docs: list[str]) -> list[_Mention]:
     return _mentions(*rows)
 
 
-def _by_document(found: list[_Mention]) -> dict[str, list[_Mention]]:
-    out: dict[str, list[_Mention]] = {}
-    for m in found:
-        out.setdefault(m.document, []).append(m)
+def _check(store, found: list[_Mention], facts, context: str, cache_dir, whole: bool) -> list:
+    """:func:`kg.audit.check` of ``found``, with the label comparisons kept (:func:`kg.audit.cache.label_memo`):
+    those of this audit when it checked every briefing (``whole``), else those kept and these."""
+    from kg.audit import _REPORTED_TOGETHER, check
+    from kg.audit.cache import label_memo, save_label_memo
+    from kg.official import with_ptp
+
+    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
+    known, made = label_memo(cache_dir), {}
+    out = check(found, with_ptp(facts, store, context, codes), known, made)
+    save_label_memo(cache_dir, made if whole else {**known, **made}, known)
     return out
 
 
-def briefing_mentions(store, cache_dir: str | os.PathLike | None) -> tuple[list[_Mention], int]:
-    """:func:`kg.audit.read.mentions` of ``store``, the briefings unchanged since the last call read from
-    ``cache_dir``; and how many briefings were read from the store.
+def _read_and_check(store, context: str, cache_dir, docs: list[str] | None) -> tuple[list, list[_Mention]]:
+    """The findings and mentions of briefing graphs ``docs`` (every briefing, for None)."""
+    from kg.audit.cache import cached_code_set_facts
 
-    ``cache_dir=None``, a remote store, or a code-set release without a stamp: every briefing is read, nothing kept.
+    # What the code sets say is read in another thread (from the cache when their releases have not changed)
+    # while this one reads the mentions. Only the NCCI edits wait for the briefings' codes.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        facts = pool.submit(cached_code_set_facts, store, cache_dir)
+        found = _read_all(store) if docs is None else _read_some(store, docs)
+        facts, _ = facts.result()
+    return _check(store, found, facts, context, cache_dir, docs is None), found
+
+
+def audit_briefings(store, cache_dir: str | os.PathLike | None, context: str = "practitioner") -> tuple[list, int]:
+    """:func:`kg.audit.audit` of ``store``: the findings, the briefings unchanged since the last audit read from
+    ``cache_dir``; and how many briefings were read and checked.
 
     Examples
     --------
     >>> import pyoxigraph as ox
-    >>> briefing_mentions(ox.Store(), None)
+    >>> audit_briefings(ox.Store(), None)
     ([], 0)
     """
     import pyoxigraph as ox
@@ -130,26 +150,28 @@ def briefing_mentions(store, cache_dir: str | os.PathLike | None) -> tuple[list[
     from kg.target import StoreTarget
 
     embedded = store.store if isinstance(store, StoreTarget) else store
-    key = _key(embedded) if cache_dir is not None and isinstance(embedded, ox.Store) else None
+    key = _key(embedded, context) if cache_dir is not None and isinstance(embedded, ox.Store) else None
     if key is None:
-        found = mentions(store)
-        return found, len({m.document for m in found})
+        out, found = _read_and_check(store, context, cache_dir, None)
+        return out, len({m.document for m in found})
     stamps = {r["doc"]: r["sha"] for r in _run(embedded, "audit-briefings")}
-    path = Path(cache_dir) / f"audit-mentions-{key[:24]}.pickle"
+    path = Path(cache_dir) / f"audit-briefings-{key[:24]}.pickle"
     kept = _load(path) if path.is_file() else {}
     changed = sorted(doc for doc, sha in stamps.items() if kept.get(doc, ("",))[0] != sha)
-    if len(changed) > _PARTIAL * len(stamps) or not kept:
-        found = _by_document(_read_all(embedded))
-    else:
-        found = _by_document(_read_some(embedded, changed)) if changed else {}
+    whole = not kept or len(changed) > _PARTIAL * len(stamps)
+    files: dict[str, str] = {}  # briefing graph -> its file: the findings come briefing by briefing, in file order
+    findings: dict[str, list] = {}
+    if whole or changed:
+        out, found = _read_and_check(embedded, context, cache_dir, None if whole else changed)
+        files = {m.document: m.file for m in found}
+        document = {m.file: m.document for m in found}
+        for f in out:
+            findings.setdefault(document[f.document], []).append(f)
+    if not whole:
         for doc in stamps.keys() - set(changed):
-            found[doc] = list(kept[doc][1])
-    read = len(changed) if kept else len(found)
-    # every mention of a briefing names its file first: the briefings in file order are the mentions in order
-    out: list[_Mention] = []
-    for doc in sorted((d for d in found if found[d]), key=lambda d: found[d][0].file):
-        out.extend(found[doc])
-    if found.keys() <= stamps.keys() and (changed or kept.keys() != stamps.keys()):  # a graph without a digest
-        fresh = {doc: (sha, tuple(found.get(doc, ()))) for doc, sha in stamps.items()}  # is read every time
-        write_cache(path, fresh, stale=path.parent.glob("audit-mentions-*.pickle") if path.parent.is_dir() else ())
-    return out, read
+            _, files[doc], findings[doc] = kept[doc]
+    out = [f for doc in sorted(findings, key=files.__getitem__) for f in findings[doc]]
+    if files.keys() <= stamps.keys() and (changed or kept.keys() != stamps.keys()):  # a graph without a digest
+        fresh = {doc: (sha, files.get(doc, ""), tuple(findings.get(doc, ()))) for doc, sha in stamps.items()}
+        write_cache(path, fresh, stale=path.parent.glob("audit-briefings-*.pickle") if path.parent.is_dir() else ())
+    return out, len(files) if whole else len(changed)

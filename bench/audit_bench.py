@@ -7,12 +7,14 @@ wall time is inflated, CPU time much less), next to its target and a baseline me
   the reads it cannot avoid: every internal query it runs, one after the other, with nothing decided
   (the engine's floor); the rest is Python (mentions joined, labels compared, findings made). It runs
   twice on a fresh ``$KG_CACHE_DIR``: cold (the first audit after a code set is loaded: nothing cached) and
-  warm (the code sets' facts and the label comparisons from :mod:`kg.audit.cache`; the briefings are
-  always read);
+  warm (the code sets' facts and the label comparisons from :mod:`kg.audit.cache`, each briefing's findings
+  from :mod:`kg.audit.briefings`: the briefings' digests are read, nothing else); with ``--writable`` and
+  ``--change FILE``, a third time after one briefing changed: a copy of FILE with one line more, built into
+  the copy of the store (``kg build``, timed on its own), its findings alone checked and written;
 * ``kg --help`` and a one-hop ``kg query monitors -p code=77013``, against ``python -c pass`` (the
   interpreter's own start-up) and ``python -c "import click"``.
 
-    python bench/audit_bench.py --store bench-work/store [--writable /tmp/copy-of-store] [--reps 3]
+    python bench/audit_bench.py --store bench-work/store [--writable /tmp/copy-of-store --change corpus/00100.txt]
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", required=True, help="A store with briefings and code sets (opened read-only).")
     ap.add_argument("--writable", help="A copy of the store that the audit may write its findings into.")
+    ap.add_argument("--change", help="With --writable: a briefing of the store; a copy with one line more is built "
+                    "into the writable store, then audited.")
     ap.add_argument("--reps", type=int, default=3, help="Runs of each start-up figure (the best is kept).")
     args = ap.parse_args()
     load = os.getloadavg()[0]
@@ -92,8 +96,18 @@ def main() -> None:
         what = "kg audit --no-write"
     with tempfile.TemporaryDirectory(prefix="kg-audit-cache-") as cache:
         _row(f"{what}, cold (nothing cached)", *_child(run, {"KG_CACHE_DIR": cache}), "<= 10 s", floor)
-        _row(f"{what}, warm (code sets' facts, label comparisons cached)", *_child(run, {"KG_CACHE_DIR": cache}),
-             "<= 10 s", floor)
+        _row(f"{what}, warm (code sets' facts, label comparisons, each briefing's findings cached)",
+             *_child(run, {"KG_CACHE_DIR": cache}), "<= 10 s", floor)
+        if args.writable and args.change:
+            from pathlib import Path
+
+            with tempfile.TemporaryDirectory(prefix="kg-audit-change-") as folder:
+                changed = Path(folder) / Path(args.change).name
+                changed.write_text(Path(args.change).read_text(encoding="utf-8") + "\nOne line more.\n",
+                                   encoding="utf-8")
+                _row("kg build (the changed briefing)", *_child(KG + ["build", str(changed), "--store", args.writable,
+                                                                      "--no-progress"]))
+                _row(f"{what}, one briefing changed", *_child(run, {"KG_CACHE_DIR": cache}), "<= 10 s", floor)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -148,11 +148,13 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
         raise StoreError(f"{path}: cannot open the store: {err}") from err
 
 
-def finish_writing(store: ox.Store, graphs: Iterable[str] = (), *, compact: bool = False, before=None) -> None:
+def finish_writing(store: ox.Store, graphs: Iterable[str] = (), *, compact: bool = False, before=None,
+                   quads=None) -> None:
     """What a writer does before it lets go of ``store``: describe the graphs it wrote, then flush.
 
     ``graphs`` are brought into the kept statistics (:func:`kg.stats.record_graphs`, with ``before``: what
-    :func:`kg.stats.counted` said of each before the write). Flushing writes
+    :func:`kg.stats.counted` said of each before the write; ``quads``: the quads of those the writer counted).
+    Flushing writes
     what RocksDB holds in memory to its files, so a read-only open that follows has no log to
     replay (seconds on a big store after ``kg audit``, otherwise). ``compact`` also compacts the
     files (:meth:`pyoxigraph.Store.optimize`): 12 s of CPU at 10,000 briefings, for no reader measurably
@@ -171,7 +173,7 @@ def finish_writing(store: ox.Store, graphs: Iterable[str] = (), *, compact: bool
     """
     from kg.stats import record_graphs
 
-    record_graphs(store, graphs, before=before)
+    record_graphs(store, graphs, before=before, quads=quads)
     store.flush()
     if compact:
         store.optimize()

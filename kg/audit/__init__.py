@@ -54,7 +54,7 @@ from dataclasses import dataclass, fields
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
-from kg.audit.read import _Mention, _mentions, mentions
+from kg.audit.read import _Mention, mentions
 from kg.cms import (
     ANESTHESIA_MODIFIERS,
     NCCI_ANATOMIC_MODIFIERS,
@@ -65,9 +65,7 @@ from kg.cms import (
 )
 from kg.model import RELATIONS
 from kg.model.codes import BRIEFING_SYSTEMS, code_candidates
-from kg.audit.cache import cached_code_set_facts, label_memo, save_label_memo
-from kg.official import Official, official, with_ptp
-from kg.official import run_internal as _run
+from kg.official import Official, official
 from kg.similarity import compare_label
 from kg.suggest import suggest
 
@@ -433,8 +431,8 @@ def audit(store, context: str = "practitioner", cache_dir=None) -> list[Finding]
 
     ``store`` is a pyoxigraph store or a :class:`kg.remote.Endpoint`;
     ``context`` picks the NCCI PTP release (practitioner or hospital);
-    ``cache_dir``, if given, keeps what the code sets say and the label comparisons between audits
-    (:mod:`kg.audit.cache`; never read once stale).
+    ``cache_dir``, if given, keeps each briefing's findings (:mod:`kg.audit.briefings`), what the code sets say
+    and the label comparisons between audits (:mod:`kg.audit.cache`; never read once stale).
 
     Examples
     --------
@@ -448,23 +446,11 @@ def audit(store, context: str = "practitioner", cache_dir=None) -> list[Finding]
     >>> audit(store)
     []
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from kg.audit.briefings import audit_briefings
 
-    # The briefings' relations are the longest read: the engine runs it in another thread (it holds no GIL
-    # while it evaluates a query) while this one reads the rest, the code sets' facts first (from the cache
-    # when their releases have not changed). Only the NCCI edits wait for the briefings' codes. Another source
-    # of findings plugs in here: its query run beside these, its rows handed to _mentions.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        mention_rows = pool.submit(_run, store, "audit-mentions")
-        facts, _ = cached_code_set_facts(store, cache_dir)
-        node_rows, subject_rows = _run(store, "audit-code-nodes"), _run(store, "audit-subjects")
-        malformed_rows = _run(store, "audit-malformed")  # rows kept as written: unknown-code findings
-        found = _mentions(node_rows, mention_rows.result(), subject_rows, malformed_rows)
-    codes = {c for m in found if m.relation in _REPORTED_TOGETHER for c in m.ends}
-    known, made = label_memo(cache_dir), {}
-    out = check(found, with_ptp(facts, store, context, codes), known, made)
-    save_label_memo(cache_dir, made, known)
-    return out
+    # each briefing's findings are kept by its SHA-256 (kg.audit.briefings): the briefings that changed since the
+    # last audit are read and checked, the others' findings read from the cache
+    return audit_briefings(store, cache_dir, context)[0]
 
 
 def worst(findings: Iterable[Finding]) -> int:

@@ -54,7 +54,8 @@ def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | Non
     from kg.store import cache_dir_for
 
     target = query_target(endpoint, store_dir)
-    findings = run_audit(target, context, cache_dir=None if endpoint else cache_dir_for(store_dir))
+    cache_dir = None if endpoint else cache_dir_for(store_dir)
+    findings = run_audit(target, context, cache_dir=cache_dir)
     if write and not endpoint:
         from kg.audit import AUDIT_GRAPH
         from kg.stats import counted
@@ -63,8 +64,8 @@ def audit(fmt: str, fail_on: str, write: bool, context: str, endpoint: str | Non
         del target  # the read-only handle; writing needs the store itself
         store = open_store(store_dir)
         before = {AUDIT_GRAPH: counted(store, AUDIT_GRAPH)}  # none: the union's counts need no recount
-        write_findings(store, findings)
-        finish_writing(store, [AUDIT_GRAPH], before=before)  # readers that open it next replay nothing
+        held = write_findings(store, findings, cache_dir)
+        finish_writing(store, [AUDIT_GRAPH], before=before, quads={AUDIT_GRAPH: held})  # readers that open it next replay nothing
         del store
     click.echo(FORMATS[fmt](findings).rstrip("\n"))
     if fail_on != "never" and worst(findings) >= SEVERITY_RANK[fail_on]:

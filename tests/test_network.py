@@ -155,6 +155,60 @@ def test_a_negated_asserted_relation_is_no_edge(tmp_path):
     assert not G.has_edge(s.value, o.value, key="monitors")
     assert G.has_edge(s.value, code_iri("MOD", "26"), key="hasModifier")
     assert any(k == "coveredByPayer" for *_, k in G.edges(keys=True))
+    from kg.network.ranking import degrees
+
+    assert dict(degrees(store)) == dict(G.degree())  # the engine's count drops the negated row too
+
+
+@pytest.mark.parametrize("name", ["example", "audited"])
+def test_hubs_in_the_store_rank_as_the_projection(name, example_store, request):
+    # kg hubs by degree counts in the engine (kg.network.ranking), never projecting: the same ranking, ties too
+    from kg.model import NODE_TYPES
+    from kg.network.ranking import degrees
+
+    store = example_store if name == "example" else request.getfixturevalue("audited")
+    G = project(store)
+    assert dict(degrees(store)) == dict(G.degree())
+    for node_type in (None, *NODE_TYPES):
+        for top in (1, 3, 40, 10_000):
+            assert hubs(store, node_type=node_type, top=top) == hubs(G, node_type=node_type, top=top), (node_type, top)
+    assert hubs(store, measure="pagerank", top=5) == hubs(G, measure="pagerank", top=5)
+
+
+def test_cli_hubs_answer_is_cached_by_build_state(example_store_dir, tmp_path):
+    import gc
+    import os
+    import shutil
+
+    import pyoxigraph as ox
+
+    from kg.store import open_store
+
+    store, cache = tmp_path / "s", tmp_path / "cache"
+    shutil.copytree(example_store_dir, store)
+    env = {**os.environ, "KG_CACHE_DIR": str(cache)}
+
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "kg", "hubs", *args, "--store", str(store)], capture_output=True,
+                           text=True, timeout=300, env=env)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    def answers():
+        return sorted(p.name for p in cache.glob("hubs-*"))
+
+    first = run("--top", "4")
+    assert len(first.splitlines()) == 4 and run("--top", "4") == first
+    assert [p.name[:5] for p in cache.iterdir()] == ["hubs-"]  # by degree: no projection was needed
+    assert run("--top", "4", "--measure", "pagerank") != first  # its own answer, ranked on the projection
+    before = answers()
+    writer = open_store(store)
+    writer.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:p"), ox.NamedNode("urn:y"), ox.NamedNode("urn:g")))
+    del writer
+    gc.collect()
+    assert run("--top", "4") == first  # a write gives a new key: ranked again, the same answer
+    after = answers()
+    assert len(before) == 2 and len(after) == 1 and after[0] not in before  # the old state's answers are gone
 
 
 # ---------------------------------------------------------------------------

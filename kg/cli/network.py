@@ -95,13 +95,24 @@ def neighbours(code: str, depth: int, relations: tuple[str, ...], layers, endpoi
 def hubs(node_type: str | None, measure: str, top: int, layers, endpoint: str | None, store_dir: Path) -> None:
     """The most connected codes (degree or PageRank), optionally of one type.
 
-    The whole-store projection is cached beside the store ($KG_CACHE_DIR to put it elsewhere), keyed by the
+    By degree, the engine counts each code's edges; PageRank or official layers rank the whole-store projection.
+    The answer (and the projection) is cached beside the store ($KG_CACHE_DIR to put it elsewhere), keyed by the
     store's build state, so a second call reads it back."""
-    from kg.network import hubs as rank
+    if endpoint:
+        from kg.network import hubs as rank
 
-    G = _graph(endpoint, store_dir, layers=list(layers) if layers else None)
-    for n, score in rank(G, node_type=node_type, measure=measure, top=top):
-        click.echo(f"{score:10.4f}  {_name(G, n)}")
+        G = _graph(endpoint, store_dir, layers=list(layers) if layers else None)
+        found = [(n, score, G.nodes[n].get("notation", n), G.nodes[n].get("label", ""))
+                 for n, score in rank(G, node_type=node_type, measure=measure, top=top)]
+    else:
+        from kg.network.ranking import cached_hubs
+        from kg.store import cache_dir_for
+
+        # degree: counted in the engine; the answer is kept beside the store, keyed by its build state
+        found = cached_hubs(store_dir, cache_dir_for(store_dir), node_type=node_type, measure=measure, top=top,
+                            layers=layers)
+    for _, score, notation, label in found:
+        click.echo(f"{score:10.4f}  {notation}  {label}".rstrip())
 
 
 @click.command()

@@ -330,8 +330,13 @@ def neighbours(G, code: str, depth: int = 1, relations: Iterable[str] | None = N
     return H.subgraph(seen).copy()
 
 
-def hubs(G: nx.MultiDiGraph, *, node_type: str | None = None, measure: str = "degree", top: int = 10) -> list[tuple[str, float]]:
+def hubs(G, *, node_type: str | None = None, measure: str = "degree", top: int = 10) -> list[tuple[str, float]]:
     """Rank nodes by degree or PageRank, optionally among one node type.
+
+    ``G`` is a graph (:func:`project`), or a store or query target: then the
+    briefing projection is ranked, by degree on a local store without
+    projecting it (:func:`kg.network.ranking.hubs_in_store`: the engine counts
+    each node's edges), else by projecting it first.
 
     Examples
     --------
@@ -341,7 +346,16 @@ def hubs(G: nx.MultiDiGraph, *, node_type: str | None = None, measure: str = "de
     >>> for x in "abd": _ = G.add_edge("g", x, key="monitors")
     >>> hubs(G, node_type="procedure", top=1)
     [('g', 3.0)]
+    >>> import pyoxigraph as ox
+    >>> hubs(ox.Store())
+    []
     """
+    if not isinstance(G, nx.Graph):
+        from kg.network.ranking import hubs_in_store, in_engine
+
+        if in_engine(G, measure):
+            return hubs_in_store(G, node_type=node_type, top=top)
+        G = project(G)
     if measure == "degree":
         scores = {n: float(d) for n, d in G.degree()}
     elif measure == "pagerank":

@@ -66,6 +66,12 @@ def mentions(store) -> list[_Mention]:
                      _run(store, "audit-malformed"))
 
 
+def _pick(row: dict) -> tuple[str, ...]:
+    """Which of several rows stating one relation a mention is made of: the least by its written form,
+    description and text, so a full read and an incremental one (rows in another order) agree."""
+    return tuple(row.get(k) or "" for k in ("written", "description", "text", "subjectCode"))
+
+
 def _mentions(node_rows: list[dict], mention_rows: list[dict], subject_rows: list[dict],
               malformed_rows: list[dict] = ()) -> list[_Mention]:
     """:func:`mentions` from the rows of its four queries (:func:`audit` reads them side by side).
@@ -88,6 +94,8 @@ def _mentions(node_rows: list[dict], mention_rows: list[dict], subject_rows: lis
                 got = rows.get(key)
                 if got is None:
                     got = rows[key] = (r, s_scheme, o_scheme, set())
+                elif _pick(r) < _pick(got[0]):  # the same row whatever order the engine returns them in
+                    got = rows[key] = (r, s_scheme, o_scheme, got[3])
                 if mod:
                     got[3].add(mod)
     out: list[_Mention] = []

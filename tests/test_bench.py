@@ -107,5 +107,22 @@ def test_audit_bench_smoke(example_store_dir):
     assert [r.split(" | ")[0] for r in rows] == ["| python -c pass", '| python -c "import click"', "| kg --help",
                                                  "| kg query monitors -p code=77013",
                                                  "| kg audit --no-write, cold (nothing cached)",
-                                                 "| kg audit --no-write, warm (code sets' facts, label comparisons cached)"]
+                                                 "| kg audit --no-write, warm (code sets' facts, label comparisons, each briefing's findings cached)"]
     assert "internal queries read" in out.stdout
+
+
+def test_audit_bench_one_briefing_changed(example_store_dir, tmp_path):
+    import shutil
+
+    from kg.examples import examples_dir
+
+    writable = tmp_path / "store"
+    shutil.copytree(example_store_dir, writable)
+    out = subprocess.run([sys.executable, str(BENCH / "audit_bench.py"), "--store", str(example_store_dir),
+                          "--writable", str(writable), "--change", str(examples_dir() / "77013.txt"), "--reps", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line.split(" | ")[0] for line in out.stdout.splitlines() if line.startswith("| kg ")]
+    assert rows[-3:] == ["| kg audit (findings written), warm (code sets' facts, label comparisons, each briefing's "
+                         "findings cached)", "| kg build (the changed briefing)",
+                         "| kg audit (findings written), one briefing changed"]

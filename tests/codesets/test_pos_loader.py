@@ -108,7 +108,10 @@ def test_links_follow_the_pos_release(tmp_path, data_dir):
     assert {code for _, code in _links(store)} == {"21"}  # links to codes no longer loaded are gone
 
 
-def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir):
+def _built_as_kg_build_leaves_it(tmp_path, data_dir):
+    """The example briefings copied and built with POS, as ``kg build`` leaves a store: closed, and its memo saved
+    (vouched for by the closed store). Returns the folder, store and cache directories, the code sets, and the
+    links the build made."""
     import shutil
 
     pos = {"pos": data_dir / "place_of_service_codes_cms.csv"}
@@ -118,12 +121,22 @@ def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir
     store = ox.Store(str(store_dir))
     memo = FileMemo.load(cache, store_dir)
     build_all(store, [folder], pos, progress=False, files=memo)
-    assert ("physician-office", "11") in _links(store) and ("office", "11") not in _links(store)
+    links = _links(store)
     del store
-    memo.save(store_dir)  # as kg build leaves it: the memo vouched for by the closed store
+    memo.save(store_dir)
+    return folder, store_dir, cache, pos, links
+
+
+def _names_an_office(briefing):
+    """``briefing`` now names an office (POS 11) besides the sites it named."""
+    briefing.write_bytes(briefing.read_bytes().replace(b"Typical site of service: ", b"Typical site of service: Office, ", 1))
+
+
+def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir):
+    folder, store_dir, cache, pos, first = _built_as_kg_build_leaves_it(tmp_path, data_dir)
+    assert ("physician-office", "11") in first and ("office", "11") not in first
     (folder / "76942.txt").unlink()  # the one briefing that names the physician office
-    changed = folder / "77013.txt"  # now names an office (POS 11) besides the sites it named
-    changed.write_bytes(changed.read_bytes().replace(b"Typical site of service: ", b"Typical site of service: Office, ", 1))
+    _names_an_office(folder / "77013.txt")
     memo = FileMemo.load(cache, store_dir)
     assert memo.trusted  # so the links are updated from the changed briefings alone
     store = ox.Store(str(store_dir))
@@ -141,21 +154,10 @@ def test_links_after_an_incremental_build_equal_a_fresh_build(tmp_path, data_dir
 def test_a_build_killed_before_its_links_is_repaired_by_the_next(tmp_path, data_dir):
     """Briefings written but their sites never linked (the build was killed): the next build relinks every site,
     though no briefing changed since, because no memo vouched for by the store says the links are up to date."""
-    import shutil
-
     from kg.build import build
 
-    pos = {"pos": data_dir / "place_of_service_codes_cms.csv"}
-    folder = tmp_path / "briefings"
-    shutil.copytree(examples_dir(), folder)
-    store_dir, cache = tmp_path / "store", tmp_path / "cache"
-    store = ox.Store(str(store_dir))
-    memo = FileMemo.load(cache, store_dir)
-    build_all(store, [folder], pos, progress=False, files=memo)
-    del store
-    memo.save(store_dir)
-    changed = folder / "77013.txt"
-    changed.write_bytes(changed.read_bytes().replace(b"Typical site of service: ", b"Typical site of service: Office, ", 1))
+    folder, store_dir, cache, pos, _ = _built_as_kg_build_leaves_it(tmp_path, data_dir)
+    _names_an_office(folder / "77013.txt")
     store = ox.Store(str(store_dir))
     assert build(store, [folder], progress=False).updated == ["77013.txt"]  # the briefing, and then the kill
     assert ("office", "11") not in _links(store)

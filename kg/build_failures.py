@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import importlib
 import os
-import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from kg.build import build  # noqa: F401  (the function; the module is _build)
-from kg.cache import code_digest, write_cache
+from kg.cache import code_digest, read_cache, write_cache
 from kg.errors import BriefingParseError
 
 __all__ = ["remembered_failures"]
@@ -54,11 +53,9 @@ def remembered_failures(cache_dir: str | os.PathLike) -> Iterator[None]:
     ...     pass
     """
     path = Path(cache_dir) / f"build-failures-{code_digest()}.pickle"
-    known: dict[tuple[str, str], tuple[str, int, str]] = {}
-    try:
-        known = pickle.loads(path.read_bytes())
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
-        pass
+    known: dict[tuple[str, str], tuple[str, int, str]] = read_cache(path)
+    if not isinstance(known, dict):  # none yet, or damaged: the documents are parsed
+        known = {}
     failed = _build._FAILED
     for key, (p, line, message) in known.items():
         failed.setdefault(key, BriefingParseError(p, line, message))

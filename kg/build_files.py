@@ -38,11 +38,10 @@ Examples
 from __future__ import annotations
 
 import os
-import pickle
 import time
 from pathlib import Path
 
-from kg.cache import code_digest, files_stamp, write_cache
+from kg.cache import code_digest, files_stamp, read_cache, write_cache
 
 __all__ = ["FileMemo", "RACY_NS"]
 
@@ -82,10 +81,10 @@ class FileMemo:
     def load(cls, cache_dir: str | os.PathLike, store_dir: str | os.PathLike) -> FileMemo:
         """The memo of the store in ``store_dir``; call it before the store is opened (opening changes its files)."""
         path = Path(cache_dir) / f"build-files-{code_digest()}.pickle"
+        saved = read_cache(path)
         try:
-            saved = pickle.loads(path.read_bytes())
             stamp, started, files = saved["stamp"], saved["started"], saved["files"]
-        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError):  # none yet, damaged, or another layout: nothing is vouched for
             return cls(path, {}, False)
         trusted = os.path.isdir(store_dir) and stamp == files_stamp(store_dir, _SALT)
         vouched = {p: v for p, v in files.items() if max(v[0][3], v[0][4]) < started - RACY_NS} if trusted else {}

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["code_digest", "files_stamp", "write_cache"]
+__all__ = ["code_digest", "files_stamp", "read_cache", "write_cache"]
 
 
 def write_cache(path: Path, value, stale: Iterable[Path] = ()) -> None:
@@ -35,6 +35,36 @@ def write_cache(path: Path, value, stale: Iterable[Path] = ()) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def read_cache(path: Path):
+    """The value :func:`write_cache` kept in cache file ``path``, or None when there is none or it can't be read (a
+    damaged file, or one an older kg wrote: the caller computes the value again).
+
+    The cyclic garbage collector is off while the value's objects are made: otherwise each few hundred new
+    containers start a collection pass over all those before (2.5x slower for a graph or 26,000 findings).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> write_cache(d / "a.pickle", {"a": 1}); _ = (d / "bad.pickle").write_bytes(b"not a pickle")
+    >>> read_cache(d / "a.pickle"), read_cache(d / "bad.pickle"), read_cache(d / "none.pickle")
+    ({'a': 1}, None, None)
+    """
+    import gc
+    import pickle
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001  (none yet, or damaged: unpickling can raise anything)
+        return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def files_stamp(store_dir: str | os.PathLike, salt: str) -> str:

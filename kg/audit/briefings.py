@@ -30,15 +30,13 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-import pickle
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kg.audit.read import _Mention, _mentions
-from kg.cache import write_cache
+from kg.cache import read_cache, write_cache
 from kg.official import INTERNAL_QUERIES
 from kg.official import run_internal as _run
 
@@ -69,20 +67,6 @@ def _key(store, context: str) -> str | None:
     for query in sorted(INTERNAL_QUERIES.rglob("*.rq")):
         h.update(str(query.relative_to(INTERNAL_QUERIES)).encode() + b"\n" + query.read_bytes())
     return h.hexdigest()
-
-
-def _load(path: Path) -> dict:
-    enabled = gc.isenabled()
-    gc.disable()  # a hundred thousand records: no collection pass over them while they are made
-    try:
-        with open(path, "rb") as fh:
-            kept = pickle.load(fh)
-    except Exception:  # noqa: BLE001  (none yet, or damaged: every briefing is read)
-        kept = {}
-    finally:
-        if enabled:
-            gc.enable()
-    return kept if isinstance(kept, dict) else {}
 
 
 def _read_all(store) -> list[_Mention]:
@@ -156,7 +140,8 @@ def audit_briefings(store, cache_dir: str | os.PathLike | None, context: str = "
         return out, len({m.document for m in found})
     stamps = {r["doc"]: r["sha"] for r in _run(embedded, "audit-briefings")}
     path = Path(cache_dir) / f"audit-briefings-{key[:24]}.pickle"
-    kept = _load(path) if path.is_file() else {}
+    kept = read_cache(path)  # none yet, or damaged: every briefing is read
+    kept = kept if isinstance(kept, dict) else {}
     changed = sorted(doc for doc, sha in stamps.items() if kept.get(doc, ("",))[0] != sha)
     whole = not kept or len(changed) > _PARTIAL * len(stamps)
     files: dict[str, str] = {}  # briefing graph -> its file: the findings come briefing by briefing, in file order

@@ -32,13 +32,11 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-import pickle
 from pathlib import Path
 
-from kg.cache import write_cache
+from kg.cache import read_cache, write_cache
 from kg.official import INTERNAL_QUERIES, Official, code_set_facts, run_internal
 
 __all__ = ["FORMAT", "cached_code_set_facts", "facts_key", "label_memo", "save_label_memo"]
@@ -90,19 +88,9 @@ def cached_code_set_facts(store, cache_dir: str | os.PathLike | None) -> tuple[O
     if key is None:
         return code_set_facts(store), False
     path = Path(cache_dir) / f"code-set-facts-{key[:24]}.pickle"
-    if path.is_file():
-        enabled = gc.isenabled()
-        gc.disable()  # a few hundred thousand containers: no collection pass over them while they are made
-        try:
-            with open(path, "rb") as fh:
-                facts = pickle.load(fh)
-        except Exception:  # noqa: BLE001  (unpickling can raise anything)
-            facts = None  # a damaged file is read again from the store
-        finally:
-            if enabled:
-                gc.enable()
-        if isinstance(facts, Official):
-            return facts, True
+    facts = read_cache(path)  # none yet, or damaged: read again from the store
+    if isinstance(facts, Official):
+        return facts, True
     facts = code_set_facts(store)
     # other releases' facts are never read again
     write_cache(path, facts, stale=path.parent.glob("code-set-facts-*.pickle") if path.parent.is_dir() else ())
@@ -134,16 +122,7 @@ def label_memo(cache_dir: str | os.PathLike | None) -> dict:
     """
     if cache_dir is None:
         return {}
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with open(_memo_path(cache_dir), "rb") as fh:
-            memo = pickle.load(fh)
-    except Exception:  # noqa: BLE001  (none yet, or damaged: the comparisons are made again)
-        memo = {}
-    finally:
-        if enabled:
-            gc.enable()
+    memo = read_cache(_memo_path(cache_dir))  # none yet, or damaged: the comparisons are made again
     return memo if isinstance(memo, dict) else {}
 
 

@@ -20,12 +20,10 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import os
-import pickle
 from pathlib import Path
 
-from kg.cache import write_cache
+from kg.cache import read_cache, write_cache
 
 __all__ = ["FORMAT", "load_written", "save_written"]
 
@@ -48,16 +46,7 @@ def load_written(cache_dir: str | os.PathLike | None, stamps: list) -> tuple[str
     """
     if cache_dir is None or len(stamps) != 1:
         return None
-    enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of findings: no collection pass over them while they are made
-    try:
-        with open(_path(cache_dir), "rb") as fh:
-            kept = pickle.load(fh)
-    except Exception:  # noqa: BLE001  (none yet, or damaged: the graph is read instead)
-        return None
-    finally:
-        if enabled:
-            gc.enable()
+    kept = read_cache(_path(cache_dir))  # none yet, or damaged: the graph is read instead
     if (not isinstance(kept, tuple) or len(kept) != 3 or kept[0] != stamps[0].object.value
             or not isinstance(kept[1], dict)):
         return None

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -177,15 +176,12 @@ def cached_hubs(store_dir: str | os.PathLike, cache_dir: str | os.PathLike | Non
     state = store_stamp(store_dir)[:24]
     options = repr((FORMAT, node_type, measure, top, list(layers or ["briefing"])))
     path = Path(cache_dir) / f"hubs-{state}-{hashlib.sha256(options.encode()).hexdigest()[:12]}.pickle"
-    if path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pass  # unreadable: ranked again and written anew
-    from kg.cache import write_cache
+    from kg.cache import read_cache, write_cache
 
-    found = _rank(store_dir, cache_dir, node_type, measure, top, layers)
+    found = read_cache(path)
+    if found is not None:
+        return found
+    found = _rank(store_dir, cache_dir, node_type, measure, top, layers)  # none yet, or unreadable: ranked anew
     stale = [p for p in path.parent.glob("hubs-*.pickle") if not p.name.startswith(f"hubs-{state}-")] \
         if path.parent.is_dir() else []
     write_cache(path, found, stale=stale)  # another build state's answers are never read again

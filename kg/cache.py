@@ -3,6 +3,7 @@ found; and the key of a store's state that tells whether they still hold (:func:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterable
@@ -93,14 +94,18 @@ def files_stamp(store_dir: str | os.PathLike, salt: str) -> str:
     return h.hexdigest()
 
 
+@functools.cache
 def code_digest() -> str:
-    """A SHA-256 (24 hex digits) of every module of kg, for cache files that hold what kg's code computed.
+    """A SHA-256 (24 hex digits) of kg's code, every module and query, for cache files that hold what it computed.
+
+    Read once per process: the digest of the code that runs, however often a cache is named by it (a build names
+    two; each audit another).
 
     >>> len(code_digest()), code_digest() == code_digest()
     (24, True)
     """
     root = Path(__file__).resolve().parent
     h = hashlib.sha256(b"kg code\n")
-    for f in sorted(root.rglob("*.py")):
+    for f in sorted([*root.rglob("*.py"), *root.rglob("*.rq")]):
         h.update(f.relative_to(root).as_posix().encode() + b"\n" + f.read_bytes())
     return h.hexdigest()[:24]

@@ -36,8 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kg.audit.read import _Mention, _mentions
-from kg.cache import read_cache, write_cache
-from kg.official import INTERNAL_QUERIES
+from kg.cache import code_digest, read_cache, write_cache
 from kg.official import run_internal as _run
 
 __all__ = ["FORMAT", "QUERIES", "audit_briefings"]
@@ -60,12 +59,9 @@ def _key(store, context: str) -> str | None:
     releases = facts_key(store)
     if releases is None:
         return None
-    h = hashlib.sha256(f"kg-audit-briefings {FORMAT} {context} rapidfuzz {rapidfuzz.__version__} {releases}\n".encode())
-    package = Path(__file__).parents[1]
-    for source in sorted(package.rglob("*.py")):
-        h.update(str(source.relative_to(package)).encode() + b"\n" + source.read_bytes())
-    for query in sorted(INTERNAL_QUERIES.rglob("*.rq")):
-        h.update(str(query.relative_to(INTERNAL_QUERIES)).encode() + b"\n" + query.read_bytes())
+    # kg's code: what builds a briefing's graph, reads it and checks it (every module and query)
+    h = hashlib.sha256(f"kg-audit-briefings {FORMAT} {context} rapidfuzz {rapidfuzz.__version__} {releases} "
+                       f"{code_digest()}\n".encode())
     return h.hexdigest()
 
 

@@ -349,14 +349,13 @@ def build(
             _note_path(store, g, with_path)
             if store.contains_named_graph(g):
                 known.add(iri)
-            p = path
-            error = _FAILED.get((p, digest))
+            error = _FAILED.get((path, digest))
             if error is not None:
-                failed[len(todo)] = _Prepared(p, error=BriefingParseError(error.path, error.line, error.message))
-            todo.append((p, data))
-            digests[p] = digest
-            sources[p] = source
-            statuses[p] = status
+                failed[len(todo)] = _Prepared(path, error=BriefingParseError(error.path, error.line, error.message))
+            todo.append((path, data))
+            digests[path] = digest
+            sources[path] = source
+            statuses[path] = status
 
     if addons is None and len(todo) > len(failed):  # read only when a document is to be parsed
         addons = add_on_codes(store)

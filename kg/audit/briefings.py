@@ -154,5 +154,5 @@ def audit_briefings(store, cache_dir: str | os.PathLike | None, context: str = "
     out = [f for doc in sorted(findings, key=files.__getitem__) for f in findings[doc]]
     if files.keys() <= stamps.keys() and (changed or kept.keys() != stamps.keys()):  # a graph without a digest
         fresh = {doc: (sha, files.get(doc, ""), tuple(findings.get(doc, ()))) for doc, sha in stamps.items()}
-        write_cache(path, fresh, stale=path.parent.glob("audit-briefings-*.pickle") if path.parent.is_dir() else ())
+        write_cache(path, fresh, stale=path.parent.glob("audit-briefings-*.pickle"))
     return out, len(files) if whole else len(changed)

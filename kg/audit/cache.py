@@ -93,7 +93,7 @@ def cached_code_set_facts(store, cache_dir: str | os.PathLike | None) -> tuple[O
         return facts, True
     facts = code_set_facts(store)
     # other releases' facts are never read again
-    write_cache(path, facts, stale=path.parent.glob("code-set-facts-*.pickle") if path.parent.is_dir() else ())
+    write_cache(path, facts, stale=path.parent.glob("code-set-facts-*.pickle"))
     return facts, False
 
 
@@ -137,4 +137,4 @@ def save_label_memo(cache_dir: str | os.PathLike | None, memo: dict, loaded: dic
         return
     path = _memo_path(cache_dir)
     # another kg.similarity's comparisons are never read again
-    write_cache(path, memo, stale=path.parent.glob("label-comparisons-*.pickle") if path.parent.is_dir() else ())
+    write_cache(path, memo, stale=path.parent.glob("label-comparisons-*.pickle"))

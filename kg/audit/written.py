@@ -65,4 +65,4 @@ def save_written(cache_dir: str | os.PathLike | None, digest: str, nodes: dict, 
         return
     path = _path(cache_dir)
     write_cache(path, (digest, nodes, quads),
-                stale=path.parent.glob("audit-graph-*.pickle") if path.parent.is_dir() else ())
+                stale=path.parent.glob("audit-graph-*.pickle"))

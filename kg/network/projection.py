@@ -311,7 +311,7 @@ def cached_project(target: ox.Store | QueryTarget | str | os.PathLike, cache_dir
     G = project(opened(), **options)
     G.graph["cached"] = False
     stamped = state.startswith("s")  # a stamp's and a fingerprint's keys differ: each kind clears its own
-    stale = [old for old in (path.parent.glob("projection-*.pickle") if path.parent.is_dir() else ())
+    stale = [old for old in path.parent.glob("projection-*.pickle")
              if old.name.startswith("projection-s") == stamped and not old.name.startswith(f"projection-{state}-")]
     write_cache(path, G, stale=stale)  # another build state's graph is never read again
     return G

@@ -182,7 +182,6 @@ def cached_hubs(store_dir: str | os.PathLike, cache_dir: str | os.PathLike | Non
     if found is not None:
         return found
     found = _rank(store_dir, cache_dir, node_type, measure, top, layers)  # none yet, or unreadable: ranked anew
-    stale = [p for p in path.parent.glob("hubs-*.pickle") if not p.name.startswith(f"hubs-{state}-")] \
-        if path.parent.is_dir() else []
+    stale = [p for p in path.parent.glob("hubs-*.pickle") if not p.name.startswith(f"hubs-{state}-")]
     write_cache(path, found, stale=stale)  # another build state's answers are never read again
     return found

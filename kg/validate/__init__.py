@@ -206,12 +206,12 @@ def validate(store: ox.Store, *, engine: str = "sparql", workers: int | None = N
                 bar.update()
     else:
         report.violations += check_graphs(store, others, checks, progress=progress)  # in the store, one by one
-    if briefings and (path is None or workers <= 1):
-        with tqdm(total=len(briefings), desc=f"kg validate ({engine})", unit="graph", disable=disable,
-                  leave=False) as bar:
-            for found in validate_graphs(store, briefings, workers=workers, shapes=shapes, engine=engine):
-                report.violations += found
-                bar.update()
+        if briefings:
+            with tqdm(total=len(briefings), desc=f"kg validate ({engine})", unit="graph", disable=disable,
+                      leave=False) as bar:
+                for found in validate_graphs(store, briefings, workers=workers, shapes=shapes, engine=engine):
+                    report.violations += found
+                    bar.update()
     report.graphs.update(graph_kind(g) for g in others)
     if briefings:
         report.graphs["briefing"] += len(briefings)

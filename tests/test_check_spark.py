@@ -80,12 +80,13 @@ def _write_csv(path: Path, lines: list[ClaimLine], bad: list[list[str]] = ()) ->
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory):
-    """One local[2] SparkSession for the module: fails (never skips) when pyspark or Java is missing."""
-    from kg.engines.spark import session
+    """One local[2] SparkSession for the module: fails (never skips) when pyspark or Java is missing. Its Java
+    process ends with the module (the rest of the suite does not carry its heap)."""
+    from kg.engines.spark import session, stop
 
-    s = session("local[2]", local_dir=tmp_path_factory.mktemp("spark-local"), partitions=4)
+    s = session("local[2]", local_dir=tmp_path_factory.mktemp("spark-local"), partitions=4, memory="1g")
     yield s
-    s.stop()
+    stop(s)
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,23 @@ def test_spark_100k_generated_lines_same_as_embedded(store, spark, rules_dir, sh
     assert errors == []
     assert len(found) == len(expected)
     assert found == expected
+
+
+def test_stop_ends_the_java_process_and_a_new_session_starts(spark, tmp_path):
+    from pyspark import SparkContext
+
+    from kg.engines.spark import session, stop
+
+    java = SparkContext._gateway.proc
+    assert java.poll() is None
+    stop(spark)
+    assert java.poll() is not None and SparkContext._gateway is None
+    again = session("local[1]", local_dir=tmp_path, memory="512m")
+    try:
+        assert again.range(5).count() == 5 and SparkContext._gateway.proc.pid != java.pid
+    finally:
+        stop(again)
+    stop(again)  # stopping twice is harmless
 
 
 def test_spark_missing_java_is_a_clear_error(monkeypatch):

@@ -31,7 +31,7 @@ def tdb2(engine_store_dir, tmp_path_factory):
     r = subprocess.run([sys.executable, "-m", "kg", "export", "--format", "nq", "-o", str(nq),
                         "--store", str(engine_store_dir)], capture_output=True, text=True, timeout=900, check=False)
     assert r.returncode == 0, r.stderr[-2000:]
-    tdbloader(work / "db", nq)
+    tdbloader(work / "db", nq, heap="1g", timeout=600)  # 120k quads; the suite's memory is shared
     return work / "db"
 
 

@@ -72,7 +72,8 @@ def classpath(share: Path = JAVA_SHARE) -> str:
     jars = sorted(p for p in share.glob("jena-*.jar") if not re.search(r"-\d[\d.]*$", p.stem))  # unversioned links
     jars += [share / f"{name}.jar" for name in _DEPENDENCIES if (share / f"{name}.jar").is_file()]
     messages = _cache()
-    if not (messages / "xerces" / "impl" / "msg" / "XMLSchemaMessages.properties").is_file():
+    marker = Path("xerces", "impl", "msg", "XMLSchemaMessages.properties")
+    if not (messages / marker).is_file():
         staging = messages.with_name(messages.name + f".{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         with zipfile.ZipFile(share / "jena-core.jar") as jar:
@@ -81,8 +82,14 @@ def classpath(share: Path = JAVA_SHARE) -> str:
                     out = staging / "xerces" / name[len("org/apache/jena/ext/xerces/"):]
                     out.parent.mkdir(parents=True, exist_ok=True)
                     out.write_bytes(jar.read(name))
-        shutil.rmtree(messages, ignore_errors=True)
-        staging.rename(messages)
+        if messages.exists() and not (messages / marker).is_file():
+            shutil.rmtree(messages, ignore_errors=True)  # an incomplete copy (a process stopped half-way)
+        try:
+            staging.rename(messages)  # whole or not at all
+        except OSError:  # another process put its whole copy there first: that one serves
+            shutil.rmtree(staging, ignore_errors=True)
+            if not (messages / marker).is_file():
+                raise
     return os.pathsep.join([*map(str, jars), str(messages)])
 
 

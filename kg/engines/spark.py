@@ -53,7 +53,7 @@ from pathlib import Path
 from kg.engines import EngineError
 from kg.engines.rules import CONTEXTS
 
-__all__ = ["check_spark", "main", "rules_from_rows", "session", "version"]
+__all__ = ["check_spark", "main", "rules_from_rows", "session", "stop", "version"]
 
 _MISSING_PYSPARK = "pyspark is not installed: pip install 'kg[spark]' (or: make venv, which installs the dev extra)"
 _MISSING_JAVA = "Java is not installed (Spark runs on it): apt-get install openjdk-17-jre-headless (or: make engines)"
@@ -84,9 +84,10 @@ def version() -> str:
 
 
 def session(master: str | None = "local[2]", *, local_dir: str | os.PathLike | None = None,
-            partitions: int | None = None):
+            partitions: int | None = None, memory: str = "2g"):
     """A SparkSession for kg: ``master`` (``None``: the one ``spark-submit`` gives), no web UI, no progress
-    bars; a local master binds to 127.0.0.1 and spills to ``local_dir`` (a temporary folder by default).
+    bars; a local master binds to 127.0.0.1, spills to ``local_dir`` (a temporary folder by default) and gives
+    its driver (which runs the tasks) ``memory`` of Java heap. :func:`stop` ends it and its Java process.
 
     Raises
     ------
@@ -113,7 +114,7 @@ def session(master: str | None = "local[2]", *, local_dir: str | os.PathLike | N
                 atexit.register(shutil.rmtree, local_dir, True)
             conf.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1",
                          "spark.local.dir": str(local_dir), "spark.sql.warehouse.dir": str(Path(local_dir) / "warehouse"),
-                         "spark.sql.shuffle.partitions": str(partitions or 8), "spark.driver.memory": "2g"})
+                         "spark.sql.shuffle.partitions": str(partitions or 8), "spark.driver.memory": memory})
     if partitions and master is None:
         conf["spark.sql.shuffle.partitions"] = str(partitions)
     for key, value in conf.items():
@@ -124,6 +125,34 @@ def session(master: str | None = "local[2]", *, local_dir: str | os.PathLike | N
         raise EngineError(f"Spark did not start ({type(err).__name__}: {str(err).strip()[:300]}); {_MISSING_JAVA}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def stop(spark) -> None:
+    """Stop ``spark`` and end the Java process pyspark started for it.
+
+    ``SparkSession.stop`` leaves that process running (with its heap, up to :func:`session`'s ``memory``) for
+    as long as Python runs, to start the next session faster. A notebook or a test suite that is done with
+    Spark gets that memory back here; a later :func:`session` starts a new process. Stopping twice is harmless.
+    """
+    import subprocess
+
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None:  # not stopped yet (stopping twice needs the Java side)
+        spark.stop()
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)  # the Java process pyspark launched; None under spark-submit (its own)
+    if proc is None:
+        return
+    gateway.shutdown()
+    SparkContext._gateway = SparkContext._jvm = None
+    if proc.stdin:
+        proc.stdin.close()  # the gateway ends when its standard input closes
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _path_text(path: str) -> str:
@@ -440,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     for err in errors:
         print(f"kg: error: {err}", file=sys.stderr)
     print(FORMATS[args.fmt](findings).rstrip("\n"))
-    spark.stop()
+    spark.stop()  # the process ends here, and its Java with it
     return 1 if errors or (args.fail_on != "never" and worst(findings) >= SEVERITY_RANK[args.fail_on]) else 0
 
 

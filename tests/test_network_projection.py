@@ -50,3 +50,17 @@ def test_a_missing_store_directory_says_so(tmp_path):
 
     with pytest.raises(StoreError, match="no kg store here"):
         projection.cached_project(tmp_path / "nothing", tmp_path / "cache")
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01."])  # empty, garbage, a pickled int
+def test_a_damaged_cache_file_is_projected_again_and_replaced(tmp_path, damage):
+    store_dir, cache = tmp_path / "store", tmp_path / "cache"
+    store = open_store(store_dir)
+    assert build(store, [examples_dir() / "77013.txt"], progress=False).ok
+    del store
+    first = projection.cached_project(store_dir, cache)
+    (path,) = cache.glob("projection-*.pickle")
+    path.write_bytes(damage)
+    again = projection.cached_project(store_dir, cache)
+    assert not again.graph["cached"] and _data(again)[:2] == _data(first)[:2]
+    assert projection.cached_project(store_dir, cache).graph["cached"]  # the file was written again

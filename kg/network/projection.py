@@ -32,10 +32,8 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-import pickle
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -47,7 +45,7 @@ import pyoxigraph as ox
 from kg.model import ATTRIBUTE_RELATIONS, EDGE_KINDS, LAYERS
 from kg.network.layers import Releases, check_layers, edge_words, rows
 from kg.network.local import node_info, ncci_rules
-from kg.cache import files_stamp, write_cache
+from kg.cache import files_stamp, read_cache, write_cache
 from kg.store import cache_dir_for  # noqa: F401  (re-exported: the projection's cache lives there)
 from kg.target import QueryTarget, as_target
 from kg.vocab import KG
@@ -257,18 +255,6 @@ def store_stamp(store_dir: str | os.PathLike) -> str:
     return files_stamp(store_dir, f"kg-projection {FORMAT} files\n")
 
 
-def _load(fh) -> nx.MultiDiGraph:
-    """The pickled graph, with the cyclic garbage collector off while its million objects are made (2.5x quicker:
-    otherwise each few hundred new containers start a collection pass over all the ones before)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return pickle.load(fh)
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def cached_project(target: ox.Store | QueryTarget | str | os.PathLike, cache_dir: str | os.PathLike | None,
                    **options) -> nx.MultiDiGraph:
     """:func:`project`, kept in ``cache_dir`` under the store's :func:`fingerprint` and the options.
@@ -303,9 +289,8 @@ def cached_project(target: ox.Store | QueryTarget | str | os.PathLike, cache_dir
     given = {k: v for k, v in options.items() if v is not None}
     opts = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in given.items())).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"projection-{state}-{opts}.pickle"
-    if path.is_file():
-        with open(path, "rb") as fh:
-            G = _load(fh)
+    G = read_cache(path)  # None: none yet, or a damaged file (computed again and replaced)
+    if isinstance(G, nx.MultiDiGraph):
         G.graph["cached"] = True
         return G
     G = project(opened(), **options)

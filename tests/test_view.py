@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import random
 import re
 import subprocess
@@ -395,6 +396,47 @@ def test_audit_view_shows_findings(audited_store, open_view):
     assert '"kind":"unknown-code"' in ego.html
 
 
+def test_a_large_audit_view_is_capped_most_flagged_first_never_refused(audited_store):
+    whole = audit_view(audited_store)
+    d0220 = "http://purl.bioontology.org/ontology/ICD10CM/D02.20"
+    v = audit_view(audited_store, max_nodes=2)
+    assert v.title == ("Audit: 3 findings on 2 codes: the 1 code with the most findings of 2 drawn, with their "
+                       "neighbours (raise with --max-nodes)")
+    drawn = {n["iri"] for n in v.data["nodes"]}
+    assert d0220 in drawn and len(drawn) == 2 < whole.node_count  # D02.20 has two findings, 10022 one
+    assert {n["iri"] for n in v.data["nodes"] if n.get("findings")} == {d0220}
+    assert {n["iri"] for n in whole.data["nodes"]} >= drawn
+    bare = audit_view(audited_store, max_nodes=4, max_edges=0)  # every neighbour would bring an edge
+    assert (bare.node_count, bare.edge_count) == (2, 0) and "the 2 codes with the most findings of 2" in bare.title
+    assert "raise with --max-nodes" not in audit_view(audited_store, max_nodes=whole.node_count).title
+    with pytest.raises(KGError, match="max_nodes must be between 1"):
+        audit_view(audited_store, max_nodes=0)
+
+
+def test_the_same_graph_gives_the_same_page_whatever_order_it_was_made_in():
+    edges = [("a", "b", "monitors", {("x.txt", 3), ("w.txt", 1)}), ("c", "a", "includedIn", {("x.txt", 4)}),
+             ("b", "c", "alternativeTo", set()), ("a", "b", "relatedTo", {("y.txt", 2)})]
+    pages = []
+    for order in (edges, edges[::-1]):
+        G = nx.MultiDiGraph()
+        for u, v, k, sources in order:
+            G.add_edge(u, v, key=k, sources=set(sources))
+        pages.append(view_graph(G, title="t").html)
+    assert pages[0] == pages[1]
+
+
+def test_a_view_is_byte_for_byte_the_same_in_every_process(example_store_dir, tmp_path):
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"v{seed}.html"
+        r = subprocess.run([sys.executable, "-m", "kg", "view", "77013", "--depth", "2", "-o", str(out),
+                            "--store", str(example_store_dir)], capture_output=True, text=True, check=False,
+                           env={**os.environ, "PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
+
+
 def test_no_findings_no_audit_view(example_store):
     with pytest.raises(KGError, match="no audit findings"):
         audit_view(example_store)
@@ -554,6 +596,8 @@ def test_cli_errors(example_store_dir, tmp_path):
     assert r.returncode == 1 and "not in the graph" in r.stderr and "Traceback" not in r.stderr
     r = kg("view", "--audit", "--store", str(example_store_dir), cwd=tmp_path)
     assert r.returncode == 1 and "no audit findings" in r.stderr
+    r = kg("view", "77013", "--max-nodes", "3", "--store", str(example_store_dir), cwd=tmp_path)
+    assert r.returncode == 1 and "kg view --audit --max-nodes N" in r.stderr
     assert list(tmp_path.iterdir()) == []
 
 

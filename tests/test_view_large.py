@@ -129,7 +129,7 @@ def test_the_whole_view_is_capped_to_the_best_connected_codes_never_refused(exam
     assert small.edge_count <= 10
     with pytest.raises(KGError, match="max_nodes must be between 1 and 20,000"):
         all_view(example_store, max_nodes=50_000)
-    with pytest.raises(KGError, match="max_nodes goes with the whole-graph view"):
+    with pytest.raises(KGError, match="max_nodes goes with the whole-graph and audit views"):
         view(example_store, "77013", max_nodes=5)
 
 

@@ -139,7 +139,8 @@ def similar(code: str, top: int, endpoint: str | None, store_dir: Path) -> None:
 @click.option("--all", "whole", is_flag=True, help="The whole briefing graph.")
 @click.option("--hierarchies", is_flag=True, help="With --all: also the code-set hierarchies (ICD-10-CM, NUCC).")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=None, metavar="N",
-              help="With --all: draw at most N codes, the best connected (default 5,000; at most 20,000).")
+              help="With --all: draw at most N codes, the best connected; with --audit: at most N nodes, the codes with "
+                   "the most findings first (default 5,000; at most 20,000).")
 @click.option("--hierarchy", is_flag=True, help="With CODE: its code-set hierarchy, ancestors and descendants (capped).")
 @click.option("--query", "query_name", metavar="NAME", help="The subgraph a named query returns (see 'kg queries').")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter.")
@@ -176,13 +177,13 @@ def view(code, depth, whole, hierarchies, max_nodes, hierarchy, query_name, para
         store, code, depth=depth, all=whole, hierarchies=hierarchies, query=query_name,
         sparql=sparql.read() if sparql is not None else None, audit=audit, params=values, physics=physics,
         source=getattr(sparql, "name", "<stdin>"), hierarchy=hierarchy, layers=layers, max_nodes=max_nodes,
-        cache_dir=None if endpoint or not whole else cache_dir_for(store_dir),
+        cache_dir=None if endpoint or not (whole or audit) else cache_dir_for(store_dir),
     )
     page.save(output)
     click.echo(f"wrote {output}: {page.node_count} nodes, {page.edge_count} edges"
                + ("" if page.physics else " (fixed layout, physics off)"), err=True)
-    if "best-connected" in page.title:
-        click.echo(f"{page.title.split(': ', 1)[1]}", err=True)
+    if "(raise with --max-nodes)" in page.title:
+        click.echo(page.title.split(": ", 1)[1] if whole else page.title.split(": ", 2)[2], err=True)
 
 
 COMMANDS = (explain, neighbours, hubs, similar, view)

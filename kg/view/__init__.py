@@ -23,7 +23,7 @@ labels once they are big enough to read). :func:`view_graph` writes no page
 above :data:`MAX_NODES`; :func:`all_view` caps the whole graph to its
 best-connected codes instead (:data:`kg.view.select.ALL_VIEW_NODES`).
 
-The package has three parts, importing one way:
+The package has four parts, importing one way:
 
 * :mod:`kg.view.select` picks what a view shows: :func:`ego_view`,
   :func:`all_view`, :func:`query_view` and :func:`audit_view`, and
@@ -31,6 +31,7 @@ The package has three parts, importing one way:
   only part that reads the store.
 * :mod:`kg.view.page` renders any networkx graph as a :class:`View`
   (:func:`view_graph`); it knows no SPARQL.
+* :mod:`kg.view.capping` picks what a capped view keeps (``--all``, ``--audit``); it reads no store either.
 * :mod:`kg.view.layouts` computes the positions (:func:`layout`).
 
 Examples

@@ -230,7 +230,7 @@ def view_graph(
     >>> view_graph(nx.path_graph(3), title="any graph").data["relations"][0]["relation"]
     'relatedTo'
     """
-    G = _as_multidigraph(G)
+    G = _canonical(_as_multidigraph(G))
     n, m = G.number_of_nodes(), G.number_of_edges()
     if n > MAX_NODES or m > MAX_EDGES:
         raise KGError(
@@ -260,6 +260,34 @@ def view_graph(
         data=_script_json(data),
     )
     return View(page, title, n, m, physics, layout, data)
+
+
+def _canonical(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``G`` with its nodes and edges in one order, whatever order they were added in (by node, then by both
+    ends and relation), and set-valued ``sources`` as sorted lists: the same graph gives the same layout and
+    the same page, byte for byte, in every process (set iteration order changes with ``PYTHONHASHSEED``).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("b", "a", key="monitors", sources={("y.txt", 2), ("x.txt", 9)})
+    'monitors'
+    >>> H = _canonical(G)
+    >>> list(H.nodes), list(H.edges(keys=True, data="sources"))
+    (['a', 'b'], [('b', 'a', 'monitors', [('x.txt', 9), ('y.txt', 2)])])
+    """
+    def tidy(d: Mapping) -> dict:
+        d = dict(d)
+        if isinstance(d.get("sources"), (set, frozenset)):
+            d["sources"] = sorted(d["sources"], key=lambda s: tuple(map(str, s)) if isinstance(s, tuple) else (str(s),))
+        return d
+
+    H = nx.MultiDiGraph()
+    H.graph.update(G.graph)
+    H.add_nodes_from((n, tidy(G.nodes[n])) for n in sorted(G.nodes, key=str))
+    H.add_edges_from((u, v, k, tidy(d)) for u, v, k, d in
+                     sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))))
+    return H
 
 
 def _as_multidigraph(G) -> nx.MultiDiGraph:

@@ -25,6 +25,7 @@ from kg.model import EDGE_KINDS, LAYERS, RELATIONS
 from kg.network import cached_project, project
 from kg.network.local import ancestors, around, ncci_rules
 from kg.query import bind, compact, get, named_queries, run, run_sparql
+from kg.view.capping import best_connected, most_flagged
 from kg.view.data import ATTRIBUTE_TYPES
 from kg.view.page import View, _tail, view_graph
 from kg.vocab import KG, RDF_TYPE, RDFS_LABEL, SKOS_NS, XSD_NS, node_type_of
@@ -121,7 +122,7 @@ def all_view(store, hierarchies: bool = False, *, physics: bool | None = None, m
     codes = [n for n, t in G.nodes(data="type") if t not in ATTRIBUTE_TYPES]
     title = "All briefings"
     if len(codes) > max_nodes or G.number_of_edges() > max_edges:
-        G, drawn = _best_connected(G, codes, max_nodes, max_edges)
+        G, drawn = best_connected(G, codes, max_nodes, max_edges)
         title += f": the {drawn:,} best-connected of {len(codes):,} codes (raise with --max-nodes)"
     if hierarchies:  # only the part of each hierarchy above the codes drawn
         H = ancestors(store, list(G.nodes))
@@ -131,38 +132,6 @@ def all_view(store, hierarchies: bool = False, *, physics: bool | None = None, m
         G.add_edges_from(H.edges(keys=True, data=True))
         title = title.replace("All briefings", "All briefings with code-set hierarchies", 1)
     return view_graph(G, title=title, findings=read_findings(store, G.nodes), physics=physics)
-
-
-def _best_connected(G: nx.MultiDiGraph, codes: list[str], max_nodes: int, max_edges: int) -> tuple[nx.MultiDiGraph, int]:
-    """The codes of ``G`` with most code-to-code edges (then by notation), added while at most ``max_nodes`` codes
-    and ``max_edges`` edges among them; each keeps its attribute nodes' names as ``attributes`` lines."""
-    from kg.view.data import _ATTRIBUTE_HEADINGS, _name
-
-    is_code = set(codes)
-
-    def degree(n) -> int:
-        return sum(len(keys) for m, keys in G.succ[n].items() if m in is_code) + \
-            sum(len(keys) for m, keys in G.pred[n].items() if m in is_code)
-
-    order = sorted(codes, key=lambda n: (-degree(n), G.nodes[n].get("notation", n), n))
-    kept: set[str] = set()
-    edges = 0
-    for n in order:
-        if len(kept) >= max_nodes:
-            break
-        new = sum(len(keys) for m, keys in G.succ[n].items() if m in kept) + \
-            sum(len(keys) for m, keys in G.pred[n].items() if m in kept) + len(G.succ[n].get(n, ()))
-        if edges + new > max_edges:
-            continue  # a code that would bring too many edges; a less connected one may still fit
-        kept.add(n)
-        edges += new
-    H = G.subgraph(kept).copy()
-    for n in kept:
-        lines = [(_ATTRIBUTE_HEADINGS[G.nodes[m].get("type")], _name(G.nodes[m], m))
-                 for m in G.succ[n] if m not in is_code and G.nodes[m].get("type") in _ATTRIBUTE_HEADINGS]
-        if lines:
-            H.nodes[n]["attributes"] = list(H.nodes[n].get("attributes") or []) + sorted(lines)
-    return H, len(kept)
 
 
 def query_view(store, query: str, /, *, source: str = "<sparql>", physics: bool | None = None, **params) -> View:
@@ -267,16 +236,23 @@ def _official_query_view(store, query: str, params, layers: list[str], codes: li
     return view_graph(H, title=title.strip(), findings=read_findings(store, H.nodes), physics=physics, focus=codes)
 
 
-def audit_view(store, *, physics: bool | None = None) -> View:
+def audit_view(store, *, physics: bool | None = None, max_nodes: int = ALL_VIEW_NODES, max_edges: int = ALL_VIEW_EDGES,
+               cache_dir=None) -> View:
     """The audit findings on the graph: every code with a finding (red ring) and its neighbours.
 
     Neighbours are taken over code relations, modifiers and specialties, not
-    payers and sites, which join everything to everything.
+    payers and sites, which join everything to everything. More than
+    ``max_nodes`` nodes (or ``max_edges`` edges) are drawn capped, never
+    refused: the codes with the most error findings, then the most findings
+    (then by notation), up to half of the nodes, then their neighbours, as
+    long as both limits hold; the title says how many flagged codes are
+    drawn. The projection is read through :func:`kg.network.cached_project`
+    when ``cache_dir`` is given.
 
     Raises
     ------
     KGError
-        If the store holds no audit findings.
+        If the store holds no audit findings, or ``max_nodes`` is not between 1 and :data:`kg.view.page.MAX_NODES`.
 
     Examples
     --------
@@ -287,27 +263,36 @@ def audit_view(store, *, physics: bool | None = None) -> View:
     ...
     kg.errors.KGError: the store holds no audit findings (graph <https://w3id.org/codekg/audit>); run the audit first
     """
+    from kg.view.page import MAX_NODES
+
+    if not 1 <= max_nodes <= MAX_NODES:
+        raise KGError(f"max_nodes must be between 1 and {MAX_NODES:,}, not {max_nodes:,}")
     findings = read_findings(store)
     if not findings:
         raise KGError(f"the store holds no audit findings (graph <{AUDIT_GRAPH}>); run the audit first")
-    G = project(store)
-    keep = set()
-    for code in findings:
-        if code not in G:
-            G.add_node(code, notation=_tail(code), label="", type="code", system="")
-        keep.add(code)
-        for _, other, k in G.out_edges(code, keys=True):
-            if k not in _HUB_RELATIONS:
-                keep.add(other)
-        for other, _, k in G.in_edges(code, keys=True):
-            if k not in _HUB_RELATIONS:
-                keep.add(other)
-    H = G.subgraph(keep).copy()
-    _attach_sources(G, H)
+    G = cached_project(store, cache_dir) if cache_dir is not None else project(store)
+
+    def near(code) -> list[str]:
+        if code not in G:  # a finding on a code the briefings' graph lacks: drawn alone
+            return []
+        out = {other for _, other, k in G.out_edges(code, keys=True) if k not in _HUB_RELATIONS}
+        out |= {other for other, _, k in G.in_edges(code, keys=True) if k not in _HUB_RELATIONS}
+        out.discard(code)
+        return sorted(out, key=str)
+
+    keep = set(findings).union(*(near(code) for code in findings))
     total = sum(len(f) for f in findings.values())
     codes = len(findings)
-    return view_graph(H, title=f"Audit: {total} finding{'s' if total != 1 else ''} on {codes} code{'s' if codes != 1 else ''}",
-                      findings=findings, physics=physics, focus=list(findings))
+    title = f"Audit: {total} finding{'s' if total != 1 else ''} on {codes} code{'s' if codes != 1 else ''}"
+    if len(keep) > max_nodes or G.subgraph(keep).number_of_edges() > max_edges:
+        keep, drawn = most_flagged(G, findings, near, max_nodes, max_edges)
+        title += (f": the {drawn:,} code{'s' if drawn != 1 else ''} with the most findings of {codes:,} drawn,"
+                  " with their neighbours (raise with --max-nodes)")
+    H = G.subgraph(keep).copy()  # the projection (perhaps the cached one) is left as it is
+    for code in sorted(keep - set(H), key=str):
+        H.add_node(code, notation=_tail(code), label="", type="code", system="")
+    _attach_sources(G, H)
+    return view_graph(H, title=title, findings=findings, physics=physics, focus=[c for c in findings if c in keep])
 
 
 def view(
@@ -336,7 +321,7 @@ def view(
     ``store`` may also be a networkx graph, such as one that
     :func:`kg.network.neighbours` or :func:`kg.network.project` returns:
     it is drawn as it is (:func:`kg.view.page.view_graph`). ``max_nodes``
-    and ``cache_dir`` go to :func:`all_view`.
+    and ``cache_dir`` go to :func:`all_view` and :func:`audit_view`.
 
     Examples
     --------
@@ -371,8 +356,9 @@ def view(
         raise KGError("hierarchies go with the whole-graph view (kg view --all --hierarchies)")
     if params and query is None:
         raise KGError("parameters work with a named query only (kg view --query NAME -p code=...)")
-    if max_nodes is not None and not all:
-        raise KGError("max_nodes goes with the whole-graph view (kg view --all --max-nodes N)")
+    if max_nodes is not None and not (all or audit):
+        raise KGError("max_nodes goes with the whole-graph and audit views (kg view --all --max-nodes N, "
+                      "kg view --audit --max-nodes N)")
     if layers is not None and code is None:
         raise KGError("layers go with a view around a code (kg view CODE --layers ncci,briefing)")
     if code is not None:
@@ -383,7 +369,7 @@ def view(
         return query_view(store, query, physics=physics, **dict(params or {}))
     if sparql is not None:
         return query_view(store, sparql, source=source, physics=physics)
-    return audit_view(store, physics=physics)
+    return audit_view(store, physics=physics, max_nodes=max_nodes or ALL_VIEW_NODES, cache_dir=cache_dir)
 
 
 def _graph_view(G: nx.Graph, *, physics: bool | None) -> View:

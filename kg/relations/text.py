@@ -190,13 +190,18 @@ class Cell:
         >>> c.modifiers_in(0, len(c.text))
         ('59', 'XS')
         """
+        memo = self.__dict__.setdefault("_modifiers_in", {})  # every cue of a clause asks of the same clause:
+        found = memo.get((start, end))                         # one scan of it, not one per cue
+        if found is not None:
+            return found
         out: list[str] = []
         for m in _MODIFIER_LIST.finditer(self.text, start, end):
             first, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             for mod in [first, *re.findall(r"[0-9A-Z]{2}", rest or "")]:
                 if mod not in out:
                     out.append(mod)
-        return tuple(out)
+        found = memo[(start, end)] = tuple(out)
+        return found
 
 
 _IRREGULAR_SPACE = re.compile(r"[^\S ]| {2}|^ | $")

@@ -47,7 +47,7 @@ from dataclasses import replace
 
 from kg.relations.combine import absorb_add_ons, combine, within_clause
 from kg.relations.diagnosis import diagnosis
-from kg.relations.reading import ELLIPSIS, Row, find, matches, negation, participants
+from kg.relations.reading import ELLIPSIS, Row, Negations, find, matches, participants
 from kg.relations.rules import (
     ADD_ON_CUES,
     DIAGNOSIS_RULES,
@@ -72,8 +72,9 @@ def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]
     out: list[Statement] = []
     floor = clause.start
     inherit: list[str] | None = None
+    negations = Negations(clause, consumed)  # the cues in order of position: one sweep of the triggers
     for rule, m in sorted(found, key=lambda rm: rm[1].start()):
-        trigger = negation(row, clause, rule, m, consumed)
+        trigger = negations.at(m.start())
         previous = floor
         if rule.tier >= 2 and not re.search(r"\b(?:that|which|who)\s+(?:\w+\s+)?$",
                                             cell.masked[max(0, m.start() - 30):m.start()], re.I):
@@ -111,6 +112,7 @@ def _add_on_statements(row: Row, i: int, clause: Clause, addon_flag: dict[str, b
     cell = row.cell
     out = []
     for pattern in PRIMARY_CUES:
+        negations = Negations(clause, [])  # the cues of one pattern come in order of position
         for m in find(pattern, cell.masked, clause.start, clause.end):
             lefts, lnp = row.left(clause, m.start(), clause.start)
             rights, _ = row.right(clause, m.end())
@@ -121,8 +123,7 @@ def _add_on_statements(row: Row, i: int, clause: Clause, addon_flag: dict[str, b
                 lefts = [row.np_side(lnp) or row.x]
             if not rights:
                 rights = [row.s if lefts != [row.s] else row.x]
-            trigger = next((t for t in clause.triggers if t.end <= m.start() and t.covers(m.start())), None)
-            if trigger is not None:
+            if negations.at(m.start()) is not None:
                 continue  # "not billed in addition": the not-together rule reads it
             for a in lefts:
                 addon = addon_flag.get(a)
@@ -161,8 +162,9 @@ def _explicit_addons(row: Row) -> dict[str, tuple[bool, str, int]]:
         if clause.kind != "main":
             continue
         for pattern in ADD_ON_CUES:
+            negations = Negations(clause, [])  # the cues of one pattern come in order of position
             for m in find(pattern, cell.masked, clause.start, clause.end):
-                if any(t.end <= m.start() and t.covers(m.start()) for t in clause.triggers):
+                if negations.at(m.start()) is not None:
                     continue
                 lefts, _ = row.left(clause, m.start(), clause.start)
                 code = lefts[0] if lefts else row.x

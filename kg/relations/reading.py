@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -276,12 +277,62 @@ def negation(row: Row, clause: Clause, rule: Rule, m: Hit, consumed: list[tuple[
     >>> negation(row, cell.clauses[0], rule, m, []).cue
     'Not'
     """
-    for t in clause.triggers:
-        if any(a <= t.start and t.end <= b for a, b in consumed):
-            continue
-        if t.end <= m.start() and t.covers(m.start()):
-            return t
-    return None
+    return Negations(clause, consumed).at(m.start())
+
+
+class Negations:
+    """:func:`negation` for the cues of one clause, asked in order of position: linear in the clause's triggers
+    and cues together, where asking :func:`negation` of each cue is their product (times the consumed spans).
+
+    The answer at ``position`` is the first trigger (in the clause's order) outside every ``consumed`` span
+    that ends at or before ``position`` and whose scope covers it. As positions only grow, a trigger whose
+    scope has ended is dropped for good, and one is looked at only once it has ended.
+
+    Examples
+    --------
+    >>> from kg.relations.text import read_cell
+    >>> clause = read_cell("Not an alternative to 49505; not separately reportable").clauses[0]
+    >>> n = Negations(clause, [])
+    >>> n.at(0) is None, n.at(7).cue
+    (True, 'Not')
+    """
+
+    def __init__(self, clause: Clause, consumed: list[tuple[int, int]]) -> None:
+        spans = sorted(consumed)
+        starts = [a for a, _ in spans]
+        reach, furthest = [], -1  # reach[i]: the furthest end of spans[: i + 1]
+        for _, b in spans:
+            furthest = max(furthest, b)
+            reach.append(furthest)
+
+        def inside(t) -> bool:  # a consumed span holds the trigger
+            i = bisect.bisect_right(starts, t.start)
+            return i > 0 and reach[i - 1] >= t.end
+
+        live = [(i, t) for i, t in enumerate(clause.triggers) if not inside(t)]
+        self._by_end = sorted(live, key=lambda it: it[1].end)
+        self._next = 0  # the next of _by_end to be taken in
+        self._pending: list[tuple[int, object]] = []  # taken in and not ended, in the clause's order
+        self._last = -1
+
+    def at(self, position: int):
+        """The trigger that negates a cue at ``position`` (``None`` for none); positions must not decrease."""
+        if position < self._last:
+            raise ValueError(f"positions must not decrease ({position} after {self._last})")
+        self._last = position
+        while self._next < len(self._by_end) and self._by_end[self._next][1].end <= position:
+            bisect.insort(self._pending, self._by_end[self._next], key=lambda it: it[0])
+            self._next += 1
+        k = 0
+        while k < len(self._pending):
+            t = self._pending[k][1]
+            if t.scope_end <= position:  # ended: no later position is covered either
+                del self._pending[k]
+                continue
+            if t.scope_start <= position:
+                return t
+            k += 1
+        return None
 
 
 _ELLIPTIC = re.compile(r"(?:,\s*|\s)(?:and|or)\s+(?:(?:it|they)\s+)?(?:(?:is|are|was|were|may|can|should|must|will)\s+(?:also\s+)?|also\s+)$",

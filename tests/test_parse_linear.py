@@ -116,6 +116,8 @@ MEASURED = [
     # and each cue asked every trigger of its clause whether it was negated (37 s at 32 KiB; 5.9 s at 256 KiB)
     (_extract, HEAD + TABLES["relationship"], ["or", "not", "separately", "reportable"]),
     (_extract, HEAD + TABLES["relationship"], ["without", "in addition to", "monitors", "this procedure"]),
+    # and each cue under one negation quoted that negation's whole scope again
+    (_extract, HEAD + TABLES["relationship"], ["included in", "Aetna", "(", "not"]),
 ]
 
 

@@ -73,6 +73,7 @@ def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]
     floor = clause.start
     inherit: list[str] | None = None
     negations = Negations(clause, consumed)  # the cues in order of position: one sweep of the triggers
+    scopes: dict[tuple[int, int], str] = {}
     for rule, m in sorted(found, key=lambda rm: rm[1].start()):
         trigger = negations.at(m.start())
         previous = floor
@@ -97,11 +98,16 @@ def _clause_statements(row: Row, i: int, clause: Clause, rules: tuple[Rule, ...]
         found_pairs = participants(row, clause, rule, m, previous, inherit)
         if rule.orient in ("LR", "RL"):
             inherit = found_pairs.lefts or None
+        scope = ""
+        if trigger is not None:  # one trigger's scope may cover a thousand cues: quoted once
+            key = (trigger.scope_start, trigger.scope_end)
+            scope = scopes.get(key)
+            if scope is None:
+                scope = scopes[key] = cell.quote(*key).strip()
         for s, o, explicit in found_pairs:
             out.append(Statement(
                 s, rule.relation, o, negated=trigger is not None, phrase=phrase, rule=rule.name,
-                cue=trigger.cue if trigger else "",
-                scope=cell.quote(trigger.scope_start, trigger.scope_end).strip() if trigger else "",
+                cue=trigger.cue if trigger else "", scope=scope,
                 modifiers=mods, condition=condition, tier=rule.tier, explicit=explicit, clause=i,
                 position=m.start()))
     return out

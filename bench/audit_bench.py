@@ -4,11 +4,14 @@ Every figure is printed with its wall and CPU time (the CPU of the child process
 wall time is inflated, CPU time much less), next to its target and a baseline measured in the same run:
 
 * ``kg audit`` end to end (``--no-write``, or writing its findings graph on ``--writable COPY``), against
-  the reads it cannot avoid: every internal query it runs, one after the other, with nothing decided
-  (the engine's floor); the rest is Python (mentions joined, labels compared, findings made). It runs
-  twice on a fresh ``$KG_CACHE_DIR``: cold (the first audit after a code set is loaded: nothing cached) and
-  warm (the code sets' facts and the label comparisons from :mod:`kg.audit.cache`, each briefing's findings
-  from :mod:`kg.audit.briefings`: the briefings' digests are read, nothing else); with ``--writable`` and
+  the reads it cannot avoid with nothing kept: every internal query it runs, one after the other, with nothing
+  decided (the engine's floor); the rest is Python (mentions joined, labels compared, findings made). It runs
+  on a fresh ``$KG_CACHE_DIR`` holding what ``kg build`` kept beside the store (each briefing's mentions,
+  :mod:`kg.mentions`, and the code sets' facts, :func:`kg.audit.cache.keep_code_set_facts`): the first audit
+  after the build; then with nothing kept (the cache directory deleted); then warm (the label comparisons
+  too, and each briefing's findings from :mod:`kg.audit.briefings`: the briefings' digests are read, nothing
+  else). With ``--writable`` each of the first two starts from a store without an audit graph, so each writes
+  it whole; with ``--writable`` and
   ``--change FILE``, a third time after one briefing changed: a copy of FILE with one line more, built into
   the copy of the store (``kg build``, timed on its own), its findings alone checked and written;
 * ``kg --help`` and a one-hop ``kg query monitors -p code=77013``, against ``python -c pass`` (the
@@ -67,6 +70,36 @@ def _reads(store_dir: str) -> tuple[float, float]:
     return time.perf_counter() - t, time.process_time() - c
 
 
+def _kept(store_dir: str, cache: str) -> str:
+    """Copy into ``cache`` what ``kg build`` kept beside the store for the audit; say what it was."""
+    import shutil
+    from pathlib import Path
+
+    from kg.store import cache_dir_for
+
+    found = [p for pattern in ("audit-mentions-*.log", "code-set-facts-*.pickle")
+             for p in Path(cache_dir_for(store_dir)).glob(pattern)]
+    for p in found:
+        shutil.copy2(p, cache)
+    names = sorted({p.name.split("-")[0] + "-" + p.name.split("-")[1] for p in found})
+    return "kept: " + (", ".join(names) if names else "nothing: not built by the kg build command")
+
+
+def _drop_audit_graph(store_dir: str | None) -> None:
+    """Remove the audit graph from ``store_dir`` (if given), so the next audit writes it whole."""
+    if store_dir is None:
+        return
+    import pyoxigraph as ox
+
+    from kg.audit import AUDIT_GRAPH
+    from kg.store import finish_writing, open_store
+
+    store = open_store(store_dir)
+    store.remove_graph(ox.NamedNode(AUDIT_GRAPH))
+    finish_writing(store)
+    del store
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", required=True, help="A store with briefings and code sets (opened read-only).")
@@ -94,9 +127,15 @@ def main() -> None:
     else:
         run = KG + ["audit", "--no-write", "--format", "json", "--fail-on", "never", "--store", args.store]
         what = "kg audit --no-write"
-    with tempfile.TemporaryDirectory(prefix="kg-audit-cache-") as cache:
-        _row(f"{what}, cold (nothing cached)", *_child(run, {"KG_CACHE_DIR": cache}), "<= 10 s", floor)
-        _row(f"{what}, warm (code sets' facts, label comparisons, each briefing's findings cached)",
+    with tempfile.TemporaryDirectory(prefix="kg-audit-cache-") as cache, \
+            tempfile.TemporaryDirectory(prefix="kg-audit-none-") as empty:
+        kept = _kept(args.store, cache)
+        _drop_audit_graph(args.writable)
+        _row(f"{what}, the first after kg build ({kept})", *_child(run, {"KG_CACHE_DIR": cache}), "<= 10 s", floor)
+        _drop_audit_graph(args.writable)
+        _row(f"{what}, nothing kept (cache directory deleted)", *_child(run, {"KG_CACHE_DIR": empty}), "<= 10 s",
+             floor)
+        _row(f"{what}, warm (label comparisons and each briefing's findings cached too)",
              *_child(run, {"KG_CACHE_DIR": cache}), "<= 10 s", floor)
         if args.writable and args.change:
             from pathlib import Path

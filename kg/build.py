@@ -65,6 +65,7 @@ from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
 
 if TYPE_CHECKING:
+    from kg.mentions import KeptMentions
     from kg.build_files import FileMemo
 
 __all__ = ["BuildReport", "PARALLEL_MIN_DOCS", "build"]
@@ -74,6 +75,7 @@ _RDF_TYPE = node("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _BRIEFING_CLASS = node(str(KG.Briefing))
 _SHA256 = node(str(KG.sha256))
 _SOURCE_PATH = node(str(KG.sourcePath))
+_CONTENT = node(str(KG.contentSha256))
 _MARKER_PREDICATES = frozenset((_RDF_TYPE.value, _SHA256.value))  # of the graph's own node
 
 
@@ -109,15 +111,16 @@ with the same bytes at the same path fails the same way (parsing reads nothing e
 without being parsed again; only the last build's failures are kept."""
 
 
-def _marker(iri: str, digest: str, source: str) -> list[ox.Quad]:
-    """The quads that say a briefing graph is complete: ``<g> a kg:Briefing ; kg:sha256 "..." ; kg:sourcePath "..."``.
+def _marker(iri: str, digest: str, source: str, content: str) -> list[ox.Quad]:
+    """The quads that say a briefing graph is complete: ``<g> a kg:Briefing ; kg:sha256 "..." ; kg:sourcePath "..." ;
+    kg:contentSha256 "..."`` (the SHA-256 of the rest of the graph's N-Quads, which :mod:`kg.mentions` keys the graph's mentions by).
 
     They are written only after the rest of the graph, so a graph without
     them is a document whose write was cut short.
     """
     g = node(iri)
     return [ox.Quad(g, _RDF_TYPE, _BRIEFING_CLASS, g), ox.Quad(g, _SHA256, ox.Literal(digest), g),
-            ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g)]
+            ox.Quad(g, _SOURCE_PATH, ox.Literal(source), g), ox.Quad(g, _CONTENT, ox.Literal(content), g)]
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,13 @@ class _Prepared:
     rows: tuple[int, int, int] = (0, 0, 0)
     unread: tuple[Unread, ...] = ()
     malformed: tuple[MalformedRow, ...] = ()
+    content: str = ""  # the graph's content digest (kg.mentions)
+    mentions: bytes = b""  # what the audit reads of the graph (kg.mentions.pack), when asked for
 
 
-def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
-    """Parse one document into N-Quads; runs in worker processes.
+def _prepare(item: tuple[str, bytes], addons=None, mentions: bool = False) -> _Prepared:
+    """Parse one document into N-Quads, and with ``mentions`` read what the audit reads of it; runs in worker
+    processes.
 
     N-Quads text crosses the process boundary far faster than pickled
     pyoxigraph terms, and the store's bulk loader reads it natively.
@@ -145,22 +151,30 @@ def _prepare(item: tuple[str, bytes], addons=None) -> _Prepared:
     except BriefingParseError as err:
         return _Prepared(path, error=err)
     g, triples = briefing_triples(b, addons)
-    # each triple once (a code in two rows is described twice), so the count is the graph's quads (kg.stats)
-    triples = [t for t in dict.fromkeys(triples) if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
-    return _Prepared(path, nquads(g, triples), len(triples), rows=tuple(b.row_counts), unread=b.unread_rows,
-                     malformed=b.malformed)
+    triples = list(dict.fromkeys(triples))  # each triple once (a code in two rows is described twice)
+    kept = b""
+    if mentions:
+        from kg.mentions import graph_mentions, pack
+
+        kept = pack(graph_mentions(g, triples))
+    # so the count is the graph's quads (kg.stats); the marker comes last (kg.build._marker)
+    triples = [t for t in triples if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
+    text = nquads(g, triples)
+    return _Prepared(path, text, len(triples), rows=tuple(b.row_counts), unread=b.unread_rows,
+                     malformed=b.malformed, content=hashlib.sha256(text).hexdigest(), mentions=kept)
 
 
 _WORKER_ADDONS = None  # in a worker process: the build's add-on codes, set once by the pool's initializer
+_WORKER_MENTIONS = False  # in a worker process: whether the build keeps the audit's mentions
 
 
-def _init_worker(addons) -> None:
-    global _WORKER_ADDONS
-    _WORKER_ADDONS = addons
+def _init_worker(addons, mentions: bool = False) -> None:
+    global _WORKER_ADDONS, _WORKER_MENTIONS
+    _WORKER_ADDONS, _WORKER_MENTIONS = addons, mentions
 
 
 def _prepare_chunk(items: list[tuple[str, bytes]]) -> list[_Prepared]:
-    return [_prepare(item, _WORKER_ADDONS) for item in items]
+    return [_prepare(item, _WORKER_ADDONS, _WORKER_MENTIONS) for item in items]
 
 
 PARALLEL_MIN_DOCS = 200
@@ -170,11 +184,12 @@ _TASK_DOCS = 32
 """Documents per worker task."""
 
 
-def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None) -> Iterator[_Prepared]:
+def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None, mentions: bool = False
+              ) -> Iterator[_Prepared]:
     """:func:`_prepare` each document, in order; in a pool of ``workers`` processes
     when there is more than one, with a bounded number of tasks in flight."""
     if workers <= 1:
-        yield from (_prepare(item, addons) for item in todo)
+        yield from (_prepare(item, addons, mentions) for item in todo)
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -182,7 +197,7 @@ def _prepared(todo: list[tuple[str, bytes]], workers: int, addons=None) -> Itera
     # another thread writes (kg.pipeline) is safe: what they inherit mid-use, they don't use.
     tasks = (todo[i:i + _TASK_DOCS] for i in range(0, len(todo), _TASK_DOCS))
     # the add-on codes go to each worker once, not with every task
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(addons,)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(addons, mentions)) as pool:
         inflight = deque(pool.submit(_prepare_chunk, t) for t in itertools.islice(tasks, 4 * workers))
         try:
             while inflight:
@@ -202,9 +217,9 @@ def _note_path(store: ox.Store, g: ox.NamedNode, with_path: set[str]) -> None:
 
 
 def _prepared_or_failed(todo: list[tuple[str, bytes]], failed: dict[int, _Prepared], workers: int,
-                        addons=None) -> Iterator[_Prepared]:
+                        addons=None, mentions: bool = False) -> Iterator[_Prepared]:
     """:func:`_prepared` of ``todo``, in order, taking the documents known to fail (``failed``, by index) as they failed."""
-    rest = _prepared([item for i, item in enumerate(todo) if i not in failed], workers, addons)
+    rest = _prepared([item for i, item in enumerate(todo) if i not in failed], workers, addons, mentions)
     try:
         for i in range(len(todo)):
             yield failed[i] if i in failed else next(rest)
@@ -223,6 +238,7 @@ def build(
     addons: AddOnKnowledge | None = None,
     keep_missing: bool = False,
     files: FileMemo | None = None,
+    kept: KeptMentions | None = None,
 ) -> BuildReport:
     """Build briefings (files or folders) into ``store``.
 
@@ -255,6 +271,9 @@ def build(
         are removed (:attr:`BuildReport.removed`).
     files : kg.build_files.FileMemo, optional
         What the last build found in each file: a file it vouches for is not read, nor looked up.
+    kept : kg.mentions.KeptMentions, optional
+        Receives what the audit reads of each graph written (:meth:`~kg.mentions.KeptMentions.add`; the caller
+        saves it), so that ``kg audit`` need not query the store for it.
 
     Returns
     -------
@@ -367,7 +386,7 @@ def build(
     markers: list[ox.Quad] = []
     pending_quads = 0
     try:
-        bar = _progress(_prepared_or_failed(todo, failed, workers, addons), len(todo), progress)
+        bar = _progress(_prepared_or_failed(todo, failed, workers, addons, kept is not None), len(todo), progress)
         for doc in bar:
             if doc.error is not None:
                 report.errors.append(doc.error)
@@ -386,8 +405,10 @@ def build(
                 report.rows_reported_by[MALFORMED] = report.rows_reported_by.get(MALFORMED, 0) + len(doc.malformed)
             name = unicodedata.normalize("NFC", Path(doc.path).name)
             iri = iris[name]
-            marker = _marker(iri, digests[doc.path], sources[doc.path])
+            marker = _marker(iri, digests[doc.path], sources[doc.path], doc.content)
             quads[iri] = doc.quads + len(marker)
+            if kept is not None:
+                kept.add(doc.content, doc.mentions)
             if iri in known:  # (it was, before this build)
                 # Drop the old graph, then write the new one with its marker in one
                 # transaction; a crash in between leaves the document absent, and the

@@ -30,6 +30,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -40,6 +41,9 @@ from kg.build_files import FileMemo
 from kg.stats import counted, record_graphs
 from kg.store import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, briefing_iri, code_iri
+
+if TYPE_CHECKING:
+    from kg.mentions import KeptMentions
 
 __all__ = ["ADD_ON_SOURCES", "SITE_LINKS", "build_all", "link_sites", "load_codesets"]
 
@@ -172,6 +176,7 @@ def build_all(
     include_deleted: bool = False,
     keep_missing: bool = False,
     files: FileMemo | None = None,
+    kept: KeptMentions | None = None,
 ) -> tuple[BuildReport, list[LoadReport]]:
     """Build briefings and load code sets into ``store`` concurrently, then link them.
 
@@ -194,6 +199,8 @@ def build_all(
         Passed to :func:`kg.build.build`: what the last build found in each file. Only a memo the store vouches
         for (``files.trusted``) lets the site links be updated from the changed briefings alone; without one,
         every site is relinked (0.4 s at 10,000 briefings), so a build killed before its links is repaired.
+    kept : kg.mentions.KeptMentions, optional
+        Passed to :func:`kg.build.build`: receives what the audit reads of each graph written.
 
     Returns
     -------
@@ -235,7 +242,7 @@ def build_all(
     if thread is not None:
         thread.start()
     try:
-        built = build(store, paths, progress=progress, keep_missing=keep_missing, files=files)
+        built = build(store, paths, progress=progress, keep_missing=keep_missing, files=files, kept=kept)
     finally:
         if thread is not None:
             thread.join()

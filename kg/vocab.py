@@ -115,6 +115,7 @@ class KG(metaclass=_ClosedNamespace):
     sourcePath: str
     listKey: str
     sha256: str
+    contentSha256: str
     summary: str
     overview: str
     clinicalContext: str

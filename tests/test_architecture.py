@@ -22,6 +22,7 @@ LAYERS = [
     ("to_rdf", ["kg.to_rdf", "kg.codesets", "kg.icd_notes"]),
     # 3: the store and what a build reads from it
     ("store", ["kg.knowledge", "kg.store", "kg.cache", "kg.build", "kg.build_report", "kg.build_files", "kg.build_failures",
+               "kg.mentions",
                "kg.pipeline", "kg.export", "kg.shapes", "kg.interop",
                "kg.fhir", "kg.parquet"]),
     # 4: one query target, embedded or remote

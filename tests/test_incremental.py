@@ -94,7 +94,8 @@ def test_failures_carried_to_the_next_process_are_reported_alike_and_not_parsed(
         first = build(store, [folder], progress=False)
     _build._FAILED.clear()  # as a new process starts
     parsed = []
-    monkeypatch.setattr(_build, "_prepare", lambda item, addons=None: parsed.append(item[0]) or _prepare(item, addons))
+    monkeypatch.setattr(_build, "_prepare", lambda item, addons=None, mentions=False:
+                        parsed.append(item[0]) or _prepare(item, addons, mentions))
     with remembered_failures(cache):
         again = build(store, [folder], progress=False)
     assert [str(e) for e in again.errors] == [str(e) for e in first.errors] and len(first.errors) == 1

@@ -77,8 +77,9 @@ def test_changed_document_replaces_only_its_graph(tmp_path, corpus):
     k74 = ox.NamedNode("http://purl.bioontology.org/ontology/ICD10CM/K74.60")
     assert not list(store.quads_for_pattern(k75, None, None, g))
     assert list(store.quads_for_pattern(k74, None, None, g))
-    # the build adds to what the briefing says the path it was read from (kg:sourcePath)
-    assert _graph_size(store, GRAPH_77013) == len(briefing_quads(parse_file(path))) + 1
+    # the build adds to what the briefing says the path it was read from (kg:sourcePath) and the digest of the rest
+    # (kg:contentSha256)
+    assert _graph_size(store, GRAPH_77013) == len(briefing_quads(parse_file(path))) + 2
 
 
 def test_bad_document_fails_alone_and_keeps_its_old_graph(tmp_path, corpus):
@@ -176,8 +177,8 @@ def test_crash_mid_build_leaves_whole_documents_only(tmp_path, corpus, batch, me
     for i in range(80):
         for src in sources:
             shutil.copy(src, big / f"{src.stem}-{i:03d}.txt")
-    # what each briefing says, and the path the build read it from (kg:sourcePath)
-    expected = {briefing_iri(p.name): len(briefing_quads(parse_file(p))) + 1 for p in big.glob("*.txt")}
+    # what each briefing says, the path the build read it from (kg:sourcePath) and its digest (kg:contentSha256)
+    expected = {briefing_iri(p.name): len(briefing_quads(parse_file(p))) + 2 for p in big.glob("*.txt")}
     store_dir = tmp_path / "s"
     proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), str(big), str(batch), method],
                             stdout=subprocess.PIPE, text=True)

@@ -5,9 +5,10 @@ at one briefing's mentions; the NCCI edits read are those among its own codes). 
 graph from its bytes and replaces it only when they change (their SHA-256 is in the graph's marker,
 ``<g> kg:sha256``). So an audit reads the briefings' digests (a few tenths of a second at 10,000 briefings,
 where reading every mention takes ten seconds of CPU) and checks again only the briefings whose digest the kept
-findings do not have: it reads their mentions alone, with the four queries of :func:`kg.audit.read.mentions`
-each ``GRAPH ?doc`` group bound to those graphs, and the code sets' facts only then. When more than a fifth
-changed, every briefing is read and checked, as without a cache.
+findings do not have. Their mentions come from what ``kg build`` kept of each graph (:mod:`kg.mentions`, under
+the graph's content digest); a graph kept nowhere is read from the store, with the four queries of
+:func:`kg.audit.read.mentions` each ``GRAPH ?doc`` group bound to those graphs (every briefing graph, when more
+than a fifth are to be read), and kept for the next audit.
 
 The file's name is a SHA-256 over the source of kg (the code that builds a briefing's graph, reads it and checks
 it), the version of rapidfuzz, the NCCI context, and the code-set releases (:func:`kg.audit.cache.facts_key`), so
@@ -102,17 +103,56 @@ def _check(store, found: list[_Mention], facts, context: str, cache_dir, whole: 
     return out
 
 
-def _read_and_check(store, context: str, cache_dir, docs: list[str] | None) -> tuple[list, list[_Mention]]:
-    """The findings and mentions of briefing graphs ``docs`` (every briefing, for None)."""
+def _read_and_check(store, context: str, cache_dir, docs: list[str] | None,
+                    contents: dict[str, str | None] | None = None) -> tuple[list, list[_Mention]]:
+    """The findings and mentions of briefing graphs ``docs`` (every briefing, for None); ``contents``, if given, is
+    every briefing graph's content digest (None for a graph without one), under which the mentions may be kept."""
     from kg.audit.cache import cached_code_set_facts
 
     # What the code sets say is read in another thread (from the cache when their releases have not changed)
     # while this one reads the mentions. Only the NCCI edits wait for the briefings' codes.
     with ThreadPoolExecutor(max_workers=1) as pool:
         facts = pool.submit(cached_code_set_facts, store, cache_dir)
-        found = _read_all(store) if docs is None else _read_some(store, docs)
+        if contents is None or cache_dir is None:
+            found = _read_all(store) if docs is None else _read_some(store, docs)
+        else:
+            found = _kept_or_read(store, cache_dir, docs, contents)
         facts, _ = facts.result()
     return _check(store, found, facts, context, cache_dir, docs is None), found
+
+
+def _kept_or_read(store, cache_dir, docs: list[str] | None, contents: dict[str, str | None]) -> list[_Mention]:
+    """The mentions of briefing graphs ``docs`` (every one, for None): those :mod:`kg.mentions` holds under the
+    graph's content digest, the others read from the store (and kept there for the next audit)."""
+    from kg.mentions import KeptMentions, pack, unpack
+
+    log = KeptMentions(cache_dir)
+    records = log.read()
+    wanted = sorted(contents) if docs is None else docs
+    lists: dict[str, list[_Mention]] = {}  # graph -> its mentions
+    missing = []
+    for doc in wanted:
+        blob = records.get(contents.get(doc) or "")
+        if blob is None:
+            missing.append(doc)
+        else:
+            lists[doc] = unpack(blob)
+    if missing:
+        read = _read_all(store) if len(missing) > _PARTIAL * len(contents) else _read_some(store, missing)
+        new: dict[str, list[_Mention]] = {}
+        for m in read:
+            new.setdefault(m.document, []).append(m)
+        for doc in missing:
+            lists[doc] = new.get(doc, [])
+            if contents.get(doc) and doc in new:
+                log.add(contents[doc], pack(new[doc]))
+    live = {c for c in contents.values() if c}
+    if not log.good or len(records.keys() - live) > len(live):  # damaged, or mostly graphs no longer in the store
+        log.compact({c: b for c, b in {**records, **log.added}.items() if c in live})
+    else:
+        log.save()
+    # each graph's mentions are in _mentions' order, which is by file first: so all of them are, file by file
+    return [m for ms in sorted((ms for ms in lists.values() if ms), key=lambda ms: ms[0].file) for m in ms]
 
 
 def audit_briefings(store, cache_dir: str | os.PathLike | None, context: str = "practitioner") -> tuple[list, int]:
@@ -134,7 +174,9 @@ def audit_briefings(store, cache_dir: str | os.PathLike | None, context: str = "
     if key is None:
         out, found = _read_and_check(store, context, cache_dir, None)
         return out, len({m.document for m in found})
-    stamps = {r["doc"]: r["sha"] for r in _run(embedded, "audit-briefings")}
+    rows = _run(embedded, "audit-briefings")
+    stamps = {r["doc"]: r["sha"] for r in rows}
+    contents = {r["doc"]: r["content"] for r in rows}
     path = Path(cache_dir) / f"audit-briefings-{key[:24]}.pickle"
     kept = read_cache(path)  # none yet, or damaged: every briefing is read
     kept = kept if isinstance(kept, dict) else {}
@@ -143,7 +185,7 @@ def audit_briefings(store, cache_dir: str | os.PathLike | None, context: str = "
     files: dict[str, str] = {}  # briefing graph -> its file: the findings come briefing by briefing, in file order
     findings: dict[str, list] = {}
     if whole or changed:
-        out, found = _read_and_check(embedded, context, cache_dir, None if whole else changed)
+        out, found = _read_and_check(embedded, context, cache_dir, None if whole else changed, contents)
         files = {m.document: m.file for m in found}
         document = {m.file: m.document for m in found}
         for f in out:

@@ -29,6 +29,17 @@ def _echo_load(report) -> None:
     click.echo(f"{report.name} {report.release} ({report.source_file}): {outcome}")
 
 
+def _keep_facts(store, store_dir: Path, loaded) -> None:
+    """What the code sets say, read for the audit as soon as they are loaded (:func:`kg.audit.cache.keep_code_set_facts`)."""
+    from kg.audit.cache import keep_code_set_facts
+    from kg.store import cache_dir_for
+
+    seconds = keep_code_set_facts(store, cache_dir_for(store_dir), loaded)
+    if seconds is not None:
+        click.echo(f"kg: note: read what the code sets say for the audit in {seconds:.1f}s (kept beside the store)",
+                   err=True)
+
+
 def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]:
     CODESETS = _codesets()
     out: dict[str, Path | None] = {}
@@ -74,6 +85,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     \b
     kg build briefings/ --codeset icd10cm --codeset ncci-ptp=ncci_ptp_practitioner_2024q3.csv.gz
     """
+    from kg.mentions import KeptMentions
     from kg.build_failures import remembered_failures
     from kg.build_files import FileMemo
     from kg.examples import examples_dir
@@ -86,13 +98,16 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     if not paths:
         raise click.UsageError("give briefing files or folders, or --examples")
     files = FileMemo.load(cache_dir_for(store_dir), store_dir)  # before the store is opened, which changes its files
+    kept = KeptMentions(cache_dir_for(store_dir))  # what the audit reads of each graph written (kg.mentions)
     store = open_store(store_dir)
     try:
         with remembered_failures(cache_dir_for(store_dir)):  # the documents that failed last time are not parsed again
             report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing,
-                                       files=files)
+                                       files=files, kept=kept)
+        _keep_facts(store, store_dir, loaded)
     finally:
         finish_writing(store)  # the statistics are up to date (kg.stats); flushed for the readers that follow
+        kept.save()  # of the graphs written, even by a build cut short
     total = kept_total(store)
     del store  # closed: the memo keeps the stamp of the store as this build leaves it
     files.save(store_dir)
@@ -173,13 +188,16 @@ def codesets_load(ncci_include_deleted: bool, drop_old: bool, progress: bool | N
         raise click.UsageError("nothing to load: give a code-set file, or drop --no-icd10cm")
     store = open_store(store_dir)
     try:
+        loaded = []
         for report in load_codesets(store, sources, progress=progress, include_deleted=ncci_include_deleted):
             _echo_load(report)
+            loaded.append(report)
             if drop_old:
                 from kg.codesets.catalog import keep_only
 
                 for graph in keep_only(store, report.name, report.graph):
                     click.echo(f"{report.name}: dropped {graph.rsplit('/', 2)[-2]}")
+        _keep_facts(store, store_dir, loaded)
     finally:
         finish_writing(store)
 

@@ -11,7 +11,7 @@ import pytest
 
 from kg.audit import AUDIT_GRAPH, audit, findings_quads, write_findings
 from kg.audit.briefings import audit_briefings
-from kg.audit.graph import findings_digest
+from kg.audit.graph import _BULK, findings_digest
 from kg.build import build
 from kg.examples import examples_dir
 from kg.query import run
@@ -119,3 +119,17 @@ def test_the_listing_after_a_written_difference_is_the_listing_of_a_fresh_write(
     assert run(store, "audit-findings").rows == run(fresh, "audit-findings").rows
     page = run(store, "audit-findings", limit=4, offset=3)
     assert page.rows == run(fresh, "audit-findings").rows[3:7] and page.total == len({q.subject for q in _graph(store)}) - 1
+
+
+@pytest.mark.parametrize("copies", [1, 400])
+def test_the_first_write_is_the_graph_a_write_of_terms_gives(findings, tmp_path, copies):
+    """Into a store with no audit graph the findings go as N-Quads (bulk-loaded when many): the same quads, hostile
+    text included."""
+    hostile = 'say "hi"\\ \n\r\t back\\slash \u00e9\u4e2d\U0001f600 <iri> _:b .'
+    more = [replace(f, message=f.message + hostile, line=f.line + 1000 * i, briefing=hostile if i % 2 else f.briefing)
+            for i in range(copies) for f in findings]
+    store = open_store(tmp_path / "store")
+    held = write_findings(store, more, tmp_path / "cache")
+    assert _graph(store) == _fresh(more) and held == len(_fresh(more))
+    assert (held >= _BULK) == (copies > 1)  # the bulk loader's path, and the transaction's
+    assert write_findings(store, more, tmp_path / "cache") == held  # the digest is there: nothing rewritten

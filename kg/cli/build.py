@@ -31,6 +31,8 @@ def _echo_load(report) -> None:
 
 def _keep_facts(store, store_dir: Path, loaded) -> None:
     """What the code sets say, read for the audit as soon as they are loaded (:func:`kg.audit.cache.keep_code_set_facts`)."""
+    if all(r.skipped for r in loaded):  # nothing loaded: kg.audit (rapidfuzz, 50 ms) is not even imported
+        return
     from kg.audit.cache import keep_code_set_facts
     from kg.store import cache_dir_for
 

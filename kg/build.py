@@ -59,7 +59,7 @@ from kg.parse import MalformedRow, Unread, parse_bytes
 from kg.parse.warnings import MALFORMED, malformed_warnings, unread_warnings
 from kg.queries import internal_query
 from kg.relations import AddOnKnowledge
-from kg.stats import counted, record_graphs
+from kg.stats import briefing_rows, counted, record_graphs
 from kg.store import Paths, ontology_dir, read_briefing, scan, source_path
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
@@ -136,6 +136,7 @@ class _Prepared:
     malformed: tuple[MalformedRow, ...] = ()
     content: str = ""  # the graph's content digest (kg.mentions)
     mentions: bytes = b""  # what the audit reads of the graph (kg.mentions.pack), when asked for
+    described: tuple = ()  # what the kept statistics hold of the graph (kg.stats.briefing_rows)
 
 
 def _prepare(item: tuple[str, bytes], addons=None, mentions: bool = False) -> _Prepared:
@@ -157,11 +158,13 @@ def _prepare(item: tuple[str, bytes], addons=None, mentions: bool = False) -> _P
         from kg.mentions import graph_mentions, pack
 
         kept = pack(graph_mentions(g, triples))
+    described = briefing_rows(g, triples)  # as the marker will make it: a whole kg:Briefing
     # so the count is the graph's quads (kg.stats); the marker comes last (kg.build._marker)
     triples = [t for t in triples if not (t[0] == g and t[1] in _MARKER_PREDICATES)]
     text = nquads(g, triples)
     return _Prepared(path, text, len(triples), rows=tuple(b.row_counts), unread=b.unread_rows,
-                     malformed=b.malformed, content=hashlib.sha256(text).hexdigest(), mentions=kept)
+                     malformed=b.malformed, content=hashlib.sha256(text).hexdigest(), mentions=kept,
+                     described=described)
 
 
 _WORKER_ADDONS = None  # in a worker process: the build's add-on codes, set once by the pool's initializer
@@ -325,6 +328,7 @@ def build(
     # For kg.stats: the quads of each graph written, as counted here, and what each changed graph held before
     # (while that stays small, so the union's counts are updated rather than recounted); None once too big.
     quads: dict[str, int] = {}
+    described: dict[str, tuple] = {}  # what kg.stats keeps of each graph written, read by the workers
     before: dict[str, list[ox.Triple]] | None = {}
     moved: list[str] = []
     for path in found.files:
@@ -407,6 +411,7 @@ def build(
             iri = iris[name]
             marker = _marker(iri, digests[doc.path], sources[doc.path], doc.content)
             quads[iri] = doc.quads + len(marker)
+            described[iri] = doc.described
             if kept is not None:
                 kept.add(doc.content, doc.mentions)
             if iri in known:  # (it was, before this build)
@@ -450,7 +455,7 @@ def build(
     if ontology_written:
         graphs.append(str(ONTOLOGY))
         before = None  # its old triples are gone: the union is recounted
-    record_graphs(store, graphs, quads=quads, before=before)
+    record_graphs(store, graphs, quads=quads, before=before, described=described)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +38,7 @@ from kg.codesets import LoadReport, current_graph, load, map_site_text
 from kg.codesets.terms import K, RDF_TYPE, RDFS_LABEL
 from kg.build import BuildReport, build
 from kg.build_files import FileMemo
-from kg.stats import counted, record_graphs
+from kg.stats import counted, deferred, record_graphs
 from kg.store import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, briefing_iri, code_iri
 
@@ -177,6 +177,7 @@ def build_all(
     keep_missing: bool = False,
     files: FileMemo | None = None,
     kept: KeptMentions | None = None,
+    loaded_then: Callable[[list[LoadReport]], object] | None = None,
 ) -> tuple[BuildReport, list[LoadReport]]:
     """Build briefings and load code sets into ``store`` concurrently, then link them.
 
@@ -201,6 +202,10 @@ def build_all(
         every site is relinked (0.4 s at 10,000 briefings), so a build killed before its links is repaired.
     kept : kg.mentions.KeptMentions, optional
         Passed to :func:`kg.build.build`: receives what the audit reads of each graph written.
+    loaded_then : callable, optional
+        Called with the code sets' load reports once they are all in and none failed, while the briefings may still
+        be building (what ``kg build`` reads of the code sets for the audit, :func:`kg.audit.cache.keep_code_set_facts`,
+        overlaps them so); not called when no code set was given.
 
     Returns
     -------
@@ -220,6 +225,17 @@ def build_all(
     >>> built.added, loaded
     (['77013.txt'], [])
     """
+    # every writer of this build (the briefings, each code set, the site links) records what it wrote in the
+    # statistics (kg.stats) once, together, when the last is done
+    with deferred(store):
+        return _build_all(store, paths, codesets, progress=progress, include_deleted=include_deleted,
+                          keep_missing=keep_missing, files=files, kept=kept, loaded_then=loaded_then)
+
+
+def _build_all(store: ox.Store, paths: Paths, codesets: Mapping[str, str | os.PathLike | None] | None, *,
+               progress: bool | None, include_deleted: bool, keep_missing: bool, files: FileMemo | None,
+               kept: KeptMentions | None, loaded_then: Callable[[list[LoadReport]], object] | None
+               ) -> tuple[BuildReport, list[LoadReport]]:
     outcome: dict[str, object] = {"loaded": []}
     codesets = dict(codesets or {})
     # The add-on lists come first: how "reported in addition to" reads depends on them (kg.knowledge).
@@ -234,11 +250,15 @@ def build_all(
     def codeset_side() -> None:
         try:
             # one code set at a time: the briefings already keep a core busy, and memory stays bounded
-            outcome["loaded"] = load(store, codesets, progress=progress, include_deleted=include_deleted, threads=1)
+            if codesets:
+                outcome["loaded"] = load(store, codesets, progress=progress, include_deleted=include_deleted, threads=1)
+            if loaded_then is not None and "error" not in outcome:
+                loaded_then(early + outcome["loaded"])  # type: ignore[operator]
         except BaseException as err:  # raised below, once the briefings are built
             outcome.setdefault("error", err)
 
-    thread = threading.Thread(target=codeset_side, name="kg-codesets", daemon=True) if codesets else None
+    wanted = codesets or (first and loaded_then is not None)
+    thread = threading.Thread(target=codeset_side, name="kg-codesets", daemon=True) if wanted else None
     if thread is not None:
         thread.start()
     try:

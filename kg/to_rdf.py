@@ -119,12 +119,17 @@ class Lit(tuple):
     --------
     >>> Lit("51", _INTEGER), Lit("Liver cell carcinoma")
     (('51', 'http://www.w3.org/2001/XMLSchema#integer'), ('Liver cell carcinoma', None))
+    >>> import pickle; pickle.loads(pickle.dumps(Lit("51", _INTEGER))) == Lit("51", _INTEGER)
+    True
     """
 
     __slots__ = ()
 
     def __new__(cls, text: str, datatype: str | None = None):
         return tuple.__new__(cls, (text, datatype))
+
+    def __getnewargs__(self):  # pickled (a build worker's result), it is made again from its text and datatype
+        return tuple(self)
 
 
 Term = str | Lit

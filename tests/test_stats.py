@@ -97,6 +97,43 @@ def test_stats_equal_a_recount_through_build_rebuild_removal_and_load(tmp_path, 
     _assert_kept_equals_recount(store)
 
 
+def test_what_the_build_workers_read_of_each_briefing_is_what_describing_the_store_afresh_writes(tmp_path, dev_corpus,
+                                                                                                   shared_data, monkeypatch):
+    """The catalog and needs-review rows that kg.build hands kg.stats from its worker processes
+    (kg.stats.briefing_rows, pickled across) are the rows the queries read once the graphs are in the store;
+    so is what build_all records once for the briefings, a code set and the site links together."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from corpus import generate, load_sources
+
+    folder = tmp_path / "mixed"
+    shutil.copytree(dev_corpus, folder, ignore=shutil.ignore_patterns("*.json", "*.md"))
+    for path in examples_dir().glob("*.txt"):
+        shutil.copy(path, folder / f"example-{path.name}")
+    # the generated variations: vague rows, negations, odd layouts, malformed rows and documents
+    generate(folder / "generated", 120, seed=11, sources=load_sources(shared_data))
+    store = open_store(tmp_path / "store")
+    report = build(store, [folder], progress=False, workers=2)
+    assert len(report.added) > 140 and len(run(store, "needs-review").rows) > 100
+    _assert_kept_equals_recount(store)
+    _assert_described_as_if_recounted(store)
+
+    import kg.stats
+    from kg.pipeline import build_all
+
+    records, record = [], kg.stats._record
+    monkeypatch.setattr(kg.stats, "_record", lambda store, graphs, *rest: (records.append(graphs),
+                                                                           record(store, graphs, *rest)))
+    other = open_store(tmp_path / "store-2")
+    loaded = []
+    build_all(other, [folder], {"pos": shared_data / "place_of_service_codes_cms.csv",
+                                "nucc": shared_data / "nucc_taxonomy_251.csv"}, progress=False,
+              loaded_then=loaded.extend)
+    assert sorted(r.name for r in loaded) == ["nucc", "pos"]
+    assert len(records) == 1, "the briefings, both code sets and the site links are described in one pass"
+    _assert_kept_equals_recount(other)
+    _assert_described_as_if_recounted(other)
+
+
 def test_a_small_rebuild_updates_the_union_counts_from_its_own_triples(tmp_path, briefings, monkeypatch):
     """Changed, dropped, new and removed codes and edges: the counts are updated, never recounted, and equal a recount."""
     import kg.stats

@@ -29,14 +29,18 @@ def _echo_load(report) -> None:
     click.echo(f"{report.name} {report.release} ({report.source_file}): {outcome}")
 
 
-def _keep_facts(store, store_dir: Path, loaded) -> None:
-    """What the code sets say, read for the audit as soon as they are loaded (:func:`kg.audit.cache.keep_code_set_facts`)."""
+def _keep_facts(store, store_dir: Path, loaded) -> float | None:
+    """What the code sets say, read for the audit as soon as they are loaded (:func:`kg.audit.cache.keep_code_set_facts`):
+    the seconds it took, or None if nothing was read."""
     if all(r.skipped for r in loaded):  # nothing loaded: kg.audit (rapidfuzz, 50 ms) is not even imported
-        return
+        return None
     from kg.audit.cache import keep_code_set_facts
     from kg.store import cache_dir_for
 
-    seconds = keep_code_set_facts(store, cache_dir_for(store_dir), loaded)
+    return keep_code_set_facts(store, cache_dir_for(store_dir), loaded)
+
+
+def _facts_note(seconds: float | None) -> None:
     if seconds is not None:
         click.echo(f"kg: note: read what the code sets say for the audit in {seconds:.1f}s (kept beside the store)",
                    err=True)
@@ -102,11 +106,14 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     files = FileMemo.load(cache_dir_for(store_dir), store_dir)  # before the store is opened, which changes its files
     kept = KeptMentions(cache_dir_for(store_dir))  # what the audit reads of each graph written (kg.mentions)
     store = open_store(store_dir)
+    facts: list[float | None] = []
     try:
         with remembered_failures(cache_dir_for(store_dir)):  # the documents that failed last time are not parsed again
+            # what the code sets say is read for the audit as soon as they are in, while the briefings build
             report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing,
-                                       files=files, kept=kept)
-        _keep_facts(store, store_dir, loaded)
+                                       files=files, kept=kept,
+                                       loaded_then=lambda loads: facts.append(_keep_facts(store, store_dir, loads)))
+        _facts_note(facts[0] if facts else None)
     finally:
         finish_writing(store)  # the statistics are up to date (kg.stats); flushed for the readers that follow
         kept.save()  # of the graphs written, even by a build cut short
@@ -199,7 +206,7 @@ def codesets_load(ncci_include_deleted: bool, drop_old: bool, progress: bool | N
 
                 for graph in keep_only(store, report.name, report.graph):
                     click.echo(f"{report.name}: dropped {graph.rsplit('/', 2)[-2]}")
-        _keep_facts(store, store_dir, loaded)
+        _facts_note(_keep_facts(store, store_dir, loaded))
     finally:
         finish_writing(store)
 

@@ -144,6 +144,8 @@ def load(store, sources: Mapping[str, str | os.PathLike | None], *, progress: bo
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from kg.stats import deferred
+
     unknown = sorted(set(sources) - set(CODESETS))
     if unknown:
         raise CodeSetError(f"unknown code set {unknown[0]!r}; choose from {', '.join(CODESETS)}")
@@ -158,7 +160,8 @@ def load(store, sources: Mapping[str, str | os.PathLike | None], *, progress: bo
         return cs.load(store, sources[name], progress=progress, **extra)
 
     threads = threads or max(2, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max(1, min(threads, len(names) or 1))) as pool:
+    # the statistics of every release loaded here are recorded once, when the last is in (kg.stats.deferred)
+    with deferred(store), ThreadPoolExecutor(max(1, min(threads, len(names) or 1))) as pool:
         # the heaviest first, so that the light ones fill in around them
         futures = {name: pool.submit(one, name) for name in sorted(names, key=lambda n: -CODESETS[n].weight)}
     errors = [futures[name].exception() for name in names if futures[name].exception() is not None]

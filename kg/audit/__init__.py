@@ -53,6 +53,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
+from kg.audit.labels import ahead as labels_ahead
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
 from kg.audit.read import _Mention, mentions
 from kg.cms import (
@@ -232,7 +233,7 @@ def check(mentions_: list[_Mention], facts: Official, known: dict | None = None,
     """
     out: list[Finding] = []
     seen: set[tuple] = set()
-    memo = _Memo(known or {}, {} if made is None else made)
+    memo = _Memo(known or {}, labels_ahead(mentions_, facts, known or {}, {} if made is None else made))
     # a pair the same briefing also calls included, mutually exclusive or alternatives agrees with an NCCI edit
     apart = {(m.document, frozenset(m.ends)) for m in mentions_ if m.relation in _NOT_TOGETHER}
     for m in mentions_:

@@ -70,7 +70,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import pyoxigraph as ox
 
 from kg.queries import internal_query, internal_query_filled, registry_lists
-from kg.stats.rows import _forget_rows, _orphans, _per_graph, _review_rows, _term, briefing_rows
+from kg.stats.rows import _catalog_rows, _forget_rows, _orphans, _per_graph, _review_rows, briefing_rows
 from kg.stats.terms import (_BULK, _CLASS, _CLASS_PART, _DATASET, _ENTITIES, _INTEGER, _LABEL, _PROP_PART,
                             _PROPERTY, _RDF_TYPE, _RELEASE, _SHA, _SOURCE_FILE, _SUBSET, _THREADED, _TITLE,
                             _TRIPLES, _V, _VERSION, _IDENTIFIER, FORMAT, REVIEW, VOID_GRAPH)
@@ -440,10 +440,7 @@ def _record(store: ox.Store, graphs: set[str], quads: Mapping[str, int], before:
                            for s in _per_graph(store, "graph-quads", [g for g in todo if g not in quads])],
         "parts": lambda: [(s["g"].value, s["kind"].value, s["item"].value, int(s["n"].value))
                           for s in _per_graph(store, "graph-partitions", [iri for iri in todo if not iri.startswith(BRIEFING)])],
-        "catalog": lambda: [(s["g"], s["file"], s["code"], s["title"], int(s["edges"].value))
-                            for s in _per_graph(store, "briefing-catalog", [g for g in briefings if g not in described])]
-        + [(ox.NamedNode(g), _term(file), _term(code), _term(title), edges)
-           for g in briefings if g in described for file, code, title, edges in described[g][0]],
+        "catalog": lambda: _catalog_rows(store, briefings, described),
         "review": lambda: _review_rows(store, briefings, described),
         "union": lambda: _union_delta(store, changed, dict(before), after) if delta else [
             (s["kind"].value, s["item"].value, int(s["n"].value))

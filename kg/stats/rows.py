@@ -24,6 +24,17 @@ def _per_graph(store: ox.Store, name: str, graphs: list[str]) -> Iterable[ox.Que
         yield from store.query(text.replace(_VALUES_G, "VALUES ?g { " + " ".join(f"<{g}>" for g in graphs[i:i + _BATCH]) + " }"))
 
 
+def _catalog_rows(store: ox.Store, briefings: list[str], described: Mapping[str, tuple]) -> list[tuple]:
+    """The catalog rows of ``briefings``, ``(graph, file, code, title, asserted relations)`` as pyoxigraph terms (the
+    count an int): those of ``described`` (graph IRI -> :func:`briefing_rows`) made from it, the others queried."""
+    out = [(s["g"], s["file"], s["code"], s["title"], int(s["edges"].value))
+           for s in _per_graph(store, "briefing-catalog", [g for g in briefings if g not in described])]
+    for iri in briefings:
+        if iri in described:
+            g = ox.NamedNode(iri)
+            out += [(g, _term(file), _term(code), _term(title), edges) for file, code, title, edges in described[iri][0]]
+    return out
+
 
 def _review_row(g: ox.NamedNode, edge: ox.NamedNode | ox.BlankNode) -> ox.NamedNode:
     """The node of :data:`VOID_GRAPH` that keeps the ``needs-review`` row of statement ``edge`` of graph ``g``.
@@ -37,7 +48,7 @@ def _review_row(g: ox.NamedNode, edge: ox.NamedNode | ox.BlankNode) -> ox.NamedN
     return ox.NamedNode(REVIEW + hashlib.sha256(f"{g.value} {edge}".encode()).hexdigest()[:32])
 
 
-def _review_rows(store: ox.Store, briefings: list[str], described: Mapping[str, tuple] | None = None
+def _review_rows(store: ox.Store, briefings: list[str], described: Mapping[str, tuple]
                  ) -> tuple[set[ox.Quad], set[ox.Quad]]:
     """The kept ``needs-review`` rows of ``briefings``: the rows' quads, and the notations of the codes they name.
 
@@ -53,7 +64,6 @@ def _review_rows(store: ox.Store, briefings: list[str], described: Mapping[str, 
         rows.update(ox.Quad(r, p, v, _V) for (p, _), v in zip(_ROW_FIELDS, (rule, phrase, text)) if v is not None)
         notations.update((ox.Quad(s, _NOTATION, subject, _V), ox.Quad(o, _NOTATION, obj, _V)))
 
-    described = described or {}
     for s in _per_graph(store, "briefing-review", [g for g in briefings if g not in described]):
         keep(s["g"], s["edge"], s["file"], s["line"], s["s"], s["subject"], s["o"], s["object"],
              *(s[v] for _, v in _ROW_FIELDS))
@@ -67,8 +77,10 @@ def _review_rows(store: ox.Store, briefings: list[str], described: Mapping[str, 
 
 def _term(x) -> ox.NamedNode | ox.Literal | None:
     """A term of :func:`briefing_rows` (an IRI's text, a :class:`kg.to_rdf.Lit`, None) as a pyoxigraph term."""
-    if x is None or isinstance(x, str):
-        return None if x is None else ox.NamedNode(x)
+    if x is None:
+        return None
+    if isinstance(x, str):
+        return ox.NamedNode(x)
     text, datatype = x
     return ox.Literal(text, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(text)
 

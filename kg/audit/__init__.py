@@ -53,7 +53,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from kg.audit.formats import FORMATS, to_csv, to_json, to_table
-from kg.audit.labels import ahead as labels_ahead
+from kg.audit.labels import ahead as labels_ahead, not_in_fee_schedule
 from kg.audit.graph import AUDIT_GRAPH, SEVERITY_RANK, findings_quads, read_findings, write_findings
 from kg.audit.read import _Mention, mentions
 from kg.cms import (
@@ -282,15 +282,13 @@ class _Memo:
 
 def _check_code(m: _Mention, facts: Official, memo: _Memo) -> list[Finding]:
     system = m.system
-    if system in ("CPT", "HCPCS") and facts.fee_schedule is not None and m.code not in facts.fee_schedule:
-        official_hcpcs = facts.labels.get("HCPCS", {})
-        if not (system == "HCPCS" and m.code in official_hcpcs):
-            return [_finding(
-                "not-in-fee-schedule", m,
-                f"{m.written} is not in the loaded Medicare physician fee schedule: it may be deleted, or not payable",
-                briefing=m.description,
-                suggestion=", ".join(did_you_mean(m.code, facts.fee_schedule)),
-            )]
+    if not_in_fee_schedule(m, facts):
+        return [_finding(
+            "not-in-fee-schedule", m,
+            f"{m.written} is not in the loaded Medicare physician fee schedule: it may be deleted, or not payable",
+            briefing=m.description,
+            suggestion=", ".join(did_you_mean(m.code, facts.fee_schedule)),
+        )]
     table = facts.labels.get(system)
     if table is None:
         return []

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from kg.similarity import compare_label
 
-__all__ = ["PARALLEL_AT", "ahead"]
+__all__ = ["PARALLEL_AT", "ahead", "not_in_fee_schedule"]
 
 PARALLEL_AT = 5_000
 """Comparisons not yet made from which :func:`ahead` makes them in worker processes (fewer are made as needed)."""
@@ -31,22 +31,24 @@ PARALLEL_AT = 5_000
 _CHUNK = 2_000
 
 
+def not_in_fee_schedule(m, facts) -> bool:
+    """Whether :func:`kg.audit._check_code` reports mention ``m`` as missing from the loaded fee schedule (and so
+    compares no label of it): a CPT or HCPCS code the MPFS lacks, unless HCPCS Level II lists it."""
+    fees = facts.fee_schedule
+    return m.system in ("CPT", "HCPCS") and fees is not None and m.code not in fees and \
+        not (m.system == "HCPCS" and m.code in facts.labels.get("HCPCS", {}))
+
+
 def _wanted(mentions_: Iterable, facts) -> dict[tuple[str, tuple[str, ...]], None]:
     """The ``(description, official labels)`` pairs :func:`kg.audit._check_code` compares for ``mentions_``."""
     out: dict[tuple[str, tuple[str, ...]], None] = {}
-    fees = facts.fee_schedule
-    hcpcs = facts.labels.get("HCPCS", {})
     for m in mentions_:
         if not m.description:
             continue
         table = facts.labels.get(m.system)
         officials = table.get(m.code) if table is not None else None
-        if not officials:
-            continue
-        if m.system in ("CPT", "HCPCS") and fees is not None and m.code not in fees and \
-                not (m.system == "HCPCS" and m.code in hcpcs):
-            continue  # reported as not in the fee schedule, never compared
-        out[(m.description, tuple(officials))] = None
+        if officials and not not_in_fee_schedule(m, facts):
+            out[(m.description, tuple(officials))] = None
     return out
 
 

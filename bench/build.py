@@ -1,10 +1,10 @@
 """Benchmark the whole build: N generated briefings plus the official code sets, into a fresh store.
 
 Stages (each timed, wall and CPU time, the CPU of the worker processes included): generate
-the corpus; the full build, what ``kg build CORPUS --codeset ...`` does: the briefings, and at
-the same time ICD-10-CM, NUCC, HCPCS, POS, MPFS and the active NCCI practitioner PTP edits
-(each part's own wall time is reported too), then the statistics and the flush before the store
-is let go; an incremental rebuild after changing one briefing, what ``kg build CORPUS`` then
+the corpus; the full build, what ``kg build CORPUS --codeset ...`` does: ICD-10-CM, NUCC,
+HCPCS, POS, MPFS and the active NCCI practitioner PTP edits side by side, then the briefings
+(each part's own wall time is reported too), then the statistics and the flush before the
+store is let go; an incremental rebuild after changing one briefing, what ``kg build CORPUS`` then
 does; opening the store read-write again, in a fresh process; ``kg build`` from the command line,
 end to end, with nothing changed and then with one briefing changed. Then, in the same run and on the
 same content:
@@ -80,13 +80,13 @@ def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
 
     store = open_store(store_dir)
     sources = _sources(data, ncci)
-    # what 'kg build CORPUS --codeset ...' does: the code sets load while the briefings build (what the audit
-    # reads of each kept beside the store), then what the code sets say is read for the audit
+    # what 'kg build CORPUS --codeset ...' does: the code sets load, what the audit reads of them is read, then the
+    # briefings build (what the audit reads of each kept beside the store)
     t, cpu = time.perf_counter(), _cpu()
     kept = KeptMentions(cache_dir_for(store_dir))
     facts: list[float] = []
 
-    def read_facts(loads) -> None:  # as 'kg build' does: in the code-set thread, once they are in
+    def read_facts(loads) -> None:  # as 'kg build' does: once the code sets are in
         f = time.perf_counter()
         keep_code_set_facts(store, cache_dir_for(store_dir), loads)
         facts.append(time.perf_counter() - f)
@@ -95,12 +95,12 @@ def child_kg(corpus: Path, store_dir: Path, data: Path, ncci: str) -> dict:
     f = facts[0] if facts else 0.0
     finish_writing(store)
     kept.save()
-    stages = {"full build (briefings and code sets at once)": time.perf_counter() - t,
+    stages = {"full build (code sets, then briefings)": time.perf_counter() - t,
               "briefings (their own wall time)": report.seconds,
-              "the code sets' facts read for the audit (their own wall time, within the full build)": f}
+              "the code sets' facts read for the audit (their own wall time, before the briefings)": f}
     total_cpu = _cpu() - cpu
     each = {r.name: r.seconds for r in loads}
-    total = stages["full build (briefings and code sets at once)"]
+    total = stages["full build (code sets, then briefings)"]
     rss_build = _rss_mb()
     # incremental: change one briefing of the corpus, rebuild as 'kg build CORPUS' does
     path = corpus / sorted(report.added)[0]

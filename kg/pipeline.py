@@ -8,10 +8,15 @@ name to the CMS Place of Service codes loaded, in graph :data:`SITE_LINKS`.
 :func:`build_all` and :func:`load_codesets` (what ``kg build`` and ``kg
 codesets load`` call) run it whenever the briefings or the POS codes change.
 
-On a fresh store, :func:`build_all` runs both sides together: the code sets
-load in a thread while the briefings are parsed in worker processes, and
-pyoxigraph writes both without holding the GIL, so the cores stay busy.
-Each side keeps its own guarantees (whole documents, whole releases).
+:func:`build_all` loads the code sets first, then builds the briefings with
+every core. Run side by side instead (the code sets in a thread while the
+worker processes parse briefings), at 10,000 briefings with the bench's code
+sets on two cores, the whole took no less time but more CPU, and 1.9 GB at
+its peak rather than 1.2 GB (``bench/RESULTS.md``, Session 12). In turn, the add-on
+lists (NCCI add-on edits, the MPFS) are in before any briefing is read, as
+reading needs them (:mod:`kg.knowledge`), and what the audit reads of the code sets is read
+(``loaded_then``) before the briefings' workers start. Each side keeps its
+own guarantees (whole documents, whole releases).
 
 Examples
 --------
@@ -27,7 +32,6 @@ Examples
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,10 +49,7 @@ from kg.vocab import BASE, BRIEFING, PREFIXES, briefing_iri, code_iri
 if TYPE_CHECKING:
     from kg.mentions import KeptMentions
 
-__all__ = ["ADD_ON_SOURCES", "SITE_LINKS", "build_all", "link_sites", "load_codesets"]
-
-ADD_ON_SOURCES = ("ncci-addon", "mpfs")
-"""Code sets that say which codes are add-on codes; :func:`build_all` loads them before reading briefings."""
+__all__ = ["SITE_LINKS", "build_all", "link_sites", "load_codesets"]
 
 SITE_LINKS = BASE + "link/site-pos"
 """The graph of ``site:{slug} kg:posCode pos:{code}`` links: derived from the briefings and the POS codes."""
@@ -179,7 +180,7 @@ def build_all(
     kept: KeptMentions | None = None,
     loaded_then: Callable[[list[LoadReport]], object] | None = None,
 ) -> tuple[BuildReport, list[LoadReport]]:
-    """Build briefings and load code sets into ``store`` concurrently, then link them.
+    """Load code sets into ``store``, then build briefings into it, then link them.
 
     Parameters
     ----------
@@ -203,9 +204,9 @@ def build_all(
     kept : kg.mentions.KeptMentions, optional
         Passed to :func:`kg.build.build`: receives what the audit reads of each graph written.
     loaded_then : callable, optional
-        Called with the code sets' load reports once they are all in and none failed, while the briefings may still
-        be building (what ``kg build`` reads of the code sets for the audit, :func:`kg.audit.cache.keep_code_set_facts`,
-        overlaps them so); not called when no code set was given.
+        Called with the code sets' load reports once they are all in and none failed, before the briefings are
+        built (what ``kg build`` reads of the code sets for the audit, :func:`kg.audit.cache.keep_code_set_facts`);
+        not called when no code set was given.
 
     Returns
     -------
@@ -236,44 +237,25 @@ def _build_all(store: ox.Store, paths: Paths, codesets: Mapping[str, str | os.Pa
                progress: bool | None, include_deleted: bool, keep_missing: bool, files: FileMemo | None,
                kept: KeptMentions | None, loaded_then: Callable[[list[LoadReport]], object] | None
                ) -> tuple[BuildReport, list[LoadReport]]:
-    outcome: dict[str, object] = {"loaded": []}
-    codesets = dict(codesets or {})
-    # The add-on lists come first: how "reported in addition to" reads depends on them (kg.knowledge).
-    first = {name: codesets.pop(name) for name in ADD_ON_SOURCES if name in codesets}
-    early: list[LoadReport] = []
-    if first:
+    # The code sets first, each whole: the add-on lists among them say how "reported in addition to" reads
+    # (kg.knowledge), and the briefings' workers then have the cores to themselves.
+    loaded: list[LoadReport] = []
+    error: BaseException | None = None
+    if codesets:
         try:
-            early = load(store, first, progress=progress, include_deleted=include_deleted, threads=1)
+            loaded = load(store, codesets, progress=progress, include_deleted=include_deleted)
+            if loaded_then is not None:
+                loaded_then(loaded)
         except BaseException as err:  # raised below, once the briefings are built
-            outcome["error"] = err
-
-    def codeset_side() -> None:
-        try:
-            # one code set at a time: the briefings already keep a core busy, and memory stays bounded
-            if codesets:
-                outcome["loaded"] = load(store, codesets, progress=progress, include_deleted=include_deleted, threads=1)
-            if loaded_then is not None and "error" not in outcome:
-                loaded_then(early + outcome["loaded"])  # type: ignore[operator]
-        except BaseException as err:  # raised below, once the briefings are built
-            outcome.setdefault("error", err)
-
-    wanted = codesets or (first and loaded_then is not None)
-    thread = threading.Thread(target=codeset_side, name="kg-codesets", daemon=True) if wanted else None
-    if thread is not None:
-        thread.start()
-    try:
-        built = build(store, paths, progress=progress, keep_missing=keep_missing, files=files, kept=kept)
-    finally:
-        if thread is not None:
-            thread.join()
-    loaded: list[LoadReport] = early + outcome["loaded"]  # type: ignore[operator]
+            error = err
+    built = build(store, paths, progress=progress, keep_missing=keep_missing, files=files, kept=kept)
     changed = [briefing_iri(n) for n in built.added + built.updated + built.removed]
     # the incremental update trusts that the last build brought the links up to date: only a memo vouched for by
     # the store as that build closed it says so (a build killed between its briefings and its links leaves none)
-    if _pos_changed(loaded) or len(changed) > _RELINK_ALL or files is None or not files.trusted:
+    if error is not None or _pos_changed(loaded) or len(changed) > _RELINK_ALL or files is None or not files.trusted:
         link_sites(store)  # after both sides: the briefings' sites and the POS codes are all in
     elif changed:
         link_sites(store, changed)  # the sites of the changed briefings, and those linked already
-    if "error" in outcome:
-        raise outcome["error"]
+    if error is not None:
+        raise error
     return built, loaded

@@ -63,7 +63,7 @@ def _codeset_pair(ctx, param, values: tuple[str, ...]) -> dict[str, Path | None]
 
 def _build_codeset_option() -> list[click.Parameter]:
     return [click.Option(["--codeset", "codesets"], multiple=True, callback=_codeset_pair, metavar="NAME=FILE",
-                         help="Also load this code set, at the same time (repeatable; one of "
+                         help="Also load this code set, before the briefings (repeatable; one of "
                               f"{', '.join(_codesets())}; 'icd10cm' alone means the packaged XML).")]
 
 
@@ -109,7 +109,7 @@ def build(paths: tuple[Path, ...], examples: bool, codesets: dict[str, Path | No
     facts: list[float | None] = []
     try:
         with remembered_failures(cache_dir_for(store_dir)):  # the documents that failed last time are not parsed again
-            # what the code sets say is read for the audit as soon as they are in, while the briefings build
+            # what the code sets say is read for the audit as soon as they are in, before the briefings build
             report, loaded = build_all(store, paths, codesets, progress=progress, keep_missing=keep_missing,
                                        files=files, kept=kept,
                                        loaded_then=lambda loads: facts.append(_keep_facts(store, store_dir, loads)))

@@ -2,7 +2,7 @@
 
 Stages (each timed, wall and CPU time, the CPU of the worker processes included): generate
 the corpus; the full build, what ``kg build CORPUS --codeset ...`` does: ICD-10-CM, NUCC,
-HCPCS, POS, MPFS and the active NCCI practitioner PTP edits side by side, then the briefings
+HCPCS, POS, MPFS and the active NCCI practitioner PTP edits one after another, then the briefings
 (each part's own wall time is reported too), then the statistics and the flush before the
 store is let go; an incremental rebuild after changing one briefing, what ``kg build CORPUS`` then
 does; opening the store read-write again, in a fresh process; ``kg build`` from the command line,

@@ -250,7 +250,8 @@ def _ptp_in_force(source: Source, graph: str) -> Iterator[tuple[bytes, int]] | N
     table = columns(source.path, PTP_COLUMNS)
     if table is None:
         return None
-    table = table.filter(pc.equal(table["deletion_date"], "")).combine_chunks()  # deleted edits are skipped
+    in_force = pc.equal(table["deletion_date"], "")  # deleted edits are skipped
+    table = table.drop_columns(["deletion_date"]).filter(in_force).combine_chunks()
     c1, c2, mi, why = (table[c].chunk(0) if table[c].num_chunks else pa.array([], pa.string())
                        for c in ("column_1", "column_2", "modifier_indicator", "ptp_edit_rationale"))
     n = len(c1)
@@ -263,32 +264,34 @@ def _ptp_in_force(source: Source, graph: str) -> Iterator[tuple[bytes, int]] | N
             return None
     codes = pc.unique(pa.concat_arrays([c1, c2]))
     i1, i2 = (pc.index_in(c, value_set=codes).to_numpy() for c in (c1, c2))
-    pairs = i1.astype(np.int64) * len(codes) + i2
-    _, firsts = np.unique(pairs, return_index=True)
+    _, firsts = np.unique(i1.astype(np.int64) * len(codes) + i2, return_index=True)
     if len(firsts) < n:  # a repeated edit: the first is kept, as row by row
-        rows = pa.array(np.sort(firsts))
-        c1, c2, mi, why = (pc.take(a, rows) for a in (c1, c2, mi, why))
-        i1, i2, n = i1[rows], i2[rows], len(rows)
-    # large strings (64-bit offsets): the lines of a file of any size fit in one array
-    iris = pa.array([f"<{procedure_iri(c)}>" for c in codes.to_pylist()], pa.large_string())
+        keep = np.sort(firsts)
+        mi, why = (pc.take(a, pa.array(keep)) for a in (mi, why))
+        i1, i2, n = i1[keep], i2[keep], len(keep)
     kinds = pc.binary_join_element_wise(mi, why, "")  # the indicator is one character: the rest is the rationale
     distinct = pc.unique(kinds)
-    rules = {(k[0], k[1:]): f"<{ptp_rule_iri(k[0], k[1:])}>" for k in distinct.to_pylist()}
-    rule_iris = pa.array([rules[(k[0], k[1:])] for k in distinct.to_pylist()], pa.large_string())
-    lines = pc.binary_join_element_wise(
-        pc.take(iris, pa.array(i2)), pc.take(rule_iris, pc.index_in(kinds, value_set=distinct)),
-        pc.take(iris, pa.array(i1)), pa.scalar(f"<{graph}> .\n", pa.large_string()),
-        pa.scalar(" ", pa.large_string()))
+    k = pc.index_in(kinds, value_set=distinct).to_numpy()
+    rules = {(r[0], r[1:]): f"<{ptp_rule_iri(r[0], r[1:])}>" for r in distinct.to_pylist()}
+    # large strings (64-bit offsets): a chunk's lines fit in one array however long its IRIs
+    iris = pa.array([f"<{procedure_iri(c)}>" for c in codes.to_pylist()], pa.large_string())
+    rule_iris = pa.array([rules[(r[0], r[1:])] for r in distinct.to_pylist()], pa.large_string())
+    del table, in_force, c1, c2, mi, why, kinds, firsts  # what is left is a few bytes a row: the chunks are made one at a time
+    g, sep = pa.scalar(f"<{graph}> .\n", pa.large_string()), pa.scalar(" ", pa.large_string())
     rule_triples = _ptp_rule_triples(rules)
     rule_text, rule_count = nquads(graph, rule_triples), len(rule_triples)
+
+    def lines(start: int, stop: int) -> bytes:
+        b, a, r = (pa.array(x[start:stop]) for x in (i2, i1, k))
+        return _joined(pc.binary_join_element_wise(pc.take(iris, b), pc.take(rule_iris, r), pc.take(iris, a), g, sep))
 
     def chunks() -> Iterator[tuple[bytes, int]]:
         start = 0
         while n - start >= CHUNK:  # as row by row: a full chunk goes as soon as it is full
-            yield _joined(lines.slice(start, CHUNK)), CHUNK
+            yield lines(start, start + CHUNK), CHUNK
             start += CHUNK
         if start < n or rule_count:
-            yield _joined(lines.slice(start)) + rule_text, n - start + rule_count
+            yield lines(start, n) + rule_text, n - start + rule_count
 
     return chunks()
 

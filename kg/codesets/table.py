@@ -157,6 +157,32 @@ def rows(path: str | os.PathLike, columns: Sequence[str], *, strip: bool = True,
 
 _SPACE = "".join(chr(c) for c in range(128) if chr(c).isspace())
 """The ASCII characters :meth:`str.strip` strips (the columnar reader strips these, and reads only ASCII text)."""
+_SPACE_CLASS = "".join(f"\\x{ord(c):02x}" for c in _SPACE)  # the same, in a regular expression's brackets
+
+
+def _text_first_line(path: Path) -> str | None:
+    """The first line of ``path`` (perhaps gzipped; a byte-order mark dropped), if the whole file is UTF-8 text without
+    a NUL byte and, gzipped, whole; else None. Read in pieces: pyarrow takes a truncated gzip stream for its end, a
+    NUL byte for text, and does not decode the columns it is not asked for, where :func:`rows` fails on all three."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first: list[str] = []
+    try:
+        with (gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")) as f:
+            start = True
+            while piece := f.read(1 << 20):
+                if start:
+                    piece, start = piece.removeprefix(b"\xef\xbb\xbf"), False
+                if b"\x00" in piece:
+                    return None
+                text = decoder.decode(piece)
+                if not first or not first[-1].endswith("\n"):
+                    first.append(text[:text.find("\n") + 1 or len(text)])
+            decoder.decode(b"", final=True)
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error):
+        return None
+    return "".join(first)
 
 
 def columns(path: str | os.PathLike, names: Sequence[str]):
@@ -167,9 +193,9 @@ def columns(path: str | os.PathLike, names: Sequence[str]):
     That is: the header is quoted, names a column twice, or lacks one of ``names``; a row is not as wide as the
     header (blank lines are skipped); a value holds a quote or a character beyond ASCII (where the two readers
     could part: quoting gone wrong, and what counts as a space); or the file is not text (binary, truncated, not
-    gzip). The caller then reads the file with :func:`rows`, which names the line. NCCI's 2.5 million PTP rows take
-    about 1 s here, most of it without the GIL, and about 4 s with :func:`rows` (``tests/codesets/test_table.py``
-    holds the two readers equal).
+    gzip). The caller then reads the file with :func:`rows`, which names the line. NCCI's 2.5 million PTP rows took
+    1.5-2.3 s here (the check of the whole text, then pyarrow's parse, without the GIL) and 3.1-3.5 s with
+    :func:`rows` (``tests/codesets/test_table.py`` holds the two readers equal).
 
     Examples
     --------
@@ -187,32 +213,19 @@ def columns(path: str | os.PathLike, names: Sequence[str]):
     import pyarrow.csv as pacsv
 
     path = Path(path)
-    try:  # read whole: pyarrow takes a truncated gzip stream for its end, and a NUL byte for text
-        raw = path.read_bytes()
-        if path.suffix.lower() == ".gz":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error):
+    first = _text_first_line(path)
+    if first is None or '"' in first:  # a quoted header could span lines, which rows() reads as one header
         return None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
-    if b"\x00" in raw:
-        return None
-    first = raw[:raw.find(b"\n") + 1 or len(raw)]
+    delimiter = "\t" if "\t" in first else ","
     try:
-        first_text = first.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if '"' in first_text:  # a quoted header could span lines, which rows() reads as one header
-        return None
-    delimiter = "\t" if "\t" in first_text else ","
-    try:
-        header = [h.strip() for h in next(csv.reader([first_text], delimiter=delimiter), [])]
+        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
     except csv.Error:
         return None
     if len(set(header)) < len(header) or any(n not in header for n in names):
         return None
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(raw),
+            path,
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -220,10 +233,10 @@ def columns(path: str | os.PathLike, names: Sequence[str]):
                 quoted_strings_can_be_null=False, column_types={f"c{i}": pa.string() for i in range(len(header))}))
     except (pa.ArrowException, OSError, EOFError):
         return None
-    out = []
-    for column in table.columns:
+    for i, column in enumerate(table.columns):  # one column at a time: each stripped copy replaces its original
         ascii_only = pc.all(pc.string_is_ascii(column), min_count=0).as_py()
         if not ascii_only or pc.any(pc.match_substring(column, '"')).as_py():
             return None
-        out.append(pc.utf8_trim(column, _SPACE))
-    return pa.table(out, names=list(names))
+        padded = pc.any(pc.match_substring_regex(column, f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$")).as_py()
+        table = table.set_column(i, names[i], pc.utf8_trim(column, _SPACE) if padded else column)
+    return table

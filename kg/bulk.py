@@ -23,9 +23,10 @@ class BulkWriter:
 
     pyoxigraph releases the GIL while it loads, so making the next chunk
     (parsing briefings, reading a code-set file) overlaps with writing the
-    last. At most one chunk waits while another is written. Each chunk is
-    one bulk load (one RocksDB ingestion), followed by its ``then`` quads in
-    a transaction: markers that say the chunk is whole.
+    last. With ``threads`` writers, as many chunks are written at a time and
+    as many wait. Each chunk is one bulk load (one RocksDB ingestion),
+    followed by its ``then`` quads in a transaction: markers that say the
+    chunk is whole.
 
     Examples
     --------
@@ -34,15 +35,21 @@ class BulkWriter:
     ...     w.put(b'<http://s> <http://p> "o" <http://g> .\\n')
     >>> len(store)
     1
+    >>> with BulkWriter(store, threads=2) as w:
+    ...     for i in range(10):
+    ...         w.put(f'<http://s> <http://p> "{i}" <http://g> .\\n'.encode())
+    >>> len(store)
+    11
     """
 
-    def __init__(self, store: ox.Store, *, bulk: bool = True) -> None:
+    def __init__(self, store: ox.Store, *, bulk: bool = True, threads: int = 1) -> None:
         self._store = store
         self._bulk = bulk
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._queue: queue.Queue = queue.Queue(maxsize=threads)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="kg-bulk-writer", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, name="kg-bulk-writer", daemon=True) for _ in range(threads)]
+        for t in self._threads:
+            t.start()
 
     def _run(self) -> None:
         while (chunk := self._queue.get()) is not None:
@@ -100,8 +107,10 @@ class BulkWriter:
         >>> w.close(); len(store)
         1
         """
-        self._queue.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join()
         if check:
             self.check()
 

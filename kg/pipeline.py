@@ -247,7 +247,7 @@ def _build_all(store: ox.Store, paths: Paths, codesets: Mapping[str, str | os.Pa
             loaded = load(store, codesets, progress=progress, include_deleted=include_deleted, threads=1)
             if loaded_then is not None:
                 loaded_then(loaded)
-        except BaseException as err:  # raised below, once the briefings are built
+        except Exception as err:  # a bad code-set file: raised below, once the briefings are built (not an interrupt)
             error = err
     built = build(store, paths, progress=progress, keep_missing=keep_missing, files=files, kept=kept)
     changed = [briefing_iri(n) for n in built.added + built.updated + built.removed]

@@ -276,7 +276,7 @@ def _ptp_in_force(source: Source, graph: str) -> Iterator[tuple[bytes, int]] | N
     # large strings (64-bit offsets): a chunk's lines fit in one array however long its IRIs
     iris = pa.array([f"<{procedure_iri(c)}>" for c in codes.to_pylist()], pa.large_string())
     rule_iris = pa.array([rules[(r[0], r[1:])] for r in distinct.to_pylist()], pa.large_string())
-    del table, in_force, c1, c2, mi, why, kinds, firsts  # what is left is a few bytes a row: the chunks are made one at a time
+    del table, in_force, c1, c2, mi, why, kinds, firsts  # a few bytes a row are left: chunks are made one at a time
     g, sep = pa.scalar(f"<{graph}> .\n", pa.large_string()), pa.scalar(" ", pa.large_string())
     rule_triples = _ptp_rule_triples(rules)
     rule_text, rule_count = nquads(graph, rule_triples), len(rule_triples)

@@ -319,7 +319,8 @@ def load_release(
     ])
     written = 0
     try:
-        with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, BulkWriter(store, threads=WRITERS) as writer:
+        with _bar(progress, desc=f"load {name}", unit="quad", unit_scale=True) as bar, \
+                BulkWriter(store, threads=WRITERS) as writer:
             for data, n in itertools.chain([first] if first else [], chunks):
                 writer.put(data)
                 written += n

@@ -238,13 +238,12 @@ def _build_all(store: ox.Store, paths: Paths, codesets: Mapping[str, str | os.Pa
                kept: KeptMentions | None, loaded_then: Callable[[list[LoadReport]], object] | None
                ) -> tuple[BuildReport, list[LoadReport]]:
     # The code sets first, each whole: the add-on lists among them say how "reported in addition to" reads
-    # (kg.knowledge), and the briefings' workers then have the cores to themselves. One code set at a time: two at
-    # once (ICD-10-CM beside the NCCI edits) saved 2-5 s of about 27 but took the peak past 2 GB (Session 12).
+    # (kg.knowledge), and the briefings' workers then have the cores to themselves.
     loaded: list[LoadReport] = []
     error: BaseException | None = None
     if codesets:
         try:
-            loaded = load(store, codesets, progress=progress, include_deleted=include_deleted, threads=1)
+            loaded = load(store, codesets, progress=progress, include_deleted=include_deleted)
             if loaded_then is not None:
                 loaded_then(loaded)
         except Exception as err:  # a bad code-set file: raised below, once the briefings are built (not an interrupt)

@@ -102,10 +102,12 @@ LOADERS: dict[str, Callable[..., LoadReport]] = {name: cs.load for name, cs in C
 
 def load(store, sources: Mapping[str, str | os.PathLike | None], *, progress: bool | None = None,
          include_deleted: bool = False, threads: int | None = None) -> list[LoadReport]:
-    """Load several code sets, concurrently.
+    """Load several code sets, one after another by default.
 
-    Each code set is its own graph, and pyoxigraph writes without holding
-    the GIL, so one set's file is read while another's quads are written.
+    Each code set is its own graph, written by two bulk loads at a time
+    (:data:`kg.codesets.release.WRITERS`), which keep the cores busy: the
+    bench's six code sets took 23.0-23.7 s and 1.3 GB at the peak one at a
+    time, 24.6-24.8 s and 1.7-1.8 GB two at a time (Session 12).
 
     Parameters
     ----------
@@ -119,8 +121,7 @@ def load(store, sources: Mapping[str, str | os.PathLike | None], *, progress: bo
     include_deleted : bool
         For the sets that take it (NCCI PTP, both contexts): also load deleted edits.
     threads : int, optional
-        Code sets loaded at once; by default the number of cores, at least 2.
-        1 loads them one after another.
+        Code sets loaded at once; by default 1, one after another.
 
     Returns
     -------
@@ -159,7 +160,7 @@ def load(store, sources: Mapping[str, str | os.PathLike | None], *, progress: bo
         extra = {"include_deleted": True} if include_deleted and "include_deleted" in cs.options else {}
         return cs.load(store, sources[name], progress=progress, **extra)
 
-    threads = threads or max(2, os.cpu_count() or 1)
+    threads = threads or 1
     # the statistics of every release loaded here are recorded once, when the last is in (kg.stats.deferred)
     with deferred(store), ThreadPoolExecutor(max(1, min(threads, len(names) or 1))) as pool:
         # the heaviest first, so that the light ones fill in around them

@@ -49,6 +49,20 @@ def test_the_columnar_reader_gives_what_the_row_reader_gives(tmp_path_factory, b
         assert [tuple(r.values()) for r in table.to_pylist()] == expected
 
 
+@pytest.mark.parametrize("text, gz", [
+    ("a, b \n 1 ,x\n2,\n", False),  # padding, an empty value
+    ('\ufeffa\tb\r\n"1,2"\t" y "\r\n\r\n3\tz\r\n', False),  # a byte-order mark, tabs, CR LF, quotes, a blank line
+    ("b,a,c\n1,2,3\n" * 3, True),  # gzip, other columns
+])
+def test_well_formed_files_are_read_by_columns(tmp_path, text, gz):
+    path = tmp_path / ("t.csv.gz" if gz else "t.csv")
+    data = text.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    table = columns(path, ["a", "b"])
+    assert table is not None
+    assert [tuple(r.values()) for r in table.to_pylist()] == [values for _, values in rows(path, ["a", "b"])]
+
+
 @pytest.mark.parametrize("text", [
     "a,b\n1\n",  # too short
     "a,b\n1,2,3\n",  # too wide (the row reader takes it)

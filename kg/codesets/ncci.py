@@ -272,10 +272,10 @@ def _ptp_in_force(source: Source, graph: str) -> Iterator[tuple[bytes, int]] | N
     kinds = pc.binary_join_element_wise(mi, why, "")  # the indicator is one character: the rest is the rationale
     distinct = pc.unique(kinds)
     k = pc.index_in(kinds, value_set=distinct).to_numpy()
-    rules = {(r[0], r[1:]): f"<{ptp_rule_iri(r[0], r[1:])}>" for r in distinct.to_pylist()}
+    rules = {(r[0], r[1:]): f"<{ptp_rule_iri(r[0], r[1:])}>" for r in distinct.to_pylist()}  # in distinct's order
     # large strings (64-bit offsets): a chunk's lines fit in one array however long its IRIs
     iris = pa.array([f"<{procedure_iri(c)}>" for c in codes.to_pylist()], pa.large_string())
-    rule_iris = pa.array([rules[(r[0], r[1:])] for r in distinct.to_pylist()], pa.large_string())
+    rule_iris = pa.array(list(rules.values()), pa.large_string())
     del table, in_force, c1, c2, mi, why, kinds, firsts  # a few bytes a row are left: chunks are made one at a time
     g, sep = pa.scalar(f"<{graph}> .\n", pa.large_string()), pa.scalar(" ", pa.large_string())
     rule_triples = _ptp_rule_triples(rules)

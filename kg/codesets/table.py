@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import itertools
 import os
 import zlib
@@ -38,17 +39,19 @@ from kg.errors import CodeSetError
 __all__ = ["columns", "rows"]
 
 
+def _open_bytes(path: Path):
+    """``path`` opened for its bytes, gunzipped when its name ends in ``.gz``."""
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+
 def _open(path: Path):
-    if path.suffix.lower() == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(_open_bytes(path), encoding="utf-8-sig", newline="")
 
 
 def _bad_line(path: Path) -> tuple[int, str]:
     """The first line of ``path`` that is not UTF-8 text, and why (read again as bytes, only after a failure)."""
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        with opener(path, "rb") as f:
+        with _open_bytes(path) as f:
             for number, raw in enumerate(f, start=1):
                 if number == 1:
                     raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -169,7 +172,7 @@ def _text_first_line(path: Path) -> str | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     first: list[str] = []
     try:
-        with (gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")) as f:
+        with _open_bytes(path) as f:
             start = True
             while piece := f.read(1 << 20):
                 if start:

@@ -108,6 +108,9 @@ def main() -> None:
                     "into the writable store, then audited.")
     ap.add_argument("--reps", type=int, default=3, help="Runs of each start-up figure (the best is kept).")
     args = ap.parse_args()
+    for store in filter(None, (args.store, args.writable)):  # else the audit of an empty store is timed
+        if not os.path.exists(os.path.join(store, "CURRENT")):
+            ap.error(f"{store}: no kg store here (--writable takes a copy of --store, made beforehand)")
     load = os.getloadavg()[0]
     print(f"\n## Audit and start-up ({os.cpu_count()} cores, load average {load:.1f} at the start)\n")
     print("| figure | wall | CPU | target | baseline |\n|---|---|---|---|---|")

@@ -133,3 +133,22 @@ def test_the_first_write_is_the_graph_a_write_of_terms_gives(findings, tmp_path,
     assert _graph(store) == _fresh(more) and held == len(_fresh(more))
     assert (held >= _BULK) == (copies > 1)  # the bulk loader's path, and the transaction's
     assert write_findings(store, more, tmp_path / "cache") == held  # the digest is there: nothing rewritten
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100])
+def test_the_first_write_in_chunks_is_the_graph_one_transaction_gives(findings, tmp_path, monkeypatch, chunk):
+    """A first write bulk-loaded a chunk at a time (each ending with a node; findings found twice among them) holds
+    the quads one transaction of them all holds, and counts them."""
+    import kg.audit.graph as graph
+    from kg.bulk import BulkWriter
+
+    more = findings + findings[::3]  # a node for each finding found twice
+    want = _fresh(more)
+    monkeypatch.setattr(graph, "_BULK", chunk)
+    chunks = []
+    put = BulkWriter.put
+    monkeypatch.setattr(BulkWriter, "put", lambda self, data, then=(): (chunks.append(data), put(self, data, then))[1])
+    store = open_store(tmp_path / "store")
+    assert write_findings(store, more, tmp_path / "cache") == len(want)
+    assert _graph(store) == want
+    assert len(chunks) >= len(want) // max(chunk, 20)  # in chunks (a node has a dozen quads or fewer)

@@ -204,6 +204,27 @@ def test_a_store_without_kept_statistics_is_recounted_not_misread(tmp_path):
     assert not is_current(store) and _rows(store)[("graph", "named graphs")] == expected[("graph", "named graphs")] + 1
 
 
+@pytest.mark.parametrize("behind", ["added", "removed", "none"])
+def test_a_writers_new_and_removed_graphs_do_not_hide_a_graph_changed_behind_its_back(tmp_path, behind):
+    """A writer that adds one graph and removes another accounts for those disagreements with the description; one
+    more, made behind the hooks' back, is still found and described."""
+    store = open_store(tmp_path / "store")
+    assert build(store, [examples_dir()], progress=False).ok
+    p = ox.NamedNode("https://w3id.org/codekg/ontology#sha256")
+    if behind == "added":
+        g = ox.NamedNode("https://w3id.org/codekg/briefing/behind.txt")
+        store.add(ox.Quad(g, p, ox.Literal("x"), g))
+    elif behind == "removed":
+        store.remove_graph(next(g for g in store.named_graphs() if g.value.endswith("77013.txt")))
+    mine = ox.NamedNode("https://w3id.org/codekg/codeset/mine")
+    gone = next(g for g in store.named_graphs() if g.value.startswith("https://w3id.org/codekg/briefing/")
+                and not g.value.endswith("77013.txt"))
+    store.add(ox.Quad(mine, p, ox.Literal("y"), mine))
+    store.remove_graph(gone)
+    record_graphs(store, [mine.value, gone.value])
+    _assert_kept_equals_recount(store)
+
+
 def test_cli_stats_reads_and_recounts(tmp_path):
     store_dir = tmp_path / "store"
     store = open_store(store_dir)

@@ -118,8 +118,8 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
     --------
     >>> import tempfile
     >>> path = tempfile.mkdtemp()
-    >>> len(open_store(path))
-    0
+    >>> len(open_store(path)), len(open_store(Path(path) / "new" / "store"))  # a new one's folders are made
+    (0, 0)
     >>> open_store(tempfile.mkdtemp(), read_only=True)
     Traceback (most recent call last):
     ...
@@ -137,6 +137,10 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
     if served:
         raise StoreError(f"{path}: 'kg serve' (pid {served}) is serving this store, and writing under a running "
                          "server breaks its answers; stop the server first, or build into another --store")
+    try:
+        path.mkdir(parents=True, exist_ok=True)  # a new store's parent folders too: RocksDB makes only the last
+    except OSError as err:
+        raise StoreError(f"{path}: cannot make the store's folder: {err.strerror or err}") from err
     try:
         return ox.Store(str(path))
     except OSError as err:

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import BriefingParseError, StoreError
+from kg.examples import examples_dir
 from kg.parse import parse_file
 from kg.export import export, to_rdflib
 from kg.build import build
@@ -148,6 +149,17 @@ def test_export_one_graph(example_store, tmp_path):
 def test_read_only_open_of_a_missing_store_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError, match="no kg store here"):
         open_store(tmp_path / "nothing", read_only=True)
+
+
+def test_a_new_store_in_folders_not_made_yet_is_made_and_a_file_in_the_way_is_a_clear_error(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "kg", "build", str(examples_dir() / "77013.txt"), "--no-progress",
+                        "--store", str(tmp_path / "a" / "b" / "store")], capture_output=True, text=True, timeout=300,
+                       cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr
+    assert len(open_store(tmp_path / "a" / "b" / "store", read_only=True)) > 0
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(StoreError, match=r"file/store: cannot make the store's folder: Not a directory"):
+        open_store(tmp_path / "file" / "store")
 
 
 def test_a_second_writer_is_refused(held_store):

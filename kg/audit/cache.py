@@ -97,10 +97,11 @@ def cached_code_set_facts(store, cache_dir: str | os.PathLike | None) -> tuple[O
     return facts, False
 
 
-def keep_code_set_facts(store, cache_dir: str | os.PathLike | None, loaded) -> float | None:
-    """After code sets were loaded (``loaded``: the :class:`kg.codesets.LoadReport` of each), read what they say
-    (:func:`cached_code_set_facts`) so that the first ``kg audit`` need not: 6 s with every code
-    set. The seconds it took; None when every load was skipped (nothing changed) or the facts were kept already.
+def keep_code_set_facts(store, cache_dir: str | os.PathLike | None, loaded=None) -> float | None:
+    """After code sets were loaded (``loaded``: the :class:`kg.codesets.LoadReport` of each) or a release dropped
+    (``loaded`` None), read what they say (:func:`cached_code_set_facts`) so that the first ``kg audit`` need not:
+    6 s with every code set. The seconds it took; None when every load was skipped (nothing changed) or the facts
+    were kept already.
 
     Examples
     --------
@@ -109,7 +110,7 @@ def keep_code_set_facts(store, cache_dir: str | os.PathLike | None, loaded) -> f
     """
     import time
 
-    if all(r.skipped for r in loaded):
+    if loaded is not None and all(r.skipped for r in loaded):
         return None
     start = time.perf_counter()
     _, hit = cached_code_set_facts(store, cache_dir)

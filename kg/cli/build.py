@@ -30,9 +30,9 @@ def _echo_load(report) -> None:
 
 
 def _keep_facts(store, store_dir: Path, loaded) -> float | None:
-    """What the code sets say, read for the audit as soon as they are loaded (:func:`kg.audit.cache.keep_code_set_facts`):
-    the seconds it took, or None if nothing was read."""
-    if all(r.skipped for r in loaded):  # nothing loaded: kg.audit (rapidfuzz, 50 ms) is not even imported
+    """What the code sets say, read for the audit as soon as they are loaded or a release is dropped (``loaded``
+    None; :func:`kg.audit.cache.keep_code_set_facts`): the seconds it took, or None if nothing was read."""
+    if loaded is not None and all(r.skipped for r in loaded):  # nothing loaded: kg.audit (rapidfuzz, 50 ms) is not imported
         return None
     from kg.audit.cache import keep_code_set_facts
     from kg.store import cache_dir_for

@@ -59,17 +59,22 @@ def codesets_drop(codeset: str, release: str, store_dir: Path) -> None:
 
     Dropping the current release makes the newest other release current.
     """
+    from kg.cli.build import _facts_note, _keep_facts
     from kg.codesets import drop_release, releases
     from kg.errors import CodeSetError
-    from kg.store import open_store
+    from kg.store import finish_writing, open_store
 
     store = open_store(store_dir)
     try:
-        gone = drop_release(store, codeset, release)
-    except KeyError as err:
-        raise CodeSetError(err.args[0]) from err
-    now = [r["release"] for r in releases(store) if r["name"] == codeset]
-    click.echo(f"{codeset}: dropped {release} ({len(gone)} graph); current: {now[0] if now else 'none'}")
+        try:
+            gone = drop_release(store, codeset, release)
+        except KeyError as err:
+            raise CodeSetError(err.args[0]) from err
+        now = [r["release"] for r in releases(store) if r["name"] == codeset]
+        click.echo(f"{codeset}: dropped {release} ({len(gone)} graph); current: {now[0] if now else 'none'}")
+        _facts_note(_keep_facts(store, store_dir, None))  # what the audit reads of the code sets left
+    finally:
+        finish_writing(store)  # flushed: the next reader replays nothing
 
 
 COMMANDS = (diff,)

@@ -124,6 +124,15 @@ def test_two_releases_diff_release_and_drop(tmp_path):
     assert missing.returncode == 1 and "has no release 'RVU23A' loaded; it has RVU24C, RVU25D" in missing.stderr
     dropped = kg("codesets", "drop", "mpfs", "RVU25D", "--store", store)
     assert dropped.returncode == 0 and "current: RVU24C" in dropped.stdout
+    # what the audit reads of the code sets left is read again and kept, under the key the store now gives
+    import pyoxigraph as ox
+
+    from kg.audit.cache import facts_key
+    from kg.store import cache_dir_for
+
+    assert "read what the code sets say for the audit" in dropped.stderr
+    key = facts_key(ox.Store.read_only(store))
+    assert (cache_dir_for(store) / f"code-set-facts-{key[:24]}.pickle").is_file()
     again = kg("codesets", "load", "--no-icd10cm", "--mpfs", str(files["rvu25d"]), "--drop-old", "--store", store)
     assert again.returncode == 0 and "mpfs: dropped RVU24C" in again.stdout
     assert [line.split()[1] for line in kg("codesets", "list", "--all", "--store", store).stdout.splitlines()[1:]] == [

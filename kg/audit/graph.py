@@ -234,33 +234,29 @@ def _write_fresh(store: ox.Store, nodes: dict[str, tuple[str, tuple[Finding, ...
     >>> _write_fresh(store, _nodes([f, f])), len(store)  # one node: the finding found twice
     (9, 9)
     """
+    import contextlib
+
     from kg.bulk import BulkWriter
     from kg.to_rdf import nquads
 
     writer: BulkWriter | None = None
     count = 0
     triples: list = []
-    try:
+    with contextlib.ExitStack() as stack:  # the writer, once there is one, closed as BulkWriter's own exit does
         for key, (listed, fs) in nodes.items():
             for f in fs:
                 _finding_triples(f, key, listed, triples.append)
             if len(triples) >= _BULK:
-                writer = writer or BulkWriter(store)
+                writer = writer or stack.enter_context(BulkWriter(store))
                 triples = list(dict.fromkeys(triples))
                 writer.put(nquads(AUDIT_GRAPH, triples))
                 count += len(triples)
                 triples = []
         triples = list(dict.fromkeys(triples))
-        if writer is not None:
+        if writer is not None and triples:
             writer.put(nquads(AUDIT_GRAPH, triples))
         elif triples:
             store.load(nquads(AUDIT_GRAPH, triples), ox.RdfFormat.N_QUADS)
-    except BaseException:
-        if writer is not None:
-            writer.close(check=False)  # what was queued is written; the error in hand is the one to see
-        raise
-    if writer is not None:
-        writer.close()
     return count + len(triples)
 
 

@@ -378,9 +378,10 @@ def _changes(store: ox.Store, graphs: set[str], fresh: bool) -> tuple[set[str], 
     # accounts for; when the counts say there are no others, they are not looked for (a second on 10,000 graphs).
     new, went = len(existing - kept.keys()), len(kept.keys() - existing)
     if gone != went or held != listed - gone + new:
-        changed |= {s["g"].value for s in store.query(internal_query("stats/unlisted-graphs"))} - {VOID_GRAPH}
-        kept = {iri: n for iri in changed if (n := _kept_size(store, iri)) is not None}
-        existing = {iri for iri in changed if store.contains_named_graph(ox.NamedNode(iri))}
+        more = {s["g"].value for s in store.query(internal_query("stats/unlisted-graphs"))} - {VOID_GRAPH} - changed
+        kept.update((iri, n) for iri in more if (n := _kept_size(store, iri)) is not None)
+        existing |= {iri for iri in more if store.contains_named_graph(ox.NamedNode(iri))}
+        changed |= more
     total = next(store.quads_for_pattern(_V, _TRIPLES, None, _V), None)
     return changed, kept, existing, (int(total.object.value) if total is not None else 0) - sum(kept.values())
 

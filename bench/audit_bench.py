@@ -108,8 +108,10 @@ def main() -> None:
                     "into the writable store, then audited.")
     ap.add_argument("--reps", type=int, default=3, help="Runs of each start-up figure (the best is kept).")
     args = ap.parse_args()
+    from kg.store import is_store
+
     for store in filter(None, (args.store, args.writable)):  # else the audit of an empty store is timed
-        if not os.path.exists(os.path.join(store, "CURRENT")):
+        if not is_store(store):
             ap.error(f"{store}: no kg store here (--writable takes a copy of --store, made beforehand)")
     load = os.getloadavg()[0]
     print(f"\n## Audit and start-up ({os.cpu_count()} cores, load average {load:.1f} at the start)\n")

@@ -19,7 +19,7 @@ keeps them); a document built before paths were recorded gets its path the
 next time it is built, and is never removed before that. Nothing else is
 needed: file names name the graphs, so a path names at most one document.
 Special files (FIFOs, devices, sockets), link loops and dangling links are
-never opened and are reported (:func:`kg.store.scan`).
+never opened and are reported (:func:`kg.sources.scan`).
 
 Opening the store and listing what it holds is :mod:`kg.store`; the
 background bulk loader is :mod:`kg.bulk`.
@@ -60,7 +60,8 @@ from kg.parse.warnings import MALFORMED, malformed_warnings, unread_warnings
 from kg.queries import internal_query
 from kg.relations import AddOnKnowledge
 from kg.stats import briefing_rows, counted, record_graphs
-from kg.store import Paths, ontology_dir, read_briefing, scan, source_path
+from kg.sources import Paths, read_briefing, scan, source_path
+from kg.store import ontology_dir
 from kg.to_rdf import briefing_triples, node, nquads
 from kg.vocab import BRIEFING, KG, ONTOLOGY, briefing_iri
 

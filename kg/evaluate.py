@@ -43,7 +43,7 @@ from kg.errors import KGError
 from kg.model import GENERIC, RELATIONS
 from kg.parse import parse_file
 from kg.relations import AddOnKnowledge, read_row
-from kg.store import briefing_files
+from kg.sources import briefing_files
 
 __all__ = ["Evaluation", "RelationScore", "evaluate", "load_key"]
 

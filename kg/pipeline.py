@@ -43,7 +43,7 @@ from kg.codesets.terms import K, RDF_TYPE, RDFS_LABEL
 from kg.build import BuildReport, build
 from kg.build_files import FileMemo
 from kg.stats import counted, deferred, record_graphs
-from kg.store import Paths
+from kg.sources import Paths
 from kg.vocab import BASE, BRIEFING, PREFIXES, briefing_iri, code_iri
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ import pytest
 
 from kg.build import build
 from kg.examples import examples_dir
-from kg.store import documents, open_store, read_briefing
+from kg.sources import read_briefing
+from kg.store import documents, open_store
 from kg.vocab import KG, briefing_iri
 
 EXAMPLES = examples_dir()

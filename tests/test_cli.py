@@ -15,7 +15,8 @@ from kg.cms import decode
 
 from kg.examples import examples_dir
 from kg.show import show
-from kg.store import briefing_files, open_store
+from kg.sources import briefing_files
+from kg.store import open_store
 
 EXAMPLES = len(briefing_files(examples_dir()))
 """The bundled example briefings ('kg build --examples' builds them all)."""

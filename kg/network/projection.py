@@ -270,10 +270,9 @@ def cached_project(target: ox.Store | QueryTarget | str | os.PathLike, cache_dir
     False
     """
     if isinstance(target, (str, os.PathLike)):
-        from kg.store import open_store
+        from kg.store import open_store, require_store
 
-        if not (Path(target) / "CURRENT").is_file():
-            open_store(target, read_only=True)  # raises: no kg store here
+        require_store(target)
         store_dir, state = target, "s" + store_stamp(target)[:23]  # "s": never a fingerprint's (hex) key
 
         def opened():

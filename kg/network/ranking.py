@@ -165,10 +165,9 @@ def cached_hubs(store_dir: str | os.PathLike, cache_dir: str | os.PathLike | Non
 
     if measure not in ("degree", "pagerank"):
         raise KGError(f"unknown hub measure {measure!r}; use degree or pagerank")
-    if not (Path(store_dir) / "CURRENT").is_file():
-        from kg.store import open_store
+    from kg.store import require_store
 
-        open_store(store_dir, read_only=True)  # raises: no kg store here
+    require_store(store_dir)
     if cache_dir is None:
         return _rank(store_dir, None, node_type, measure, top, layers)
     import hashlib

@@ -74,11 +74,9 @@ def check_not_locked(store_dir: Path) -> None:
     undefined behaviour, so ``kg serve`` checks the RocksDB lock first: it
     takes and releases it.
     """
-    from kg.store import open_store
+    from kg.store import open_store, require_store
 
-    store_dir = Path(store_dir)
-    if not (store_dir / "CURRENT").exists():
-        raise StoreError(f"{store_dir}: no kg store here; run 'kg build' first or pass --store")
+    store_dir = require_store(store_dir)
     store = open_store(store_dir, served_ok=True)  # raises StoreError naming the other writer (another kg serve is fine)
     del store
 
@@ -237,8 +235,10 @@ def start(
     if not port.isdigit() or int(port) > 65535:
         raise StoreError(f"--bind {bind!r}: expected HOST:PORT, e.g. 127.0.0.1:7878")
     if read_write:
+        from kg.store import is_store
+
         store_dir.mkdir(parents=True, exist_ok=True)
-        if (store_dir / "CURRENT").exists():
+        if is_store(store_dir):
             check_not_locked(store_dir)
         cmd = [oxigraph_binary(), "serve", "--location", str(store_dir), "--union-default-graph"]
         workers = 1

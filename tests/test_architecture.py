@@ -16,8 +16,8 @@ LAYERS = [
     # 0: the domain model, no I/O
     ("model", ["kg.model", "kg.errors", "kg.vocab"]),
     # 1: reading inputs: briefing text, official files, the query files
-    ("read", ["kg.parse", "kg.sources", "kg.relations", "kg.bulk", "kg.stats", "kg.queries", "kg.paging", "kg.cms", "kg.similarity",
-              "kg.examples"]),
+    ("read", ["kg.parse", "kg.sources", "kg.relations", "kg.bulk", "kg.stats", "kg.queries", "kg.paging", "kg.cms",
+              "kg.similarity", "kg.examples"]),
     # 2: records and official files to RDF
     ("to_rdf", ["kg.to_rdf", "kg.codesets", "kg.icd_notes"]),
     # 3: the store and what a build reads from it
